@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+// kungfu — a notebook-style REPL that teaches transfer learning over a
+// pure-Swift Inception V3. Layout and rules: README.md and docs/.
+//
+// Arrows point one way: Shell → Lang, Shell → Vision. Lang and Vision never
+// import each other.
+import PackageDescription
+
+/// SIMD code generation for the host architecture. x86-64: AVX2 + FMA
+/// (-target-cpu haswell: AVX2, FMA, F16C, BMI2); other architectures use the compiler's default, so an arm64
+/// build still compiles (NEON is baseline there).
+let simdFlags: [String] = {
+    #if arch(x86_64)
+    return ["-target-cpu", "haswell"]
+    #else
+    return []
+    #endif
+}()
+
+/// Vision is built optimised even in debug builds, so the tests are not slow.
+let visionFlags: [SwiftSetting] = [.unsafeFlags(["-O"] + simdFlags)]
+
+let package = Package(
+    name: "kungfu",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kungfu", targets: ["Shell"]),
+        .library(name: "Lang", targets: ["Lang"]),
+        .library(name: "Vision", targets: ["Vision"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libedit-dev libpng-dev libturbojpeg0-dev
+        // libhdf5-dev libssl-dev libcurl4-openssl-dev).
+        .systemLibrary(name: "CEdit", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+
+        .target(name: "Lang"),
+        .target(name: "Vision",
+                dependencies: ["CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl"],
+                swiftSettings: visionFlags),
+        .executableTarget(name: "Shell",
+                          dependencies: ["Lang", "Vision", "CEdit",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "LangTests", dependencies: ["Lang"],
+                    exclude: ["Scripts"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision"],
+                    exclude: ["Fixtures"],
+                    swiftSettings: visionFlags),
+        .testTarget(name: "ShellTests", dependencies: ["Shell"]),
+    ]
+)

@@ -1,0 +1,3 @@
+// Umbrella header for the CCrypto system-library module.
+#include <openssl/evp.h>
+#include <openssl/sha.h>

@@ -1,0 +1,3 @@
+// Umbrella header for the CEdit system-library module.
+#include <histedit.h>
+#include <editline/readline.h>

@@ -1,0 +1,2 @@
+// Umbrella header for the CHDF5 system-library module.
+#include <hdf5.h>

@@ -1,0 +1,2 @@
+// Umbrella header for the CPNG system-library module.
+#include <png.h>

@@ -1,0 +1,2 @@
+// Umbrella header for the CTurboJPEG system-library module.
+#include <turbojpeg.h>

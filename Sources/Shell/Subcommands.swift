@@ -1,0 +1,7 @@
+// Subcommands.swift — the one table of `kungfu` subcommands.
+import ArgumentParser
+
+extension Kungfu {
+    /// Every subcommand of the executable, in the order `--help` lists them.
+    static let subcommandTable: [any ParsableCommand.Type] = []
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Lang
+
+final class LangSmokeTests: XCTestCase {
+    func testScriptExtension() { XCTAssertEqual(Lang.scriptExtension, "kf") }
+}
