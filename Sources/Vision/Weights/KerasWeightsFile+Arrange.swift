@@ -103,7 +103,7 @@ extension KerasWeightsFile {
         let differences = (modelStems + fileStems.filter { modelCounts[$0] == nil }).compactMap { stem -> String? in
             let inFile = queues[stem]?.count ?? 0
             let inModel = modelCounts[stem] ?? 0
-            return inFile == inModel ? nil : "the file has \(inFile) '\(stem)' layers, the model expects \(inModel)"
+            return inFile == inModel ? nil : "'\(stem)' layers: the file has \(inFile), the model expects \(inModel)"
         }
         guard differences.isEmpty else {
             throw WeightsError(.mismatch, "\(fileName): \(differences.joined(separator: "; "))"
