@@ -10,7 +10,7 @@ static inline hid_t kf_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t kf_h5e_default(void) { return H5E_DEFAULT; }
 static inline hid_t kf_h5s_all(void) { return H5S_ALL; }
 static inline unsigned kf_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
-static inline unsigned kf_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
+static inline unsigned kf_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline hid_t kf_h5p_group_create(void) { return H5P_GROUP_CREATE; }
 static inline hid_t kf_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t kf_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }

@@ -94,9 +94,9 @@ final class HDF5File {
         return HDF5File(handle: try HDF5Handle(id, "cannot open", close: H5Fclose), path: path)
     }
 
-    /// Creates a new file; fails if `path` exists.
+    /// Creates a file, replacing any file at `path`.
     static func create(_ path: String) throws -> HDF5File {
-        let id = H5Fcreate(path, kf_h5f_acc_excl(), kf_h5p_default(), kf_h5p_default())
+        let id = H5Fcreate(path, kf_h5f_acc_trunc(), kf_h5p_default(), kf_h5p_default())
         return HDF5File(handle: try HDF5Handle(id, "cannot create", close: H5Fclose), path: path)
     }
 

@@ -49,6 +49,13 @@ extension KerasWeightsFile {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temporary = "\(folder)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        // Reserve the temporary name first: open(2) gives a plain reason
+        // (missing folder, read-only file system) where libhdf5 would not.
+        let reserved = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o644)
+        guard reserved >= 0 else {
+            throw WeightsError(.write, "\(path): cannot write weights (\(String(cString: strerror(errno))))")
+        }
+        close(reserved)
         do {
             try HDF5.serialized {
                 let file = try HDF5File.create(temporary)

@@ -30,8 +30,9 @@ Who writes what (the oracle for each layout is Keras' own saving code):
                                every kind h5py writes (fixed, variable, UTF-8, space-padded, empty)
   expected.json                the values above
 
-`verify_written.py` (beside this file) checks that Keras 3 and tf_keras load
-kungfu-written.h5, the file the Swift writer produces for this model.
+kungfu-written.h5 is not written here: it is what kungfu's Swift writer produces
+for this model (see verify_written.py beside this file, which checks that Keras 3
+and tf_keras load it and get every value of expected.json).
 """
 import json
 import os
