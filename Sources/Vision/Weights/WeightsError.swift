@@ -29,6 +29,8 @@ public struct WeightsError: Error, Sendable, Equatable, CustomStringConvertible 
         case download
         /// A download stopped by the user.
         case cancelled
+        /// A custom weights source that cannot be used (URL, checksum, name).
+        case invalidSource
     }
 
     /// What went wrong, coarsely.
