@@ -24,3 +24,6 @@ static inline CURLcode kf_curl_setopt_xferinfo_function(CURL *curl, curl_xferinf
 static inline CURLcode kf_curl_getinfo_long(CURL *curl, CURLINFO info, long *value) {
     return curl_easy_getinfo(curl, info, value);
 }
+static inline CURLcode kf_curl_getinfo_off_t(CURL *curl, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(curl, info, value);
+}

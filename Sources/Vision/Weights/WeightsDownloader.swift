@@ -78,7 +78,8 @@ public final class FileSink: DownloadSink {
             fd = -1
             throw SinkFailure("another download is writing \(path)")
         }
-        guard ftruncate(fd, 0) == 0 else {
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG || ftruncate(fd, 0) == 0 else {
             throw SinkFailure("cannot empty \(path) (\(String(cString: strerror(errno))))")
         }
     }
@@ -223,6 +224,11 @@ public struct WeightsDownloader: Sendable {
         let code = curl_easy_perform(curl)
         var status = 0
         _ = kf_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
+        var contentLength: curl_off_t = -1
+        if kf_curl_getinfo_off_t(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &contentLength) == CURLE_OK,
+           contentLength >= 0 {
+            state.totalBytes = Int64(contentLength)
+        }
         if state.cancelled || cancellation?.isCancelled == true {
             throw failure("cancelled after \(WeightsSource.grouped(state.bytes)) bytes", .cancelled)
         }
