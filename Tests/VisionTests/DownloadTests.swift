@@ -89,6 +89,18 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(reports.map(\.bytesDone), reports.map(\.bytesDone).sorted())
     }
 
+    func testFileURLSourceIsCopiedAndVerified() throws {
+        let origin = "\(try temporaryFolder())/origin.h5"
+        try Data(payload).write(to: URL(fileURLWithPath: origin))
+        let folder = try temporaryFolder()
+        let local = try WeightsSource(url: URL(fileURLWithPath: origin).absoluteString,
+                                      sha256: SHA256Hasher.hex(of: payload))
+        let path = try WeightsDownloader().download(local, into: folder)
+        XCTAssertEqual(path, "\(folder)/origin.h5")
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), payload)
+        assertFolderContents(folder, ["origin.h5"])
+    }
+
     func testWrongChecksumLeavesNothing() throws {
         let server = try startServer(["/w.h5": .body(payload)])
         let folder = try temporaryFolder()

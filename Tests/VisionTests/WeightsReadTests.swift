@@ -113,6 +113,13 @@ final class WeightsReadTests: XCTestCase {
                                         + " no 'model_weights' or 'layers' group)")
     }
 
+    func testListedDatasetThatIsMissing() throws {
+        let path = try KerasH5Fixtures.path("missing-dataset.h5")
+        XCTAssertThrowsWeightsError(try KerasWeightsFile.read(path), .notKerasWeights,
+                                    "\(path): layer 'conv2d' lists weight 'conv2d/kernel:0'"
+                                        + " but has no dataset 'conv2d/conv2d/kernel:0'")
+    }
+
     func testShortWeightNames() {
         // Oracle: Keras' own weight names and the stripping rule of the brief.
         XCTAssertEqual(KerasWeightsFile.shortWeightName("conv2d_1/kernel:0"), "kernel")

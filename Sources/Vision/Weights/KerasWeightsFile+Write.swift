@@ -11,10 +11,12 @@
 import Foundation
 
 extension KerasWeightsFile {
-    /// The `keras_version` written into new files: the Keras 2 line whose
-    /// legacy layout this writer reproduces (tf_keras 2.21 writes the same
-    /// groups, attributes and dataset names). Callers may override it
-    /// through `attributes`.
+    /// The `keras_version` written into new files: the Keras 2 release
+    /// whose loader was checked against this writer (tf_keras 2.21 writes the
+    /// same groups, attributes and dataset names, with variable-length
+    /// strings and an extra empty `top_level_model_weights` group that
+    /// loaders do not need). Keras only tests it for "1" (Keras 1
+    /// conversions). Callers may override it through `attributes`.
     public static let legacyKerasVersion = "2.21.0"
 
     /// Writes `layers` as a Keras 2 legacy weights file at `path`, replacing

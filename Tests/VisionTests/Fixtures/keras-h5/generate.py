@@ -24,6 +24,7 @@ Who writes what (the oracle for each layout is Keras' own saving code):
                                lists over 64 KB (forced here on a short list)
   wrong-shape.h5, keras3-wrong-shape.weights.h5      second conv 3x3 instead of 1x1 (Keras writers)
   missing-layer.h5, keras3-missing-layer.weights.h5  second batch norm left out (Keras writers)
+  missing-dataset.h5           legacy-tfkeras.h5 with the dataset conv2d/conv2d/kernel:0 deleted (h5py)
   truncated.h5                 the first half of legacy-tfkeras.h5
   not-hdf5.h5                  a text file
   dtypes.h5                    h5py: float16/32/64 and int32 datasets; string attributes of
@@ -174,6 +175,10 @@ def main():
     official = build(keras, names=OFFICIAL_NAMES)
     write_like_old_keras(out("legacy-official-names.h5"), official, OFFICIAL_NAMES)
     write_like_old_keras(out("legacy-chunked.h5"), official, OFFICIAL_NAMES, chunked=True)
+
+    shutil.copy(out("legacy-tfkeras.h5"), out("missing-dataset.h5"))
+    with h5py.File(out("missing-dataset.h5"), "a") as f:
+        del f["conv2d/conv2d/kernel:0"]
 
     size = os.path.getsize(out("legacy-tfkeras.h5"))
     with open(out("legacy-tfkeras.h5"), "rb") as src, open(out("truncated.h5"), "wb") as dst:
