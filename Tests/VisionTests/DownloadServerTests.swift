@@ -21,13 +21,14 @@ enum ServerBehaviour: Sendable {
 
 /// A loopback HTTP server for tests. `stop()` (or the test's teardown) ends it.
 final class LocalHTTPServer: @unchecked Sendable {
-    // @unchecked: `requests` is guarded by `lock`; `listener` is written only
-    // in init and stop(), and the accept thread only reads it.
+    // @unchecked: `requestLog` and `stopping` are guarded by `lock`; the
+    // listening socket is closed only by the accept thread, after its loop.
     let port: UInt16
     private let listener: Int32
     private let behaviours: [String: ServerBehaviour]
     private let lock = NSLock()
     private var requestLog: [String] = []
+    private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
 
     /// Paths requested so far.
@@ -61,11 +62,19 @@ final class LocalHTTPServer: @unchecked Sendable {
     /// The URL of `path` on this server.
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    /// Stops accepting and waits for the server thread to end.
+    /// Stops accepting and waits (at most 10 s) for the server thread to end.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        lock.lock()
+        stopping = true
+        lock.unlock()
+        shutdown(listener, Int32(SHUT_RDWR))  // wakes a blocked accept(); later ones fail at once
         _ = finished.wait(timeout: .now() + 10)
+    }
+
+    private var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
     }
 
     private static func bindLoopback() throws -> (Int32, UInt16) {
@@ -87,7 +96,8 @@ final class LocalHTTPServer: @unchecked Sendable {
     }
 
     private func acceptLoop() {
-        while true {
+        defer { close(listener) }
+        while !isStopping {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
                 if errno == EINTR { continue }

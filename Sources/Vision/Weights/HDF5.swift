@@ -210,7 +210,7 @@ final class HDF5Object {
                 return Int($0)
             }
         default:
-            return [0]
+            throw HDF5Error(description: "'\(path)' has no data (a null dataspace)")
         }
     }
 

@@ -244,6 +244,7 @@ public struct WeightsDownloader: Sendable {
         } catch {
             throw failure("\(error)", .download)
         }
+        state.reportFinal()
         return (state.bytes, state.hasher.finalizeHex())
     }
 
@@ -343,5 +344,13 @@ private final class TransferState {
             progress?(DownloadProgress(bytesDone: bytes, totalBytes: totalBytes))
         }
         return 0
+    }
+
+    /// Reports the last bytes if curl's last progress call came before them.
+    func reportFinal() {
+        if bytes != reported {
+            reported = bytes
+            progress?(DownloadProgress(bytesDone: bytes, totalBytes: totalBytes ?? bytes))
+        }
     }
 }
