@@ -5,8 +5,8 @@
 // one output pixel at a time, and truncates it (Pillow's affine scaling) —
 // which is not the closed form floor((i + 0.5) · scale). BILINEAR and BICUBIC
 // are Pillow's separable convolution: support widened by the downscale
-// factor (antialiasing), weights rounded to 22-bit fixed point, horizontal
-// pass then vertical, each rounded and clipped to 8 bits.
+// factor (antialiasing), weights rounded to 22-bit fixed point, two passes
+// each rounded and clipped to 8 bits, in Pillow 13's order (see `convolved`).
 
 /// A resampling filter, as Pillow and Keras' `load_img(interpolation:)` name them.
 public enum ResizeFilter: String, Sendable, CaseIterable {
@@ -57,7 +57,7 @@ extension Image {
         precondition(box.left >= 0 && box.top >= 0, "resized: box \(box) starts outside the image")
         precondition(box.right <= Float(width) && box.bottom <= Float(height),
                      "resized: box \(box) exceeds the \(width)×\(height) image")
-        precondition(box.right > box.left && box.bottom > box.top, "resized: box \(box) is empty")
+        precondition(box.right >= box.left && box.bottom >= box.top, "resized: box \(box) has negative size")
 
         // A whole-pixel box of exactly the target size is a crop in Pillow.
         if box.left == box.left.rounded(.towardZero) && box.top == box.top.rounded(.towardZero)
@@ -112,18 +112,30 @@ extension Image {
     }
 
     /// Pillow's ImagingResample for 8-bit images: two separable passes.
+    /// Pillow 13 runs the vertical pass first when the height shrinks by more
+    /// than twice as many pixels as the width (whole-image sizes, box ignored);
+    /// otherwise the horizontal pass first, over only the rows the vertical
+    /// pass will read. The order changes the rounding, so it is followed.
     private func convolved(_ outWidth: Int, _ outHeight: Int, _ box: ResizeBox, _ kernel: Kernel) -> Image {
         let needHorizontal = outWidth != width || box.left != 0 || box.right != Float(outWidth)
         let needVertical = outHeight != height || box.top != 0 || box.bottom != Float(outHeight)
+        let horizontalFirst = !(height - outHeight > 0 && height - outHeight > 2 * (width - outWidth))
+        let horizontal = Weights(inSize: width, start: box.left, end: box.right, outSize: outWidth, kernel: kernel)
         var vertical = Weights(inSize: height, start: box.top, end: box.bottom, outSize: outHeight, kernel: kernel)
-        // Rows of the source the vertical pass reads.
-        let firstRow = vertical.bounds[0].first
-        let lastRow = vertical.bounds[outHeight - 1].first + vertical.bounds[outHeight - 1].count
 
+        if !horizontalFirst {  // needVertical holds: the height shrinks
+            let tall = Self.verticalPass(pixels, width: width, vertical)           // outHeight × width × 3
+            guard needHorizontal else { return Image(width: width, height: outHeight, pixels: tall) }
+            return Image(width: outWidth, height: outHeight,
+                         pixels: Self.horizontalPass(tall, width: width, rows: 0..<outHeight, horizontal))
+        }
         var source = (pixels: pixels, width: width, height: height)
         if needHorizontal {
-            let horizontal = Weights(inSize: width, start: box.left, end: box.right, outSize: outWidth, kernel: kernel)
-            source = (horizontalPass(rows: firstRow..<lastRow, horizontal), outWidth, lastRow - firstRow)
+            // Only the source rows the vertical pass reads.
+            let firstRow = vertical.bounds[0].first
+            let lastRow = vertical.bounds[outHeight - 1].first + vertical.bounds[outHeight - 1].count
+            source = (Self.horizontalPass(pixels, width: width, rows: firstRow..<lastRow, horizontal),
+                      outWidth, lastRow - firstRow)                              // rows × outWidth × 3
             for i in vertical.bounds.indices { vertical.bounds[i].first -= firstRow }
         }
         if needVertical {
@@ -133,8 +145,9 @@ extension Image {
         return Image(width: source.width, height: source.height, pixels: source.pixels)
     }
 
-    /// Horizontal pass over the given source rows → rows.count × weights.outSize × 3.
-    private func horizontalPass(rows: Range<Int>, _ weights: Weights) -> [UInt8] {
+    /// Horizontal pass over the given rows of a `width`-wide image →
+    /// rows.count × weights.outSize × 3.
+    private static func horizontalPass(_ pixels: [UInt8], width: Int, rows: Range<Int>, _ weights: Weights) -> [UInt8] {
         let outWidth = weights.outSize
         var out = [UInt8](repeating: 0, count: rows.count * outWidth * 3)
         pixels.withUnsafeBufferPointer { input in

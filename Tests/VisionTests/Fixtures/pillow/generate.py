@@ -370,6 +370,12 @@ def main():
     case(photos[4], (401, 533), "bilinear", False, False)  # upscale
     case(photos[4], (401, 533), "bicubic", False, False)
     case(photos[4], (401, 533), "nearest", False, False)
+    # Pillow 13 runs the vertical pass first when the height shrinks by more
+    # than twice as many pixels as the width: these do, the 299×299 ones don't.
+    for f in ("bilinear", "bicubic"):
+        case(photos[1], (100, 600), f, False, False)
+        case(photos[2], (64, 470), f, False, False)
+        case(photos[2], (64, 470), f, True, False)
     for path in small:
         for f in FILTERS:
             case(path, (7, 5), f, False, True)
@@ -378,6 +384,19 @@ def main():
             case(path, (10, 10), f, True, True)
         case(path, (299, 299), "bilinear", False, False)
         case(path, (5, 29), "bicubic", True, True)
+
+    # Pillow's own resize with explicit (fractional) boxes.
+    for path, box, size in [(os.path.join(SOURCES, "rgb420-64x48.jpg"), (2.5, 1.25, 60.75, 40.5), (19, 13)),
+                            (os.path.join(SOURCES, "rgb8-17x13.png"), (0.1, 0.3, 16.9, 12.7), (40, 30)),
+                            (os.path.join(SOURCES, "rgb8-17x13.png"), (3, 2, 9, 11), (6, 9)),   # a crop
+                            (photos[1], (100, 50, 600, 620), (299, 299))]:
+        im = Image.open(path).convert("RGB")
+        for f in FILTERS:
+            out = im.resize(size, FILTERS[f], box=box)
+            entry = {"file": rel(path), "height": size[1], "width": size[0], "filter": f,
+                     "keepAspectRatio": False, "box": list(box)}
+            entry.update(record(out, with_pixels=size[0] * size[1] < 2000))
+            resize.append(entry)
 
     nearest = []
     for n_in, n_out in [(640, 299), (1920, 299), (451, 299), (300, 299), (480, 299), (426, 299),
