@@ -36,8 +36,8 @@ final class ImageResizeTests: XCTestCase {
                                 + (entry.keepAspectRatio ? " keep_aspect_ratio" : "")
                                 + (entry.box.map { " box \($0)" } ?? ""))
             counts[entry.filter, default: 0] += 1
-            let source = try ImageInfo(contentsOfFile: PillowFixture.path(entry.file))
-            if entry.filter != "nearest" && source.height - entry.height > 2 * max(0, source.width - entry.width) {
+            let info = try ImageInfo(contentsOfFile: PillowFixture.path(entry.file))
+            if entry.filter != "nearest" && info.height - entry.height > 2 * max(0, info.width - entry.width) {
                 counts["vertical first", default: 0] += 1
             }
         }
