@@ -72,7 +72,9 @@ enum JPEGStructure {
                 let length = try u16(position, "the frame header")
                 guard length >= 8 else { throw corrupt("frame header of \(length) bytes") }
                 guard frame == nil else { throw corrupt("two frame headers") }
-                let precision = Int(try source.byte(at: position + 2) ?? 0)
+                guard let precision = try source.byte(at: position + 2).map(Int.init) else {
+                    throw truncated("file ends inside the frame header")
+                }
                 let height = try u16(position + 3, "the frame header")
                 let width = try u16(position + 5, "the frame header")
                 guard let components = try source.byte(at: position + 7) else {
@@ -80,9 +82,10 @@ enum JPEGStructure {
                 }
                 guard width > 0 else { throw corrupt("frame width is 0") }
                 guard components > 0 else { throw corrupt("frame has no components") }
-                frame = JPEGFrame(width: width, height: height, components: Int(components),
-                                  precision: precision, marker: marker)
-                if stopAtFrame { return JPEGWalk(frame: frame!, scans: 0) }
+                let found = JPEGFrame(width: width, height: height, components: Int(components),
+                                      precision: precision, marker: marker)
+                if stopAtFrame { return JPEGWalk(frame: found, scans: 0) }
+                frame = found
                 position += length
             case 0xDA:
                 guard frame != nil else { throw corrupt("scan before the frame header") }
@@ -129,7 +132,7 @@ enum JPEG {
 
     static func decode(_ bytes: [UInt8], name: String) throws(ImageError) -> Image {
         var source = MemoryByteSource(bytes: bytes)
-        let frame = try JPEGStructure.walk(&source, name: name, stopAtFrame: false).frame
+        let frame = try JPEGStructure.walk(&source, name: name, stopAtFrame: true).frame
         try Image.checkPixelLimit(width: frame.width, height: frame.height, name: name)
         guard frame.height > 0 else {
             throw .unsupported(name: name, format: .jpeg, reason: "height 0 in the frame header (DNL marker)")
@@ -140,6 +143,9 @@ enum JPEG {
         guard frame.marker != 0xC3 && frame.marker != 0xC7 && frame.marker != 0xCB && frame.marker != 0xCF else {
             throw .unsupported(name: name, format: .jpeg, reason: "lossless JPEG")
         }
+        // The whole marker structure, through every scan to EOI: a file cut
+        // short is reported here, before libjpeg pads it with gray.
+        _ = try JPEGStructure.walk(&source, name: name, stopAtFrame: false)
         let (format, pixelSize): (TJPF, Int) = switch frame.components {
         case 1: (TJPF_GRAY, 1)
         case 3: (TJPF_RGB, 3)
@@ -168,7 +174,9 @@ enum JPEG {
                 if failure.message.contains("Premature end of JPEG file") {
                     throw .truncated(name: name, detail: failure.message)
                 }
-                throw .corrupt(name: name, format: .jpeg, reason: failure.message)
+                let prefix = "Corrupt JPEG data: "
+                let reason = failure.message.hasPrefix(prefix) ? String(failure.message.dropFirst(prefix.count)) : failure.message
+                throw .corrupt(name: name, format: .jpeg, reason: reason)
             }
         }
         switch frame.components {
