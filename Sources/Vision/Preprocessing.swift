@@ -5,7 +5,8 @@
 public enum Preprocessing {
     /// `keras.applications.inception_v3.preprocess_input`: pixels as Float32
     /// (N, H, W, 3), x / 127.5 − 1, computed in Float32 exactly as Keras does
-    /// (`x /= 127.5; x -= 1.`), so 0 → −1, 255 → 1, 127 → −0.003921628.
+    /// (`x /= 127.5; x -= 1.`): 0 → −1, 127 → −0.0039215684, 128 → 0.003921628,
+    /// 255 → 1.
     ///
     /// All images must have the same size (resize them first: Inception V3
     /// takes 299×299).
