@@ -161,7 +161,7 @@ enum JPEG {
                 decoded.withUnsafeMutableBufferPointer { output in
                     tjDecompress2(handle, input.baseAddress, UInt(input.count), output.baseAddress,
                                   Int32(frame.width), 0, Int32(frame.height), Int32(format.rawValue),
-                                  TJFLAG_ACCURATEDCT)
+                                  TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS)
                 }
             }
             if status == 0 { return nil }

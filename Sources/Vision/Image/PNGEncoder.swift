@@ -36,21 +36,30 @@ public enum PNGEncoder {
         image.format = channels == 1 ? UInt32(PNG_FORMAT_GRAY) : channels == 3 ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
         defer { png_image_free(&image) }
         let stride = Int32(width * channels)
-        // First call: the encoded size; second call: the bytes.
-        var size = 0
-        let sized = pixels.withUnsafeBytes { buffer in
-            png_image_write_to_memory(&image, nil, &size, 0, buffer.baseAddress, stride, nil)
-        }
-        guard sized != 0 else { throw ImageError.encodeFailed(reason: message(image)) }
+        // libpng's bound (PNG_IMAGE_PNG_SIZE_MAX, a C macro Swift cannot
+        // import): zlib's deflateBound of the filtered rows plus chunk overhead.
+        let raw = (width * channels + 1) * height
+        let compressed = raw + (raw + 7) / 8 + (raw + 63) / 64 + 11
+        var size = compressed + 12 * (compressed / 8192 + 1) + 8 + 25 + 16 + 44 + 12 + 64
         var out = [UInt8](repeating: 0, count: size)
-        let written = out.withUnsafeMutableBytes { memory in
-            pixels.withUnsafeBytes { buffer in
-                png_image_write_to_memory(&image, memory.baseAddress, &size, 0, buffer.baseAddress, stride, nil)
-            }
+        var written = write(&image, pixels, stride, into: &out, size: &size)
+        if written == 0 && size > out.count {
+            // The bound was short: libpng reported the size it needs.
+            out = [UInt8](repeating: 0, count: size)
+            written = write(&image, pixels, stride, into: &out, size: &size)
         }
         guard written != 0 else { throw ImageError.encodeFailed(reason: message(image)) }
         out.removeLast(out.count - size)
         return out
+    }
+
+    private static func write(_ image: inout png_image, _ pixels: [UInt8], _ stride: Int32,
+                              into out: inout [UInt8], size: inout Int) -> Int32 {
+        out.withUnsafeMutableBytes { memory in
+            pixels.withUnsafeBytes { buffer in
+                png_image_write_to_memory(&image, memory.baseAddress, &size, 0, buffer.baseAddress, stride, nil)
+            }
+        }
     }
 
     /// Encodes `pixels` and writes them atomically to `path`.
