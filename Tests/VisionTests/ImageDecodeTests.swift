@@ -1,9 +1,7 @@
-// ImageDecodeTests.swift — JPEG and PNG decoding against Pillow, and
-// ImageInfo against the files' own headers.
-//
-// Oracle: Tests/VisionTests/Fixtures/pillow/expected.json, written by
+// ImageDecodeTests.swift — JPEG and PNG decoding against Pillow, ImageInfo
+// against the sources' known headers, and the fixture loader the other
+// Image*Tests share. Oracle: Fixtures/pillow/expected.json, written by
 // generate.py beside it from Pillow 13's `Image.open(f).convert("RGB")`.
-// This file also holds the fixture loader the other Image*Tests use.
 
 import CCrypto
 import Foundation

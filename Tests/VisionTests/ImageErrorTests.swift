@@ -1,9 +1,7 @@
-// ImageErrorTests.swift — bad files give one clear error naming the file and
-// the cause, never a crash or a half-decoded image.
-//
-// Oracle: the expected message for each crafted case (the cause is known by
-// construction: bytes cut at a known place, a header claiming a known size),
-// and for the mutation sweep the property "decodes or throws ImageError".
+// ImageErrorTests.swift — bad files give one clear error naming the file and the
+// cause, never a crash or a half-decoded image. Oracle: the message expected
+// for each crafted case (cut at a known place, a header claiming a known
+// size), and for the mutation sweep the property "decodes or throws".
 
 import Foundation
 import XCTest

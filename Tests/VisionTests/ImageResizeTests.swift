@@ -1,10 +1,7 @@
-// ImageResizeTests.swift — NEAREST, BILINEAR and BICUBIC resizing and
-// keras.utils.load_img against Pillow.
-//
-// Oracle: Tests/VisionTests/Fixtures/pillow/expected.json from generate.py:
-// Pillow 13's Image.resize (with box) and keras.utils.load_img (Keras 3.15,
-// cross-checked against the generator's replica), plus Pillow's NEAREST
-// source-index maps for many input → output lengths.
+// ImageResizeTests.swift — NEAREST, BILINEAR, BICUBIC and keras load_img
+// against Pillow. Oracle: Fixtures/pillow/expected.json from generate.py
+// (Pillow 13's Image.resize with boxes, keras.utils.load_img 3.15 checked
+// against the generator's replica, Pillow's NEAREST source-index maps).
 
 import Foundation
 import XCTest

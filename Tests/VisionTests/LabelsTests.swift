@@ -1,9 +1,7 @@
 // LabelsTests.swift — the embedded ImageNet class index and decodePredictions.
-//
-// Oracles: the MD5 Keras checks for imagenet_class_index.json (and the file
-// itself in ../shared when present); Keras' class index entries; and
-// Tests/VisionTests/Fixtures/labels/ties.json, written by generate.py beside
-// it with numpy 2.4.6 and keras.applications' decode_predictions.
+// Oracles: the MD5 Keras checks (and ../shared/imagenet_class_index.json when
+// present), Keras' class entries, and Fixtures/labels/ties.json written by
+// generate.py beside it with numpy 2.4.6 and Keras' decode_predictions.
 
 import CCrypto
 import Foundation

@@ -1,9 +1,7 @@
-// ByteSource.swift — reading files for the image decoders, with the limits
-// and the file errors (missing, directory, unreadable, empty, too large).
-//
-// `FileBytes.read` loads a whole file (at most `Image.maxFileBytes`);
-// `FileByteSource` reads on demand, 64 KiB at a time, so `ImageInfo` can walk
-// headers without loading the file.
+// ByteSource.swift — file reading for the image decoders, with the file errors
+// (missing, directory, unreadable, empty, too large). `FileBytes.read` loads a
+// whole file of at most `Image.maxFileBytes`; `FileByteSource` reads 64 KiB
+// windows on demand so `ImageInfo` can walk headers without loading the file.
 
 #if canImport(Glibc)
 import Glibc

@@ -1,12 +1,8 @@
-// Image+Resize.swift — resizing that gives Pillow's `Image.resize` pixels,
-// bit for bit, for NEAREST, BILINEAR and BICUBIC (RGB images).
-//
-// NEAREST steps a double-precision source coordinate by the scale factor,
-// one output pixel at a time, and truncates it (Pillow's affine scaling) —
-// which is not the closed form floor((i + 0.5) · scale). BILINEAR and BICUBIC
-// are Pillow's separable convolution: support widened by the downscale
-// factor (antialiasing), weights rounded to 22-bit fixed point, two passes
-// each rounded and clipped to 8 bits, in Pillow 13's order (see `convolved`).
+// Image+Resize.swift — Pillow 13's `Image.resize`, bit for bit, on RGB images.
+// NEAREST: a double source coordinate stepped by the scale and truncated (not
+// floor((i + 0.5)·scale)). BILINEAR/BICUBIC: separable convolution with the
+// support widened when downscaling, 22-bit fixed-point weights, two passes
+// each clipped to 8 bits, in Pillow's pass order (see `convolved`).
 
 /// A resampling filter, as Pillow and Keras' `load_img(interpolation:)` name them.
 public enum ResizeFilter: String, Sendable, CaseIterable {

@@ -1,9 +1,8 @@
 // Image.swift — an 8-bit RGB image and its decoding from JPEG or PNG.
-//
-// Pixel layout, the one contract every image function keeps: `pixels` holds
+// Pixel layout, the contract every image function keeps: `pixels` holds
 // height × width × 3 bytes, HWC, top-left pixel first, rows top to bottom,
-// R G B per pixel, no row padding: pixel (x, y) channel c is at
-// (y * width + x) * 3 + c. Decoding matches Pillow's `convert("RGB")`.
+// R G B per pixel, no row padding: (x, y, c) is at (y * width + x) * 3 + c.
+// Decoded pixels equal Pillow's `Image.open(f).convert("RGB")`.
 
 /// An 8-bit RGB image: HWC, top-left first, no row padding.
 ///

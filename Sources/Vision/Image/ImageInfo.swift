@@ -1,9 +1,7 @@
-// ImageInfo.swift — format, size and channel count of a JPEG or PNG, read
-// from its headers only (no pixel is decoded, no pixel buffer allocated).
-//
-// The format comes from the file's first bytes (its signature), never from
-// its name. The same header walkers run before every decode, so the
-// `Image.maxPixels` check happens before any allocation.
+// ImageInfo.swift — format, size and channels of a JPEG or PNG from its headers
+// only (no pixel decoded, no pixel buffer allocated). The format comes from
+// the file's signature, never its name. The same header walkers run before
+// every decode, so `Image.maxPixels` is checked before any allocation.
 
 /// An encoded image format this library reads.
 public enum ImageFormat: String, Sendable, Equatable, CaseIterable {

@@ -1,9 +1,7 @@
-// Inflate.swift — zlib (RFC 1950) / DEFLATE (RFC 1951) decompression in
-// Swift, for PNG image data.
-//
-// Bounded: decoding stops once `expectedSize` bytes are out (a decompression
-// bomb cannot make it allocate or work beyond the image it claims), and every
-// read is checked, so bad input throws `InflateFailure`, never traps.
+// Inflate.swift — zlib (RFC 1950) / DEFLATE (RFC 1951) decompression in Swift,
+// for PNG image data. Bounded: decoding stops once `expectedSize` bytes are out
+// (a decompression bomb cannot make it allocate or work beyond the image it
+// claims), and every read is checked: bad input throws, never traps.
 
 /// Why an inflate failed: the input ran out, or it is not valid DEFLATE.
 enum InflateFailure: Error, Equatable {

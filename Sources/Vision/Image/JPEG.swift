@@ -1,11 +1,8 @@
-// JPEG.swift — JPEG decoding through libjpeg-turbo's TurboJPEG API, to RGB8
-// as Pillow's `Image.open(f).convert("RGB")` gives it.
-//
-// Before libjpeg-turbo sees the data, `JPEGStructure.walk` checks the marker
-// structure in Swift: frame size against `Image.maxPixels`, scan count against
-// `Image.maxJPEGScans`, and an EOI marker present (else "truncated"). Decoding
-// uses the accurate integer DCT and fancy upsampling, as Pillow does; every
-// libjpeg warning is an error except a few known-harmless ones (see `benign`).
+// JPEG.swift — JPEG → RGB8 through libjpeg-turbo's TurboJPEG API, as Pillow's
+// convert("RGB") gives it (accurate DCT, fancy upsampling, Pillow's CMYK).
+// A Swift marker walk first checks the frame size (`Image.maxPixels`), the
+// scan count (`Image.maxJPEGScans`) and the EOI marker ("truncated"); then
+// every libjpeg warning is an error except a few harmless ones (`benign`).
 
 import CTurboJPEG
 import Foundation

@@ -1,11 +1,8 @@
-// PNG.swift — PNG decoding in Swift (chunks, CRC, inflate, unfiltering,
-// Adam7), to RGB8 as Pillow's `Image.open(f).convert("RGB")` gives it.
-//
-// Why not libpng for reading: its default error handling longjmps, which is
-// undefined behaviour across Swift frames, and its setjmp-free simplified API
-// (png_image_*) converts gamma, composites or premultiplies alpha and rounds
-// 16→8 bits, none of which Pillow does. This decoder is bounds-checked
-// Swift; bad data throws, it cannot overrun. libpng still writes PNGs.
+// PNG.swift — PNG → RGB8 in Swift (chunks, CRC, inflate, filters, Adam7), as
+// Pillow's convert("RGB") gives it. Not libpng: its error handling longjmps
+// (undefined across Swift frames), and its setjmp-free simplified API applies
+// gamma, premultiplies alpha and rounds 16→8 bits, which Pillow does not.
+// Bounds-checked Swift: bad data throws, it cannot overrun. libpng writes.
 
 /// The IHDR chunk of a PNG.
 struct PNGHeader: Equatable {

@@ -1,9 +1,7 @@
-// PNGEncoder.swift — 8-bit PNG writing through libpng's simplified API.
-//
-// png_image_write_to_memory does its setjmp/longjmp inside libpng's own C
-// frames and reports failure through its return value and `message`, so no
-// jump ever crosses Swift. Files are written atomically: a temporary file in
-// the same folder, fsync, then rename — a reader never sees half a PNG.
+// PNGEncoder.swift — 8-bit PNG writing through libpng's simplified API, whose
+// setjmp/longjmp stays inside libpng's C frames (failure comes back as a return
+// value and `message`), so no jump crosses Swift. Files are written
+// atomically: temporary file in the same folder, fsync, rename.
 
 import CPNG
 

@@ -1,9 +1,7 @@
-// ImageNetLabels.swift — the 1000 ImageNet classes of Keras' Inception V3, in
-// Keras' index order, parsed once (lazily) from the embedded class index.
-//
-// Index i is output unit i of the `predictions` layer; wnid and label are
-// exactly Keras' (e.g. 281 n02123045 tabby), duplicates such as "crane"
-// (134 and 517) included.
+// ImageNetLabels.swift — the 1000 ImageNet classes in Keras' index order,
+// parsed once (lazily) from the embedded class index. Index i is output unit i
+// of the `predictions` layer; wnids and labels are exactly Keras' (281
+// n02123045 tabby), duplicate labels such as "crane" (134, 517) included.
 
 import Foundation
 

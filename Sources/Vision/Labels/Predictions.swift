@@ -1,12 +1,8 @@
-// Predictions.swift — Keras' decode_predictions: the top classes of each row
-// of a (N, 1000) probability tensor, with ImageNet wnids and labels.
-//
-// Order: probability descending, NaN first (numpy's argsort puts NaN last,
-// and Keras reverses it). Equal probabilities: higher class index first,
-// which is numpy's argsort(kind="stable")[-top:][::-1]. Keras uses numpy's
-// default argsort, whose order among equal values depends on the CPU
-// (numpy 2.4 dispatches to x86-simd-sort for AVX-512 and AVX2); see
-// docs/images.md for what it gives and where this rule agrees with it.
+// Predictions.swift — Keras' decode_predictions for (N, 1000) probabilities.
+// Order: probability descending, NaN first (numpy sorts NaN last, Keras
+// reverses); equal probabilities by descending class index, which is numpy's
+// argsort(kind="stable")[-top:][::-1]. numpy's default argsort orders ties
+// differently per CPU (x86-simd-sort); docs/images.md shows where they agree.
 
 /// One class of one prediction: what `decode_predictions` returns as
 /// (wnid, label, score), plus the class index.

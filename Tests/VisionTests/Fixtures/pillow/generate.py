@@ -9,8 +9,10 @@ Run by hand from the repository root:
     python3 -m venv /tmp/pillow-venv
     /tmp/pillow-venv/bin/pip install pillow==13.0.0
     /tmp/pillow-venv/bin/python Tests/VisionTests/Fixtures/pillow/generate.py
-If keras (3.15) is importable too, every load_img case is cross-checked
-against keras.utils.load_img itself; otherwise the replica below is used.
+The YCCK source needs the system TurboJPEG library (Debian: libturbojpeg0),
+called through ctypes. If keras (3.15) is importable too, every load_img case
+is cross-checked against keras.utils.load_img itself; otherwise the replica
+below is the oracle.
 """
 
 import base64
