@@ -43,6 +43,11 @@ final class OpenFile {
             close(fd)
             throw .isDirectory(path: path)
         }
+        // Devices and pipes could stream without end (/dev/zero) or not seek.
+        if (status.st_mode & S_IFMT) != S_IFREG {
+            close(fd)
+            throw .unreadable(path: path, reason: "not a regular file")
+        }
         descriptor = fd
         size = Int(status.st_size)
     }
@@ -83,7 +88,7 @@ enum FileBytes {
         let file = try OpenFile(path)
         if file.size > limit { throw .fileTooLarge(name: path, bytes: file.size, limit: limit) }
         // Read until the end rather than trusting fstat's size: the file may
-        // grow meanwhile, and /proc or FIFO-like files report 0.
+        // grow meanwhile, and /proc files report size 0.
         var bytes = [UInt8]()
         bytes.reserveCapacity(file.size + 1)
         while true {
