@@ -42,7 +42,9 @@ extension Image {
     /// Equivalent to Pillow's `im.resize((width, height), filter, box)`.
     /// `box` selects the source region (default: the whole image); filters
     /// may still read pixels just outside it, as Pillow's do. Same size and
-    /// no box returns the image unchanged.
+    /// no box returns the image unchanged. The target must be at least 1×1
+    /// and the box inside the image with right ≥ left, bottom ≥ top
+    /// (preconditions: Pillow raises ValueError for these).
     ///
     ///     let small = image.resized(width: 299, height: 299)   // Keras load_img default
     ///     let smooth = image.resized(width: 299, height: 299, filter: .bicubic)
