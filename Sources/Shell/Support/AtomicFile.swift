@@ -86,16 +86,7 @@ public enum AtomicFile {
 
         /// Writes all of `bytes`, retrying short writes and EINTR.
         public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-            var offset = 0
-            while offset < bytes.count {
-                let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw FileWriteError(path: path, reason: systemMessage(errno))
-                }
-                if n == 0 { throw FileWriteError(path: path, reason: "the device accepted no more bytes") }
-                offset += n
-            }
+            try writeAll(fd, bytes, path: path)
         }
 
         /// Writes all of `bytes`.
@@ -248,6 +239,21 @@ public enum AtomicFile {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let folder = path[..<slash]
         return folder.isEmpty ? "/" : String(folder)
+    }
+}
+
+/// Writes all of `bytes` to `fd`, retrying short writes and EINTR; a failure
+/// throws `FileWriteError` naming `path` and the system's reason.
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw FileWriteError(path: path, reason: systemMessage(errno))
+        }
+        if n == 0 { throw FileWriteError(path: path, reason: "the device accepted no more bytes") }
+        offset += n
     }
 }
 
