@@ -271,13 +271,13 @@ final class SupportLineEditorTests: XCTestCase {
 // The plain reader, the history file and the completion decision, without a
 // terminal. Oracles: bytes through a real pipe; the file system; exact lists.
 final class SupportPlainInputTests: XCTestCase {
-    private func reader(feeding bytes: [UInt8], echo: Bool = false,
-                        output: @escaping (String) -> Void = { _ in }) throws -> PlainLineReader {
+    private func reader(feeding bytes: [UInt8], prompting: PlainLineReader.Prompting = .silent,
+                        output: @escaping (String) -> Void = { _ in XCTFail("a silent reader printed") }) throws -> PlainLineReader {
         var fds: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&fds), 0)
         _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
         close(fds[1])
-        return PlainLineReader(fileDescriptor: fds[0], echo: echo, output: output)
+        return PlainLineReader(fileDescriptor: fds[0], prompting: prompting, output: output)
     }
 
     func testLinesFromAPipe() throws {
@@ -292,13 +292,21 @@ final class SupportPlainInputTests: XCTestCase {
         XCTAssertEqual(plain.readLine(prompt: "In [6]: "), .endOfInput)
     }
 
-    func testEchoWritesPromptAndLineLikeATerminal() throws {
+    func testTranscriptWritesPromptAndLineLikeATerminal() throws {
         let box = Transcript()
-        let plain = try reader(feeding: Array("1 + 2\nprint 3".utf8), echo: true, output: { box.text += $0 })
+        let plain = try reader(feeding: Array("1 + 2\nprint 3".utf8), prompting: .transcript, output: { box.text += $0 })
         XCTAssertEqual(plain.readLine(prompt: "In [1]: "), .line("1 + 2"))
         XCTAssertEqual(plain.readLine(prompt: "In [2]: "), .line("print 3"))
         XCTAssertEqual(plain.readLine(prompt: "In [3]: "), .endOfInput)
         XCTAssertEqual(box.text, "In [1]: 1 + 2\nIn [2]: print 3\n", "nothing is printed at the end of input")
+    }
+
+    func testPromptsBeforeReading() throws {
+        let box = Transcript()
+        let plain = try reader(feeding: Array("1 + 2\n".utf8), prompting: .beforeReading, output: { box.text += $0 })
+        XCTAssertEqual(plain.readLine(prompt: "In [1]: "), .line("1 + 2"))
+        XCTAssertEqual(plain.readLine(prompt: "In [2]: "), .endOfInput)
+        XCTAssertEqual(box.text, "In [1]: In [2]: ")
     }
 
     final class Transcript: @unchecked Sendable {
@@ -309,8 +317,9 @@ final class SupportPlainInputTests: XCTestCase {
     func testStandardEditorWithoutATerminalIsPlain() {
         // Under `swift test` in CI stdin is not a terminal; at a developer's
         // terminal it may be, and then libedit is the right answer.
+        let both = Terminal.isTerminal(.standardInput) && Terminal.isTerminal(.standardOutput)
         let editor = LineEditors.standard(completer: nil, environment: ["KUNGFU_HISTORY": ""])
-        XCTAssertEqual(editor is PlainLineReader, !Terminal.isTerminal(.standardInput))
+        XCTAssertEqual(editor is PlainLineReader, !both)
     }
 
     func testHistoryPath() {

@@ -1,6 +1,6 @@
 // LineEditor.swift — how the REPL reads a line: the result type, the
-// completion callback, and the choice between the libedit editor (stdin is a
-// terminal) and the plain reader (stdin is a pipe or a file). The REPL owns
+// completion callback, and the choice between the libedit editor (stdin and
+// stdout are terminals) and the plain reader (a pipe, a file). The REPL owns
 // the prompts ("In [n]: ", a continuation prompt) and history entries; the
 // editor only reads.
 import Foundation
@@ -49,22 +49,33 @@ public enum LineEditors {
         return (home.hasSuffix("/") ? home : home + "/") + ".kungfu_history"
     }
 
-    /// The editor for this process's standard input.
+    /// The editor for this process's standard streams.
     ///
-    /// A terminal gets `LibeditLineEditor` (prompt, history file, completion,
-    /// Ctrl-C / Ctrl-D). Anything else gets `PlainLineReader`, which prints
-    /// nothing, so piped output is only results; with `KUNGFU_PROMPTS=1` it
-    /// echoes each prompt and line to stdout, so the output reads like a
-    /// terminal session. Problems with the history file are reported through
-    /// `warn` once and do not stop the REPL.
+    /// - stdin and stdout are terminals: `LibeditLineEditor` (prompt, history
+    ///   file, completion, Ctrl-C / Ctrl-D).
+    /// - stdin is a terminal, stdout is not (`kungfu > log.txt`): a
+    ///   `PlainLineReader` that shows prompts on stderr, so the file gets only
+    ///   results and no editing sequences.
+    /// - stdin is not a terminal: a silent `PlainLineReader`, so piped output is
+    ///   only results; with `KUNGFU_PROMPTS=1` it echoes each prompt and line
+    ///   to stdout, so the output reads like a terminal session.
+    ///
+    /// Problems with the history file are reported through `warn` once and do
+    /// not stop the REPL.
     public static func standard(completer: LineCompleter?,
                                 environment: [String: String] = ProcessInfo.processInfo.environment,
                                 warn: @escaping (String) -> Void = LineEditors.warnOnStandardError) -> any LineEditor {
-        if Terminal.isTerminal(.standardInput) {
+        switch (Terminal.isTerminal(.standardInput), Terminal.isTerminal(.standardOutput)) {
+        case (true, true):
             let history = historyPath(environment: environment).map { HistoryFile(path: $0, limit: historyLimit) }
             return LibeditLineEditor(history: history, completer: completer, warn: warn)
+        case (true, false):
+            return PlainLineReader(prompting: .beforeReading) { prompt in
+                FileHandle.standardError.write(Data(prompt.utf8))
+            }
+        case (false, _):
+            return PlainLineReader(prompting: environment["KUNGFU_PROMPTS"] == "1" ? .transcript : .silent)
         }
-        return PlainLineReader(echo: environment["KUNGFU_PROMPTS"] == "1")
     }
 
     /// Writes "kungfu: MESSAGE" on stderr.

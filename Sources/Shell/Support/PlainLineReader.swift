@@ -1,6 +1,6 @@
-// PlainLineReader.swift — the REPL's input when stdin is not a terminal: raw
-// lines from a file descriptor, no editing, no prompts, no terminal control,
-// so `echo 'predict "x.jpg"' | kungfu` prints only results. Lines end at
+// PlainLineReader.swift — the REPL's input without libedit: raw lines from a
+// file descriptor, no editing, no terminal control. Piped, it prints no
+// prompts, so `echo 'predict "x.jpg"' | kungfu` prints only results. Lines end at
 // "\n" (a "\r" before it is dropped, for files saved on Windows); a last line
 // without "\n" still counts; invalid UTF-8 becomes U+FFFD.
 #if canImport(Glibc)
@@ -10,30 +10,38 @@ import Darwin
 #endif
 
 /// Reads lines from a file descriptor (standard input by default).
-///
-/// With `echo`, each line read is written to `output` after its prompt, as
-/// `PROMPT LINE\n`, so a piped session's output looks like the same session
-/// typed at a terminal (`KUNGFU_PROMPTS=1`).
 public final class PlainLineReader: LineEditor {
+    /// What is written around each line read.
+    public enum Prompting: Equatable, Sendable {
+        /// Nothing: piped output holds only results (the default).
+        case silent
+        /// After each line, `PROMPT LINE\n`, so a piped session's output reads
+        /// like the same session typed at a terminal (`KUNGFU_PROMPTS=1`).
+        case transcript
+        /// The prompt before reading, for a person typing at a terminal whose
+        /// output goes elsewhere (`kungfu > log.txt`): prompts go to stderr.
+        case beforeReading
+    }
+
     private let fd: Int32
-    private let echo: Bool
+    private let prompting: Prompting
     private let output: (String) -> Void
     private var buffer: [UInt8] = []
     private var atEnd = false
 
-    /// Reads from `fileDescriptor`; with `echo`, writes prompts and lines to
-    /// `output` (stdout by default).
-    public init(fileDescriptor: Int32 = STDIN_FILENO, echo: Bool = false,
+    /// Reads from `fileDescriptor`; prompts, if any, go to `output`.
+    public init(fileDescriptor: Int32 = STDIN_FILENO, prompting: Prompting = .silent,
                 output: @escaping (String) -> Void = { print($0, terminator: ""); fflush(nil) }) {
         self.fd = fileDescriptor
-        self.echo = echo
+        self.prompting = prompting
         self.output = output
     }
 
     /// Reads the next line; `.endOfInput` at the end of the input or on a read
-    /// error. Never returns `.interrupted`: without a terminal, Ctrl-C is a
+    /// error. Never returns `.interrupted`: without libedit, Ctrl-C is a
     /// signal, not input.
     public func readLine(prompt: String) -> LineInput {
+        if prompting == .beforeReading { output(prompt) }
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 var bytes = buffer[..<newline]
@@ -56,7 +64,7 @@ public final class PlainLineReader: LineEditor {
     public func addHistory(_ entry: String) {}
 
     private func deliver(_ line: String, prompt: String) -> LineInput {
-        if echo { output(prompt + line + "\n") }
+        if prompting == .transcript { output(prompt + line + "\n") }
         return .line(line)
     }
 
