@@ -101,4 +101,19 @@ final class SupportProgressBarTests: XCTestCase {
         XCTAssertEqual(recorder.text, "3 B / 3 B  [===] 1 B/s in 0:00:03\n")
         XCTAssertFalse(recorder.text.contains("\r"))
     }
+
+    func testTotalLearnedLater() {
+        let recorder = Recorder()
+        let bar = ProgressBar(total: nil, kind: .bytes, width: 4, sink: recorder.sink(isTerminal: true),
+                              clock: { recorder.now })
+        recorder.now += 1
+        bar.update(1000)
+        bar.total = 4000
+        recorder.now += 1
+        bar.update(2000)
+        bar.finish()
+        XCTAssertEqual(recorder.text, "\r1.0 kB  1.0 kB/s"
+                       + "\r2.0 kB / 4.0 kB  [=>  ] 1.0 kB/s ETA 0:00:02"
+                       + "\r4.0 kB / 4.0 kB  [====] 2.0 kB/s in 0:00:02 \n")
+    }
 }

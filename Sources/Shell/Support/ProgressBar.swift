@@ -65,7 +65,11 @@ public final class ProgressBar {
     /// A named number shown after the bar, like Keras' `loss: 0.6931`.
     public typealias Metric = (name: String, value: Double)
 
-    private let total: Int?
+    /// What the count goes to; nil while unknown. It may be learned later: a
+    /// download's size arrives with the server's headers.
+    public var total: Int? {
+        didSet { precondition(total.map { $0 >= 0 } ?? true, "ProgressBar: negative total \(total!)") }
+    }
     private let kind: Kind
     private let width: Int
     private let sink: ProgressSink
