@@ -142,6 +142,18 @@ public struct InceptionV3: Sendable {
         }
     }
 
+    /// Multiply-adds of one image's forward pass (convolutions and the dense
+    /// layer; pooling is not counted): about 5.71 G at 299×299 with the top.
+    public static func multiplyAdds(for configuration: Configuration) -> Int {
+        graph(for: configuration).layers.map { layer in
+            switch layer.operation {
+            case .conv2D(let kernel, _, _): return layer.shape[0] * layer.shape[1] * kernel.reduce(1, *)
+            case .dense(let inputs, let units, _): return inputs * units
+            default: return 0
+            }
+        }.reduce(0, +)
+    }
+
     /// The recorded graph of the network for a configuration.
     static func graph(for configuration: Configuration) -> Graph {
         let builder = GraphBuilder()
