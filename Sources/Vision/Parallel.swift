@@ -37,8 +37,10 @@ public enum Parallel {
     /// Runs `body(part)` once for every part in `0..<parts`, spread over at
     /// most `threadCount` threads, and returns when all parts are done.
     ///
-    /// Parts may run concurrently: each must write memory no other part
-    /// touches. Which thread runs a part does not matter for the result.
+    /// Threads take the next undone part as they become free, so a thread
+    /// that starts late or is preempted delays nobody; make more parts than
+    /// threads to profit. Parts may run concurrently: each must write memory
+    /// no other part touches. Which thread runs a part never changes the result.
     public static func forEach(parts: Int, _ body: (Int) -> Void) {
         precondition(parts >= 0, "Parallel.forEach: negative part count \(parts)")
         let workers = min(parts, threadCount)
@@ -46,20 +48,21 @@ public enum Parallel {
             for part in 0..<parts { body(part) }
             return
         }
+        let next = PartCounter(parts)
         withoutActuallyEscaping(body) { escapable in
             // Safe: concurrentPerform returns only after every call has
             // finished, so the closure and what it captures outlive all uses,
             // and callers guarantee that parts write disjoint memory.
             let shared = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var part = worker
-                while part < parts {
-                    shared.value(part)
-                    part += workers
-                }
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while let part = next.take() { shared.value(part) }
             }
         }
     }
+
+    /// How many parts kernels cut their work into per thread: enough that a
+    /// late or preempted thread's share is picked up by the others.
+    public static let partsPerThread = 4
 
     /// The `part`-th of `parts` contiguous, near-equal slices of `0..<count`
     /// (the first `count % parts` slices are one longer).
@@ -81,4 +84,22 @@ public enum Parallel {
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Hands out 0..<count, each number once, to whichever thread asks first.
+private final class PartCounter: @unchecked Sendable {
+    // Sendable: `next` is only read and written under `lock`.
+    private let lock = NSLock()
+    private var next = 0
+    private let count: Int
+
+    init(_ count: Int) { self.count = count }
+
+    func take() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
 }

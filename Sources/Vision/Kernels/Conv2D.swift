@@ -136,7 +136,7 @@ final class PackedConv2D: @unchecked Sendable {
             groups = (blocks + min(perGroup, blocks) - 1) / min(perGroup, blocks)
             tilesPerChunk = (tiles + chunks - 1) / chunks
             blocksPerGroup = (blocks + groups - 1) / groups
-            parts = max(1, min(threads, tiles * blocks))
+            parts = max(1, min(threads * Parallel.partsPerThread, tiles * blocks))
         }
     }
 
@@ -245,7 +245,7 @@ final class PackedConv2D: @unchecked Sendable {
 
     @inline(__always)
     private static func store(_ value: SIMD16<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int, _ relu: Bool) {
-        let v = relu ? pointwiseMax(value, SIMD16()) : value
+        let v = relu ? value.maximum(SIMD16()) : value
         if count == 16 {
             UnsafeMutableRawPointer(out).storeBytes(of: v, as: SIMD16<Float>.self)
         } else {

@@ -15,7 +15,7 @@ enum Elementwise {
         var i = 0
         while i + 16 <= count {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(x + i).storeBytes(of: pointwiseMax(v, SIMD16()), as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(x + i).storeBytes(of: v.maximum(SIMD16()), as: SIMD16<Float>.self)
             i += 16
         }
         while i < count {
@@ -53,5 +53,14 @@ enum Elementwise {
             }
             offset += input.channels
         }
+    }
+}
+
+extension SIMD16 where Scalar == Float {
+    /// Lane-wise max(self, other) as one compare and blend per half (vmaxps);
+    /// the standard library's `pointwiseMax` goes lane by lane through memory.
+    @inline(__always)
+    func maximum(_ other: SIMD16<Float>) -> SIMD16<Float> {
+        replacing(with: other, where: self .< other)
     }
 }

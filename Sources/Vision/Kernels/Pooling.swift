@@ -24,7 +24,7 @@ enum Pool2D {
                      + "pooling gives \([input.batch, rows.output, columns.output, input.channels])")
         let outputRows = output.batch * output.height
         if outputRows == 0 { return }
-        let parts = min(Parallel.threadCount, outputRows)
+        let parts = min(Parallel.threadCount * Parallel.partsPerThread, outputRows)
         Parallel.forEach(parts: parts) { part in
             for row in Parallel.slice(part, of: parts, count: outputRows) {
                 let n = row / output.height, oy = row % output.height
@@ -56,7 +56,7 @@ enum Pool2D {
                 for x in xs {
                     let v = UnsafeRawPointer(image + y * rowStride + x * pixelStride + c)
                         .loadUnaligned(as: SIMD16<Float>.self)
-                    acc = kind == .max ? pointwiseMax(acc, v) : acc + v
+                    acc = kind == .max ? acc.maximum(v) : acc + v
                 }
             }
             if kind == .average { acc /= SIMD16(repeating: divisor) }
@@ -90,7 +90,7 @@ enum Pool2D {
                 var acc = kind == .max ? SIMD16<Float>(repeating: -.infinity) : SIMD16<Float>()
                 for p in 0..<pixels {
                     let v = UnsafeRawPointer(image + p * input.pixelStride + c).loadUnaligned(as: SIMD16<Float>.self)
-                    acc = kind == .max ? pointwiseMax(acc, v) : acc + v
+                    acc = kind == .max ? acc.maximum(v) : acc + v
                 }
                 if kind == .average { acc /= SIMD16(repeating: count) }
                 UnsafeMutableRawPointer(out + c).storeBytes(of: acc, as: SIMD16<Float>.self)
