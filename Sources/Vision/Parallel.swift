@@ -4,7 +4,6 @@
 // Kernels split their output into fixed parts (each output element belongs to
 // exactly one part, computed in a fixed order), so results are bit-identical
 // whatever the thread count.
-import Dispatch
 import Foundation
 
 /// The number of worker threads the kernels use, and how they share work.
@@ -48,16 +47,13 @@ public enum Parallel {
             for part in 0..<parts { body(part) }
             return
         }
-        let next = PartCounter(parts)
-        withoutActuallyEscaping(body) { escapable in
-            // Safe: concurrentPerform returns only after every call has
-            // finished, so the closure and what it captures outlive all uses,
-            // and callers guarantee that parts write disjoint memory.
-            let shared = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while let part = next.take() { shared.value(part) }
-            }
+        let ran = withoutActuallyEscaping(body) { escapable in
+            // Safe: run returns only after every part has finished, so the
+            // closure and what it captures outlive all uses, and callers
+            // guarantee that parts write disjoint memory.
+            WorkerPool.shared.run(parts: parts, threads: workers, escapable)
         }
+        if !ran { for part in 0..<parts { body(part) } }
     }
 
     /// How many parts kernels cut their work into per thread: enough that a
@@ -79,27 +75,75 @@ public enum Parallel {
     nonisolated(unsafe) private static var storedThreadCount = defaultThreadCount
 }
 
-/// Carries a value across a `@Sendable` boundary. Only for values whose
-/// concurrent use the caller has made safe (see each use).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
+/// Persistent worker threads for `Parallel.forEach`: fork-join with parts
+/// handed out one at a time under a lock.
+///
+/// libdispatch's concurrentPerform was not used: on Linux its helper threads
+/// often joined too late to share millisecond-sized layers.
+final class WorkerPool: @unchecked Sendable {
+    // Sendable: every mutable property is read and written only while
+    // `condition` is locked; `job` is called after unlocking, but only between
+    // a run's start and its return, while the caller keeps it alive.
+    private let condition = NSCondition()
+    private var started = 0       // worker threads created so far
+    private var generation = 0    // bumped by every run
+    private var helpers = 0       // workers 0..<helpers take part in this run
+    private var job: ((Int) -> Void)?
+    private var parts = 0, next = 0, unfinished = 0
+    private var busy = false
 
-/// Hands out 0..<count, each number once, to whichever thread asks first.
-private final class PartCounter: @unchecked Sendable {
-    // Sendable: `next` is only read and written under `lock`.
-    private let lock = NSLock()
-    private var next = 0
-    private let count: Int
+    static let shared = WorkerPool()
 
-    init(_ count: Int) { self.count = count }
+    /// Runs `body` over `0..<parts` on the calling thread and `threads - 1`
+    /// workers. Returns false, having run nothing, if a run is already in
+    /// progress (a nested or concurrent call): the caller then runs serially.
+    func run(parts: Int, threads: Int, _ body: @escaping (Int) -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if busy { return false }
+        busy = true
+        while started < threads - 1 {
+            let index = started
+            let thread = Thread { [unowned self] in self.work(index) }
+            thread.name = "kungfu-worker-\(index)"
+            thread.start()
+            started += 1
+        }
+        job = body
+        self.parts = parts
+        next = 0
+        unfinished = parts
+        helpers = threads - 1
+        generation += 1
+        condition.broadcast()
+        takeParts()
+        while unfinished > 0 { condition.wait() }
+        job = nil
+        busy = false
+        return true
+    }
 
-    func take() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < count else { return nil }
-        next += 1
-        return next - 1
+    /// With the lock held: runs undone parts until none is left.
+    private func takeParts() {
+        while next < parts, let body = job {
+            let part = next
+            next += 1
+            condition.unlock()
+            body(part)
+            condition.lock()
+            unfinished -= 1
+            if unfinished == 0 { condition.broadcast() }
+        }
+    }
+
+    /// A worker thread's life: sleep until a run starts, help if chosen.
+    private func work(_ index: Int) {
+        condition.lock()
+        var seen = 0
+        while true {
+            while generation == seen { condition.wait() }
+            seen = generation
+            if index < helpers { takeParts() }
+        }
     }
 }

@@ -34,7 +34,7 @@ final class PackedConv2D: @unchecked Sendable {
     let panels: AlignedBuffer
     /// Bias per output channel, zero-padded to whole blocks.
     let bias: AlignedBuffer
-    /// `inputChannels` zeros: the row that taps in the padding read.
+    /// `kw · inputChannels` zeros: the row that taps in the padding read.
     let zeros: AlignedBuffer
 
     static let rowsPerTile = 6      // MR: output pixels per micro-tile
@@ -75,7 +75,7 @@ final class PackedConv2D: @unchecked Sendable {
         }
         self.bias = AlignedBuffer(count: blocks * 16)
         if let bias { self.bias.base.update(from: bias, count: cout) }
-        zeros = AlignedBuffer(count: shape[2])
+        zeros = AlignedBuffer(count: shape[1] * shape[2])
     }
 
     /// Output extent for an input of `height` × `width`.
@@ -96,8 +96,12 @@ final class PackedConv2D: @unchecked Sendable {
         if output.pixels == 0 { return }
         let schedule = Schedule(pixels: output.pixels, depth: depth, blocks: blocks,
                                 threads: Parallel.threadCount)
+        // Without padding across the width and with dense input rows, the kw
+        // taps of one kernel row read one contiguous run of kw·Cin values: one
+        // longer run instead of kw short ones (this is what makes Cin = 3 fast).
+        let merged = (padding == .valid || kernelWidth == 1) && input.pixelStride == inputChannels
         Parallel.forEach(parts: schedule.parts) { part in
-            run(part: part, of: schedule, input, output, relu: relu)
+            run(part: part, of: schedule, input, output, columnTaps: merged ? 1 : kernelWidth, relu: relu)
         }
     }
 
@@ -120,7 +124,8 @@ final class PackedConv2D: @unchecked Sendable {
             self.blocks = blocks
             let tileBytes = PackedConv2D.rowsPerTile * depth * 4, blockBytes = depth * 64
             let budget = Schedule.cacheBudget
-            let perChunk: Int, perGroup: Int
+            var perChunk: Int
+            let perGroup: Int
             if blocks * blockBytes <= budget / 2 {
                 perGroup = blocks
                 perChunk = max(1, (budget - blocks * blockBytes) / tileBytes)
@@ -131,6 +136,8 @@ final class PackedConv2D: @unchecked Sendable {
                 perChunk = max(1, budget / 2 / tileBytes)
                 perGroup = max(1, budget / 2 / blockBytes)
             }
+            // At most 64 tiles (384 pixels) per chunk: the row table stays small.
+            perChunk = min(perChunk, 64)
             // Even out the chunks and groups so the last one is not a sliver.
             chunks = (tiles + min(perChunk, tiles) - 1) / min(perChunk, tiles)
             groups = (blocks + min(perGroup, blocks) - 1) / min(perGroup, blocks)
@@ -141,10 +148,12 @@ final class PackedConv2D: @unchecked Sendable {
     }
 
     /// Computes part `part` of the schedule: its share of (tile, block) pairs.
-    private func run(part: Int, of s: Schedule, _ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
+    private func run(part: Int, of s: Schedule, _ input: FeatureMap, _ output: FeatureMap,
+                     columnTaps: Int, relu: Bool) {
         let mine = Parallel.slice(part, of: s.parts, count: s.tiles * s.blocks)
         if mine.isEmpty { return }
-        let mr = PackedConv2D.rowsPerTile, taps = self.taps
+        let mr = PackedConv2D.rowsPerTile, taps = kernelHeight * columnTaps
+        let run = depth / taps // values per tap: Cin, or kw·Cin when merged
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self,
                                       capacity: s.tilesPerChunk * taps * mr) { table in
             var first = 0 // number of the unit's first pair
@@ -158,7 +167,8 @@ final class PackedConv2D: @unchecked Sendable {
                     let overlap = unit.clamped(to: mine)
                     if overlap.isEmpty { continue }
                     if !tableReady {
-                        fillRowTable(table.baseAddress!, tiles: tile0..<(tile0 + tileCount), input, output)
+                        fillRowTable(table.baseAddress!, tiles: tile0..<(tile0 + tileCount), input, output,
+                                     columnTaps: columnTaps)
                         tableReady = true
                     }
                     for pair in overlap {
@@ -166,7 +176,7 @@ final class PackedConv2D: @unchecked Sendable {
                         let block = block0 + local / tileCount, tile = local % tileCount
                         let pixel0 = (tile0 + tile) * mr
                         PackedConv2D.microKernel(
-                            rows: table.baseAddress! + tile * taps * mr, taps: taps, cin: inputChannels,
+                            rows: table.baseAddress! + tile * taps * mr, taps: taps, cin: run,
                             panel: panels.base + block * depth * 16, bias: bias.base + block * 16,
                             out: output.base + pixel0 * output.pixelStride + block * 16,
                             outStride: output.pixelStride,
@@ -179,11 +189,12 @@ final class PackedConv2D: @unchecked Sendable {
     }
 
     /// Row pointers for `tiles`: table[(tile * taps + tap) * 6 + row] is the
-    /// start of the Cin values that output pixel `row` of `tile` reads at
-    /// `tap`, or `zeros` in the padding. Rows past the last pixel repeat it.
+    /// start of the values that output pixel `row` of `tile` reads at `tap`
+    /// (ky, kx), or `zeros` in the padding. Rows past the last pixel repeat
+    /// it. With `columnTaps` 1 only kx = 0 is listed: the merged run.
     private func fillRowTable(_ table: UnsafeMutablePointer<UnsafePointer<Float>>, tiles: Range<Int>,
-                              _ input: FeatureMap, _ output: FeatureMap) {
-        let mr = PackedConv2D.rowsPerTile, taps = self.taps
+                              _ input: FeatureMap, _ output: FeatureMap, columnTaps: Int) {
+        let mr = PackedConv2D.rowsPerTile, taps = kernelHeight * columnTaps
         let padTop = padding.window(input: input.height, kernel: kernelHeight, stride: strideHeight).before
         let padLeft = padding.window(input: input.width, kernel: kernelWidth, stride: strideWidth).before
         let zero = UnsafePointer(zeros.base)
@@ -195,10 +206,10 @@ final class PackedConv2D: @unchecked Sendable {
                 let iy0 = y * strideHeight - padTop, ix0 = x * strideWidth - padLeft
                 for ky in 0..<kernelHeight {
                     let iy = iy0 + ky
-                    for kx in 0..<kernelWidth {
+                    for kx in 0..<columnTaps {
                         let ix = ix0 + kx
                         let inside = iy >= 0 && iy < input.height && ix >= 0 && ix < input.width
-                        table[(t * taps + ky * kernelWidth + kx) * mr + row] = inside
+                        table[(t * taps + ky * columnTaps + kx) * mr + row] = inside
                             ? UnsafePointer(input.base + ((n * input.height + iy) * input.width + ix) * input.pixelStride)
                             : zero
                     }
