@@ -76,7 +76,7 @@ public enum Parallel {
 }
 
 /// Persistent worker threads for `Parallel.forEach`: fork-join with parts
-/// handed out one at a time under a lock.
+/// handed out one at a time under a lock; briefly spinning, then sleeping.
 ///
 /// libdispatch's concurrentPerform was not used: on Linux its helper threads
 /// often joined too late to share millisecond-sized layers.
@@ -117,6 +117,7 @@ final class WorkerPool: @unchecked Sendable {
         generation += 1
         condition.broadcast()
         takeParts()
+        spin { self.unfinished == 0 }
         while unfinished > 0 { condition.wait() }
         job = nil
         busy = false
@@ -136,11 +137,24 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// With the lock held: lets go of it in short beats for up to 100 µs or
+    /// until `done()`. Layers follow each other within microseconds, and a
+    /// sleeping thread takes tens of microseconds to wake, so both sides
+    /// first wait awake.
+    private func spin(until done: () -> Bool) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + 100_000
+        while !done() && DispatchTime.now().uptimeNanoseconds < deadline {
+            condition.unlock()
+            condition.lock()
+        }
+    }
+
     /// A worker thread's life: sleep until a run starts, help if chosen.
     private func work(_ index: Int) {
         condition.lock()
         var seen = 0
         while true {
+            spin { self.generation != seen }
             while generation == seen { condition.wait() }
             seen = generation
             if index < helpers { takeParts() }

@@ -39,7 +39,8 @@ final class KernelConv2DTests: XCTestCase {
     func testAgreesWithReferenceWhenTheScheduleSplitsBothWays() {
         let x = Tensor.random([1, 12, 12, 300], seed: 1)
         let k = Tensor.random([3, 3, 300, 160], seed: 2, scale: 0.1)
-        let schedule = PackedConv2D.Schedule(pixels: 144, depth: 2700, blocks: 10, threads: 2)
+        let schedule = PackedConv2D.Schedule(pixels: 144, depth: 2700, blocks: 10, inputBytes: 144 * 300 * 4 * 9,
+                                             threads: 2)
         XCTAssertGreaterThan(schedule.chunks, 1)
         XCTAssertGreaterThan(schedule.groups, 1)
         assertClose(Kernels.conv2D(x, kernel: k, padding: .same),

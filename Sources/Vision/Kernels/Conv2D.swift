@@ -7,6 +7,7 @@
 //
 // The definition is `Reference.conv2D` in Tests/VisionTests; this fast path
 // must agree with it to 1e-5 (relative to the sum of |terms|).
+import Foundation
 
 /// A convolution whose kernel has been packed for the micro-kernel.
 ///
@@ -95,7 +96,7 @@ final class PackedConv2D: @unchecked Sendable {
                      + "but the convolution gives \([input.batch, oh, ow, outputChannels])")
         if output.pixels == 0 { return }
         let schedule = Schedule(pixels: output.pixels, depth: depth, blocks: blocks,
-                                threads: Parallel.threadCount)
+                                inputBytes: input.pixels * inputChannels * 4, threads: Parallel.threadCount)
         // Without padding across the width and with dense input rows, the kw
         // taps of one kernel row read one contiguous run of kw·Cin values: one
         // longer run instead of kw short ones (this is what makes Cin = 3 fast).
@@ -116,20 +117,31 @@ final class PackedConv2D: @unchecked Sendable {
         let chunks: Int, groups: Int
         let parts: Int
 
-        static let cacheBudget = 512 * 1024 // bytes; half of a Zen 4 L2
+        /// Bytes of one core's L2 cache (sysconf; 512 KB if unknown).
+        static let cacheBudget: Int = {
+            #if os(Linux)
+            let size = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+            if size >= 128 * 1024 { return size }
+            #endif
+            return 512 * 1024
+        }()
 
-        init(pixels: Int, depth: Int, blocks: Int, threads: Int) {
+        /// `inputBytes` is the size of the whole input: a tile's share of it
+        /// is what the tile brings into cache (neighbouring windows overlap).
+        init(pixels: Int, depth: Int, blocks: Int, inputBytes: Int, threads: Int) {
             precondition(pixels >= 1 && blocks >= 1, "Schedule: \(pixels) pixels, \(blocks) blocks")
             tiles = (pixels + PackedConv2D.rowsPerTile - 1) / PackedConv2D.rowsPerTile
             self.blocks = blocks
-            let tileBytes = PackedConv2D.rowsPerTile * depth * 4, blockBytes = depth * 64
+            let tileBytes = max(1, inputBytes / tiles), blockBytes = depth * 64
             let budget = Schedule.cacheBudget
             var perChunk: Int
             let perGroup: Int
             if blocks * blockBytes <= budget / 2 {
+                // All panels stay in L2; pixels stream through in chunks.
                 perGroup = blocks
                 perChunk = max(1, (budget - blocks * blockBytes) / tileBytes)
-            } else if tiles * tileBytes <= budget / 2 {
+            } else if tiles * tileBytes <= budget * 5 / 8 {
+                // All pixels stay in L2 (small late layers); panels stream.
                 perChunk = tiles
                 perGroup = max(1, (budget - tiles * tileBytes) / blockBytes)
             } else {
