@@ -152,12 +152,13 @@ final class WorkerPool: @unchecked Sendable {
     /// A worker thread's life: sleep until a run starts, help if chosen.
     private func work(_ index: Int) {
         condition.lock()
-        var seen = 0
+        var seen = 0, helped = false
         while true {
-            spin { self.generation != seen }
+            if helped { spin { self.generation != seen } } // only threads in use wait awake
             while generation == seen { condition.wait() }
             seen = generation
-            if index < helpers { takeParts() }
+            helped = index < helpers
+            if helped { takeParts() }
         }
     }
 }

@@ -6,7 +6,7 @@
 //   output  (N, Ho, Wo, Cout)     Ho, Wo and the padding by TF's rule (Padding.window)
 //
 // The definition is `Reference.conv2D` in Tests/VisionTests; this fast path
-// must agree with it to 1e-5 (relative to the sum of |terms|).
+// must agree with it to 1e-5 (absolute, or relative for values above 1).
 import Foundation
 
 /// A convolution whose kernel has been packed for the micro-kernel.
@@ -38,8 +38,8 @@ final class PackedConv2D: @unchecked Sendable {
     /// `kw · inputChannels` zeros: the row that taps in the padding read.
     let zeros: AlignedBuffer
 
-    static let rowsPerTile = 6      // MR: output pixels per micro-tile
-    static let columnsPerBlock = 16 // NR: output channels per micro-tile (one SIMD16)
+    /// MR: output pixels per micro-tile (NR is 16 output channels, one SIMD16).
+    static let rowsPerTile = 6
 
     var taps: Int { kernelHeight * kernelWidth }
     var depth: Int { taps * inputChannels }
