@@ -97,12 +97,8 @@ final class PackedConv2D: @unchecked Sendable {
         if output.pixels == 0 { return }
         let schedule = Schedule(pixels: output.pixels, depth: depth, blocks: blocks,
                                 inputBytes: input.pixels * inputChannels * 4, threads: Parallel.threadCount)
-        // Without padding across the width and with dense input rows, the kw
-        // taps of one kernel row read one contiguous run of kw·Cin values: one
-        // longer run instead of kw short ones (this is what makes Cin = 3 fast).
-        let merged = (padding == .valid || kernelWidth == 1) && input.pixelStride == inputChannels
         Parallel.forEach(parts: schedule.parts) { part in
-            run(part: part, of: schedule, input, output, columnTaps: merged ? 1 : kernelWidth, relu: relu)
+            run(part: part, of: schedule, input, output, relu: relu)
         }
     }
 
@@ -160,12 +156,11 @@ final class PackedConv2D: @unchecked Sendable {
     }
 
     /// Computes part `part` of the schedule: its share of (tile, block) pairs.
-    private func run(part: Int, of s: Schedule, _ input: FeatureMap, _ output: FeatureMap,
-                     columnTaps: Int, relu: Bool) {
+    private func run(part: Int, of s: Schedule, _ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
         let mine = Parallel.slice(part, of: s.parts, count: s.tiles * s.blocks)
         if mine.isEmpty { return }
-        let mr = PackedConv2D.rowsPerTile, taps = kernelHeight * columnTaps
-        let run = depth / taps // values per tap: Cin, or kw·Cin when merged
+        let mr = PackedConv2D.rowsPerTile, taps = self.taps
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: s.tilesPerChunk) { merged in
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self,
                                       capacity: s.tilesPerChunk * taps * mr) { table in
             var first = 0 // number of the unit's first pair
@@ -179,16 +174,17 @@ final class PackedConv2D: @unchecked Sendable {
                     let overlap = unit.clamped(to: mine)
                     if overlap.isEmpty { continue }
                     if !tableReady {
-                        fillRowTable(table.baseAddress!, tiles: tile0..<(tile0 + tileCount), input, output,
-                                     columnTaps: columnTaps)
+                        fillRowTable(table.baseAddress!, merged: merged.baseAddress!,
+                                     tiles: tile0..<(tile0 + tileCount), input, output)
                         tableReady = true
                     }
                     for pair in overlap {
                         let local = pair - unit.lowerBound
                         let block = block0 + local / tileCount, tile = local % tileCount
                         let pixel0 = (tile0 + tile) * mr
+                        let tileTaps = merged[tile] ? kernelHeight : taps
                         PackedConv2D.microKernel(
-                            rows: table.baseAddress! + tile * taps * mr, taps: taps, cin: run,
+                            rows: table.baseAddress! + tile * taps * mr, taps: tileTaps, cin: depth / tileTaps,
                             panel: panels.base + block * depth * 16, bias: bias.base + block * 16,
                             out: output.base + pixel0 * output.pixelStride + block * 16,
                             outStride: output.pixelStride,
@@ -198,24 +194,39 @@ final class PackedConv2D: @unchecked Sendable {
                 }
             }
         }
+        }
     }
 
     /// Row pointers for `tiles`: table[(tile * taps + tap) * 6 + row] is the
-    /// start of the values that output pixel `row` of `tile` reads at `tap`
-    /// (ky, kx), or `zeros` in the padding. Rows past the last pixel repeat
-    /// it. With `columnTaps` 1 only kx = 0 is listed: the merged run.
-    private func fillRowTable(_ table: UnsafeMutablePointer<UnsafePointer<Float>>, tiles: Range<Int>,
-                              _ input: FeatureMap, _ output: FeatureMap, columnTaps: Int) {
-        let mr = PackedConv2D.rowsPerTile, taps = kernelHeight * columnTaps
+    /// start of the values output pixel `row` of `tile` reads at `tap`
+    /// (ky, kx), or `zeros` in the padding. Rows past the last pixel repeat it.
+    ///
+    /// When no window of a tile crosses the left or right edge and input rows
+    /// are dense, the kw taps of a kernel row read one contiguous run of
+    /// kw·Cin values: the tile is `merged`, and lists only kx = 0 for each ky
+    /// (kh taps of kw·Cin instead of kh·kw taps of Cin — fewer, longer inner
+    /// loops; this is what makes the Cin = 3 stem fast). The panel's K order
+    /// (ky, kx, ci) is the same either way.
+    private func fillRowTable(_ table: UnsafeMutablePointer<UnsafePointer<Float>>,
+                              merged: UnsafeMutablePointer<Bool>, tiles: Range<Int>,
+                              _ input: FeatureMap, _ output: FeatureMap) {
+        let mr = PackedConv2D.rowsPerTile, taps = self.taps
         let padTop = padding.window(input: input.height, kernel: kernelHeight, stride: strideHeight).before
         let padLeft = padding.window(input: input.width, kernel: kernelWidth, stride: strideWidth).before
         let zero = UnsafePointer(zeros.base)
+        let dense = input.pixelStride == inputChannels
         for (t, tile) in tiles.enumerated() {
-            for row in 0..<mr {
+            func origin(_ row: Int) -> (n: Int, iy: Int, ix: Int) {
                 let pixel = min(tile * mr + row, output.pixels - 1)
                 let x = pixel % output.width, rest = pixel / output.width
-                let y = rest % output.height, n = rest / output.height
-                let iy0 = y * strideHeight - padTop, ix0 = x * strideWidth - padLeft
+                return (rest / output.height, (rest % output.height) * strideHeight - padTop, x * strideWidth - padLeft)
+            }
+            let merge = dense && kernelWidth > 1
+                && (0..<mr).allSatisfy { origin($0).ix >= 0 && origin($0).ix + kernelWidth <= input.width }
+            merged[t] = merge
+            let columnTaps = merge ? 1 : kernelWidth
+            for row in 0..<mr {
+                let (n, iy0, ix0) = origin(row)
                 for ky in 0..<kernelHeight {
                     let iy = iy0 + ky
                     for kx in 0..<columnTaps {
