@@ -215,26 +215,51 @@ final class PackedConv2D: @unchecked Sendable {
         let padLeft = padding.window(input: input.width, kernel: kernelWidth, stride: strideWidth).before
         let zero = UnsafePointer(zeros.base)
         let dense = input.pixelStride == inputChannels
-        for (t, tile) in tiles.enumerated() {
-            func origin(_ row: Int) -> (n: Int, iy: Int, ix: Int) {
-                let pixel = min(tile * mr + row, output.pixels - 1)
-                let x = pixel % output.width, rest = pixel / output.width
-                return (rest / output.height, (rest % output.height) * strideHeight - padTop, x * strideWidth - padLeft)
+        let lastPixel = output.pixels - 1
+        if taps == 1 && strideHeight == 1 && strideWidth == 1 {
+            // 1×1, stride 1 (no padding possible): output pixel p reads input pixel p.
+            for (t, tile) in tiles.enumerated() {
+                merged[t] = false
+                for row in 0..<mr {
+                    table[t * mr + row] = UnsafePointer(input.base + min(tile * mr + row, lastPixel) * input.pixelStride)
+                }
             }
-            let merge = dense && kernelWidth > 1
-                && (0..<mr).allSatisfy { origin($0).ix >= 0 && origin($0).ix + kernelWidth <= input.width }
-            merged[t] = merge
-            let columnTaps = merge ? 1 : kernelWidth
-            for row in 0..<mr {
-                let (n, iy0, ix0) = origin(row)
-                for ky in 0..<kernelHeight {
-                    let iy = iy0 + ky
-                    for kx in 0..<columnTaps {
-                        let ix = ix0 + kx
-                        let inside = iy >= 0 && iy < input.height && ix >= 0 && ix < input.width
-                        table[(t * taps + ky * columnTaps + kx) * mr + row] = inside
-                            ? UnsafePointer(input.base + ((n * input.height + iy) * input.width + ix) * input.pixelStride)
-                            : zero
+            return
+        }
+        withUnsafeTemporaryAllocation(of: (n: Int, iy: Int, ix: Int).self, capacity: mr) { origins in
+            for (t, tile) in tiles.enumerated() {
+                // Where each row's window starts, stepping pixel by pixel from
+                // the tile's first (rows past the last pixel repeat it).
+                let first = min(tile * mr, lastPixel)
+                var x = first % output.width, y = (first / output.width) % output.height
+                var n = first / (output.width * output.height)
+                var merge = dense && kernelWidth > 1
+                for row in 0..<mr {
+                    let ix0 = x * strideWidth - padLeft
+                    origins[row] = (n, y * strideHeight - padTop, ix0)
+                    merge = merge && ix0 >= 0 && ix0 + kernelWidth <= input.width
+                    if tile * mr + row < lastPixel {
+                        x += 1
+                        if x == output.width { x = 0; y += 1 }
+                        if y == output.height { y = 0; n += 1 }
+                    }
+                }
+                merged[t] = merge
+                let columnTaps = merge ? 1 : kernelWidth
+                for row in 0..<mr {
+                    let (n, iy0, ix0) = origins[row]
+                    for ky in 0..<kernelHeight {
+                        let iy = iy0 + ky
+                        let slots = table + (t * taps + ky * columnTaps) * mr + row
+                        guard iy >= 0 && iy < input.height else {
+                            for kx in 0..<columnTaps { slots[kx * mr] = zero }
+                            continue
+                        }
+                        let line = input.base + (n * input.height + iy) * input.width * input.pixelStride
+                        for kx in 0..<columnTaps {
+                            let ix = ix0 + kx
+                            slots[kx * mr] = ix >= 0 && ix < input.width ? UnsafePointer(line + ix * input.pixelStride) : zero
+                        }
                     }
                 }
             }
