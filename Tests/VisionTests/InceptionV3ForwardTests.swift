@@ -174,3 +174,27 @@ final class InceptionV3FoldingTests: XCTestCase {
         }
     }
 }
+
+final class ForwardPlanTests: XCTestCase {
+    /// The memory plan's two promises (oracle: the plan's own placements and
+    /// the layer table's shapes): every branch of every concatenation is
+    /// written in place, and the arena reuses memory, holding far less than
+    /// all values at once.
+    func testBranchesWriteInPlaceAndMemoryIsReused() throws {
+        let graph = InceptionV3.graph(for: try .init())
+        let plan = ForwardPlan(graph, target: graph.output, batch: 2)
+        var concatenations = 0
+        for step in plan.steps {
+            guard case .concatenate(let layer) = step else { continue }
+            concatenations += 1
+            let root = plan.placement[layer]!.root
+            for input in graph.layers[layer].inputs {
+                XCTAssertEqual(plan.placement[input]!.root, root, "\(graph.layers[input].name) is copied into "
+                               + graph.layers[layer].name)
+            }
+        }
+        XCTAssertEqual(concatenations, 15) // mixed0–10, mixed9_0, mixed9_1, concatenate, concatenate_1
+        let everything = plan.placement.keys.map { 2 * graph.layers[$0].shape.reduce(1, *) }.reduce(0, +)
+        XCTAssertLessThan(plan.arena.count, everything / 3, "arena \(plan.arena.count) floats, all values \(everything)")
+    }
+}

@@ -75,6 +75,7 @@ final class ForwardPlan: @unchecked Sendable {
         }
         for index in needed.sorted(by: >) {
             let layer = graph.layers[index]
+            if layer.operation.isFolded { continue } // no value of its own: part of the fused step
             if placement[index] == nil {
                 placement[index] = layer.operation.isInput ? Placement(root: -1, channelOffset: 0) : newRoot(index)
             }

@@ -19,6 +19,13 @@ struct GraphLayer: Sendable {
 
         var isInput: Bool { if case .input = self { return true } else { return false } }
         var isConcatenate: Bool { if case .concatenate = self { return true } else { return false } }
+        /// Conv2D and BatchNormalization, which the fast path runs inside the ReLU step.
+        var isFolded: Bool {
+            switch self {
+            case .conv2D, .batchNorm: return true
+            default: return false
+            }
+        }
     }
 
     var name: String
