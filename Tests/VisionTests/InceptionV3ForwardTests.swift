@@ -141,6 +141,13 @@ final class InceptionV3ForwardTests: XCTestCase {
         XCTAssertEqual(try model.output(of: "input_layer", for: input), input)
     }
 
+    /// An empty batch gives an empty result of the right shape, as in Keras.
+    func testEmptyBatch() throws {
+        let model = Self.smallModel
+        XCTAssertEqual(model.predict(Tensor(zeros: [0, 75, 75, 3])).shape, [0, 1, 1, 2048])
+        XCTAssertEqual(try model.output(of: "mixed3", for: Tensor(zeros: [0, 75, 75, 3])).shape, [0, 3, 3, 768])
+    }
+
     func testUnknownLayerAndBadInputAreErrors() {
         let model = Self.smallModel
         let input = Tensor.random([1, 75, 75, 3], seed: 18)
