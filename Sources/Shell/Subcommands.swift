@@ -3,5 +3,7 @@ import ArgumentParser
 
 extension Kungfu {
     /// Every subcommand of the executable, in the order `--help` lists them.
-    static let subcommandTable: [any ParsableCommand.Type] = []
+    static let subcommandTable: [any ParsableCommand.Type] = [
+        BenchCommand.self,
+    ]
 }

@@ -1,0 +1,314 @@
+// Conv2D.swift — 2-D convolution, channels last, Float32, with a fused
+// per-channel bias and optional ReLU.
+//
+//   input   (N, H, W, Cin)
+//   kernel  (kh, kw, Cin, Cout)   Keras' own layout: .h5 weights load unpermuted
+//   output  (N, Ho, Wo, Cout)     Ho, Wo and the padding by TF's rule (Padding.window)
+//
+// The definition is `Reference.conv2D` in Tests/VisionTests; this fast path
+// must agree with it to 1e-5 (absolute, or relative for values above 1).
+import Foundation
+
+/// A convolution whose kernel has been packed for the micro-kernel.
+///
+/// Packing happens once, at load time: the kernel (times an optional
+/// per-output-channel scale, which is how batch norm folds in) is cut into
+/// blocks of 16 output channels, each a contiguous panel `[tap][cin][16]`
+/// padded with zeros, so the hot loop reads it front to back.
+///
+/// The product is an implicit GEMM (XNNPACK calls it indirect convolution):
+/// rows are output pixels, columns output channels, and the depth K runs over
+/// taps × Cin. For each tile of 6 output pixels the driver builds a table of
+/// row pointers, one per (tap, pixel), into the NHWC input — or into a row of
+/// zeros where the tap falls into padding — so no im2col copy is made and a
+/// 1×1 convolution is a plain GEMM straight from NHWC.
+final class PackedConv2D: @unchecked Sendable {
+    // Sendable: every stored property is immutable after init.
+    let kernelHeight: Int
+    let kernelWidth: Int
+    let inputChannels: Int
+    let outputChannels: Int
+    let strideHeight: Int
+    let strideWidth: Int
+    let padding: Padding
+    /// Blocks of 16 output channels: [block][tap][cin][16].
+    let panels: AlignedBuffer
+    /// Bias per output channel, zero-padded to whole blocks.
+    let bias: AlignedBuffer
+    /// `kw · inputChannels` zeros: the row that taps in the padding read.
+    let zeros: AlignedBuffer
+
+    /// MR: output pixels per micro-tile (NR is 16 output channels, one SIMD16).
+    static let rowsPerTile = 6
+
+    var taps: Int { kernelHeight * kernelWidth }
+    var depth: Int { taps * inputChannels }
+    var blocks: Int { (outputChannels + 15) / 16 }
+
+    /// Packs `kernel` (kh, kw, cin, cout) row-major. `scale` multiplies each
+    /// output channel's kernel (batch norm folding); `bias` is added after.
+    init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
+         strides: (Int, Int) = (1, 1), padding: Padding) {
+        precondition(shape.count == 4 && shape.allSatisfy { $0 >= 1 },
+                     "PackedConv2D: kernel shape \(shape) is not (kh, kw, cin, cout)")
+        precondition(kernel.count == shape.reduce(1, *),
+                     "PackedConv2D: \(kernel.count) scalars for kernel shape \(shape)")
+        precondition(strides.0 >= 1 && strides.1 >= 1, "PackedConv2D: strides \(strides)")
+        kernelHeight = shape[0]
+        kernelWidth = shape[1]
+        inputChannels = shape[2]
+        outputChannels = shape[3]
+        strideHeight = strides.0
+        strideWidth = strides.1
+        self.padding = padding
+        let cout = shape[3], depth = shape[0] * shape[1] * shape[2], blocks = (cout + 15) / 16
+        if let bias { precondition(bias.count == cout, "PackedConv2D: \(bias.count) biases for \(cout) channels") }
+        if let scale { precondition(scale.count == cout, "PackedConv2D: \(scale.count) scales for \(cout) channels") }
+
+        panels = AlignedBuffer(count: blocks * depth * 16)
+        for block in 0..<blocks {
+            let panel = panels.base + block * depth * 16
+            for column in 0..<min(16, cout - block * 16) {
+                let co = block * 16 + column
+                let s = scale?[co] ?? 1
+                for k in 0..<depth { panel[k * 16 + column] = kernel[k * cout + co] * s }
+            }
+        }
+        self.bias = AlignedBuffer(count: blocks * 16)
+        if let bias { self.bias.base.update(from: bias, count: cout) }
+        zeros = AlignedBuffer(count: shape[1] * shape[2])
+    }
+
+    /// Output extent for an input of `height` × `width`.
+    func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        (padding.window(input: height, kernel: kernelHeight, stride: strideHeight).output,
+         padding.window(input: width, kernel: kernelWidth, stride: strideWidth).output)
+    }
+
+    /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
+    func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
+        let (oh, ow) = outputSize(height: input.height, width: input.width)
+        precondition(input.channels == inputChannels,
+                     "PackedConv2D: input has \(input.channels) channels, kernel expects \(inputChannels)")
+        precondition(output.batch == input.batch && output.height == oh && output.width == ow
+                     && output.channels == outputChannels,
+                     "PackedConv2D: output view \([output.batch, output.height, output.width, output.channels]) "
+                     + "but the convolution gives \([input.batch, oh, ow, outputChannels])")
+        if output.pixels == 0 { return }
+        let schedule = Schedule(pixels: output.pixels, depth: depth, blocks: blocks,
+                                inputBytes: input.pixels * inputChannels * 4, threads: Parallel.threadCount)
+        Parallel.forEach(parts: schedule.parts) { part in
+            run(part: part, of: schedule, input, output, relu: relu)
+        }
+    }
+
+    /// How the (tile, block) pairs of one call are grouped for cache reuse and
+    /// split between threads. A unit is (chunk of pixel tiles) × (group of
+    /// channel blocks) sized so that its inputs and its panels fit in L2
+    /// together; units follow each other chunk-major. Pairs are numbered in
+    /// that order and each part takes a contiguous, equal share of them.
+    struct Schedule {
+        let tiles: Int, blocks: Int
+        let tilesPerChunk: Int, blocksPerGroup: Int
+        let chunks: Int, groups: Int
+        let parts: Int
+
+        /// Bytes of one core's L2 cache (sysconf; 512 KB if unknown).
+        static let cacheBudget: Int = {
+            #if os(Linux)
+            let size = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+            if size >= 128 * 1024 { return size }
+            #endif
+            return 512 * 1024
+        }()
+
+        /// `inputBytes` is the size of the whole input: a tile's share of it
+        /// is what the tile brings into cache (neighbouring windows overlap).
+        init(pixels: Int, depth: Int, blocks: Int, inputBytes: Int, threads: Int) {
+            precondition(pixels >= 1 && blocks >= 1, "Schedule: \(pixels) pixels, \(blocks) blocks")
+            tiles = (pixels + PackedConv2D.rowsPerTile - 1) / PackedConv2D.rowsPerTile
+            self.blocks = blocks
+            let tileBytes = max(1, inputBytes / tiles), blockBytes = depth * 64
+            let budget = Schedule.cacheBudget
+            var perChunk: Int
+            let perGroup: Int
+            if blocks * blockBytes <= budget / 2 {
+                // All panels stay in L2; pixels stream through in chunks.
+                perGroup = blocks
+                perChunk = max(1, (budget - blocks * blockBytes) / tileBytes)
+            } else if tiles * tileBytes <= budget * 5 / 8 {
+                // All pixels stay in L2 (small late layers); panels stream.
+                perChunk = tiles
+                perGroup = max(1, (budget - tiles * tileBytes) / blockBytes)
+            } else {
+                perChunk = max(1, budget / 2 / tileBytes)
+                perGroup = max(1, budget / 2 / blockBytes)
+            }
+            // At most 64 tiles (384 pixels) per chunk: the row table stays small.
+            perChunk = min(perChunk, 64)
+            // Even out the chunks and groups so the last one is not a sliver.
+            chunks = (tiles + min(perChunk, tiles) - 1) / min(perChunk, tiles)
+            groups = (blocks + min(perGroup, blocks) - 1) / min(perGroup, blocks)
+            tilesPerChunk = (tiles + chunks - 1) / chunks
+            blocksPerGroup = (blocks + groups - 1) / groups
+            parts = max(1, min(threads * Parallel.partsPerThread, tiles * blocks))
+        }
+    }
+
+    /// Computes part `part` of the schedule: its share of (tile, block) pairs.
+    private func run(part: Int, of s: Schedule, _ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
+        let mine = Parallel.slice(part, of: s.parts, count: s.tiles * s.blocks)
+        if mine.isEmpty { return }
+        let mr = PackedConv2D.rowsPerTile, taps = self.taps
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: s.tilesPerChunk) { merged in
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self,
+                                      capacity: s.tilesPerChunk * taps * mr) { table in
+            var first = 0 // number of the unit's first pair
+            for chunk in 0..<s.chunks {
+                let tile0 = chunk * s.tilesPerChunk, tileCount = min(s.tilesPerChunk, s.tiles - tile0)
+                var tableReady = false
+                for group in 0..<s.groups {
+                    let block0 = group * s.blocksPerGroup, blockCount = min(s.blocksPerGroup, s.blocks - block0)
+                    let unit = first..<(first + tileCount * blockCount)
+                    first = unit.upperBound
+                    let overlap = unit.clamped(to: mine)
+                    if overlap.isEmpty { continue }
+                    if !tableReady {
+                        fillRowTable(table.baseAddress!, merged: merged.baseAddress!,
+                                     tiles: tile0..<(tile0 + tileCount), input, output)
+                        tableReady = true
+                    }
+                    for pair in overlap {
+                        let local = pair - unit.lowerBound
+                        let block = block0 + local / tileCount, tile = local % tileCount
+                        let pixel0 = (tile0 + tile) * mr
+                        let tileTaps = merged[tile] ? kernelHeight : taps
+                        PackedConv2D.microKernel(
+                            rows: table.baseAddress! + tile * taps * mr, taps: tileTaps, cin: depth / tileTaps,
+                            panel: panels.base + block * depth * 16, bias: bias.base + block * 16,
+                            out: output.base + pixel0 * output.pixelStride + block * 16,
+                            outStride: output.pixelStride,
+                            rowCount: min(mr, output.pixels - pixel0),
+                            columnCount: min(16, outputChannels - block * 16), relu: relu)
+                    }
+                }
+            }
+        }
+        }
+    }
+
+    /// Row pointers for `tiles`: table[(tile * taps + tap) * 6 + row] is the
+    /// start of the values output pixel `row` of `tile` reads at `tap`
+    /// (ky, kx), or `zeros` in the padding. Rows past the last pixel repeat it.
+    ///
+    /// When no window of a tile crosses the left or right edge and input rows
+    /// are dense, the kw taps of a kernel row read one contiguous run of
+    /// kw·Cin values: the tile is `merged`, and lists only kx = 0 for each ky
+    /// (kh taps of kw·Cin instead of kh·kw taps of Cin — fewer, longer inner
+    /// loops; this is what makes the Cin = 3 stem fast). The panel's K order
+    /// (ky, kx, ci) is the same either way.
+    private func fillRowTable(_ table: UnsafeMutablePointer<UnsafePointer<Float>>,
+                              merged: UnsafeMutablePointer<Bool>, tiles: Range<Int>,
+                              _ input: FeatureMap, _ output: FeatureMap) {
+        let mr = PackedConv2D.rowsPerTile, taps = self.taps
+        let padTop = padding.window(input: input.height, kernel: kernelHeight, stride: strideHeight).before
+        let padLeft = padding.window(input: input.width, kernel: kernelWidth, stride: strideWidth).before
+        let zero = UnsafePointer(zeros.base)
+        let dense = input.pixelStride == inputChannels
+        let lastPixel = output.pixels - 1
+        if taps == 1 && strideHeight == 1 && strideWidth == 1 {
+            // 1×1, stride 1 (no padding possible): output pixel p reads input pixel p.
+            for (t, tile) in tiles.enumerated() {
+                merged[t] = false
+                for row in 0..<mr {
+                    table[t * mr + row] = UnsafePointer(input.base + min(tile * mr + row, lastPixel) * input.pixelStride)
+                }
+            }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: (n: Int, iy: Int, ix: Int).self, capacity: mr) { origins in
+            for (t, tile) in tiles.enumerated() {
+                // Where each row's window starts, stepping pixel by pixel from
+                // the tile's first (rows past the last pixel repeat it).
+                let first = min(tile * mr, lastPixel)
+                var x = first % output.width, y = (first / output.width) % output.height
+                var n = first / (output.width * output.height)
+                var merge = dense && kernelWidth > 1
+                for row in 0..<mr {
+                    let ix0 = x * strideWidth - padLeft
+                    origins[row] = (n, y * strideHeight - padTop, ix0)
+                    merge = merge && ix0 >= 0 && ix0 + kernelWidth <= input.width
+                    if tile * mr + row < lastPixel {
+                        x += 1
+                        if x == output.width { x = 0; y += 1 }
+                        if y == output.height { y = 0; n += 1 }
+                    }
+                }
+                merged[t] = merge
+                let columnTaps = merge ? 1 : kernelWidth
+                for row in 0..<mr {
+                    let (n, iy0, ix0) = origins[row]
+                    for ky in 0..<kernelHeight {
+                        let iy = iy0 + ky
+                        let slots = table + (t * taps + ky * columnTaps) * mr + row
+                        guard iy >= 0 && iy < input.height else {
+                            for kx in 0..<columnTaps { slots[kx * mr] = zero }
+                            continue
+                        }
+                        let line = input.base + (n * input.height + iy) * input.width * input.pixelStride
+                        for kx in 0..<columnTaps {
+                            let ix = ix0 + kx
+                            slots[kx * mr] = ix >= 0 && ix < input.width ? UnsafePointer(line + ix * input.pixelStride) : zero
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The hot loop: a 6 × 16 tile of output, 12 AVX2 accumulators.
+    ///
+    /// For each tap and each input channel: one 16-wide load of the panel,
+    /// six broadcasts of the pixels' values, twelve fused multiply-adds.
+    @inline(__always)
+    static func microKernel(rows: UnsafePointer<UnsafePointer<Float>>, taps: Int, cin: Int,
+                            panel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                            out: UnsafeMutablePointer<Float>, outStride: Int,
+                            rowCount: Int, columnCount: Int, relu: Bool) {
+        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
+        var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
+        var b = UnsafeRawPointer(panel)
+        var r = rows
+        for _ in 0..<taps {
+            let a0 = r[0], a1 = r[1], a2 = r[2], a3 = r[3], a4 = r[4], a5 = r[5]
+            r += 6
+            for ci in 0..<cin {
+                let w = b.loadUnaligned(as: SIMD16<Float>.self)
+                b += 64
+                c0 = c0.addingProduct(SIMD16(repeating: a0[ci]), w)
+                c1 = c1.addingProduct(SIMD16(repeating: a1[ci]), w)
+                c2 = c2.addingProduct(SIMD16(repeating: a2[ci]), w)
+                c3 = c3.addingProduct(SIMD16(repeating: a3[ci]), w)
+                c4 = c4.addingProduct(SIMD16(repeating: a4[ci]), w)
+                c5 = c5.addingProduct(SIMD16(repeating: a5[ci]), w)
+            }
+        }
+        let beta = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
+        store(c0 + beta, out, columnCount, relu)
+        if rowCount > 1 { store(c1 + beta, out + outStride, columnCount, relu) }
+        if rowCount > 2 { store(c2 + beta, out + 2 * outStride, columnCount, relu) }
+        if rowCount > 3 { store(c3 + beta, out + 3 * outStride, columnCount, relu) }
+        if rowCount > 4 { store(c4 + beta, out + 4 * outStride, columnCount, relu) }
+        if rowCount > 5 { store(c5 + beta, out + 5 * outStride, columnCount, relu) }
+    }
+
+    @inline(__always)
+    private static func store(_ value: SIMD16<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int, _ relu: Bool) {
+        let v = relu ? value.maximum(SIMD16()) : value
+        if count == 16 {
+            UnsafeMutableRawPointer(out).storeBytes(of: v, as: SIMD16<Float>.self)
+        } else {
+            for i in 0..<count { out[i] = v[i] }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+// Elementwise.swift — ReLU, softmax over the last axis, and channel
+// concatenation by copy.
+//
+//   relu:        y = max(x, 0)
+//   softmax:     y = exp(x - max(x)) / sum(exp(x - max(x))), per row of `width`
+//   concatenate: NHWC inputs with equal N, H, W → channels side by side, in order
+//
+// The definitions are `Reference.relu`, `Reference.softmax` and
+// `Reference.concatenate` in Tests/VisionTests.
+import Foundation
+
+enum Elementwise {
+    /// In place: x = max(x, 0) over `count` values.
+    static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(x + i).storeBytes(of: v.maximum(SIMD16()), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            x[i] = max(x[i], 0)
+            i += 1
+        }
+    }
+
+    /// In place, per row: softmax over `width` consecutive values, `rows` rows.
+    static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        for r in 0..<rows {
+            let row = x + r * width
+            var largest = -Float.infinity
+            for i in 0..<width { largest = max(largest, row[i]) }
+            var sum: Float = 0
+            for i in 0..<width {
+                row[i] = Foundation.exp(row[i] - largest)
+                sum += row[i]
+            }
+            for i in 0..<width { row[i] /= sum }
+        }
+    }
+
+    /// Copies each input view into its channel slice of `output`, in order.
+    static func concatenate(_ inputs: [FeatureMap], into output: FeatureMap) {
+        precondition(inputs.map(\.channels).reduce(0, +) == output.channels,
+                     "concatenate: inputs have \(inputs.map(\.channels)) channels, output \(output.channels)")
+        var offset = 0
+        for input in inputs {
+            precondition(input.pixels == output.pixels,
+                         "concatenate: input of \(input.pixels) pixels into \(output.pixels)")
+            for p in 0..<output.pixels {
+                (output.base + p * output.pixelStride + offset)
+                    .update(from: input.base + p * input.pixelStride, count: input.channels)
+            }
+            offset += input.channels
+        }
+    }
+}
+
+extension SIMD16 where Scalar == Float {
+    /// Lane-wise max(self, other) as one compare and blend per half (vmaxps);
+    /// the standard library's `pointwiseMax` goes lane by lane through memory.
+    @inline(__always)
+    func maximum(_ other: SIMD16<Float>) -> SIMD16<Float> {
+        replacing(with: other, where: self .< other)
+    }
+}

@@ -1,0 +1,209 @@
+// ForwardPlan.swift — the steps and the memory of one forward pass up to a
+// target layer for a batch size: which kernels run in which order, and where
+// every intermediate value lives in one preallocated arena.
+//
+// Plans (with their arenas) are cached by WorkspaceCache, so repeated passes
+// allocate nothing.
+import Foundation
+
+/// The steps and memory of one forward pass up to `target` for `batch` images.
+///
+/// Values (layer outputs) live in roots: regions of one arena, reused once
+/// nothing reads them any more (first-fit by liveness). A value whose only
+/// reader is a concatenation lives in that concatenation's channel slice, so
+/// the concatenation itself costs nothing.
+final class ForwardPlan: @unchecked Sendable {
+    // Sendable: a plan (and its arena) is used by one forward pass at a time;
+    // WorkspaceCache hands it out exclusively.
+    enum Step {
+        /// Conv2D → BatchNormalization → ReLU, folded: reads `input`, writes `output`.
+        case conv(layer: Int, input: Int, output: Int)
+        case pool(layer: Int)
+        /// Copies the inputs that are not already in their slice.
+        case concatenate(layer: Int)
+        case globalPool(layer: Int)
+        case dense(layer: Int)
+    }
+
+    struct Placement {
+        var root: Int        // index into roots; -1 is the caller's input tensor
+        var channelOffset: Int
+    }
+
+    struct Root {
+        var height: Int, width: Int, channels: Int
+        var offset = 0
+    }
+
+    let graph: Graph
+    let target: Int
+    let batch: Int
+    private(set) var steps: [Step] = []
+    private(set) var placement: [Int: Placement] = [:]
+    private(set) var roots: [Root] = []
+    let arena: AlignedBuffer
+
+    init(_ graph: Graph, target: Int, batch: Int) {
+        self.graph = graph
+        self.target = target
+        self.batch = batch
+        let needed = graph.ancestors(of: target)
+        var steps: [Step] = []
+        for (index, layer) in graph.layers.enumerated() where needed.contains(index) {
+            switch layer.operation {
+            case .input, .conv2D, .batchNorm: break
+            case .relu:
+                let norm = layer.inputs[0], conv = graph.layers[norm].inputs[0]
+                steps.append(.conv(layer: conv, input: graph.layers[conv].inputs[0], output: index))
+            case .pool: steps.append(.pool(layer: index))
+            case .concatenate: steps.append(.concatenate(layer: index))
+            case .globalPool: steps.append(.globalPool(layer: index))
+            case .dense: steps.append(.dense(layer: index))
+            }
+        }
+        self.steps = steps
+
+        // Where each value lives; concatenations first (latest first, so an
+        // enclosing one is placed before the ones nested in it).
+        var placement: [Int: Placement] = [:]
+        var roots: [Root] = []
+        func newRoot(_ layer: Int) -> Placement {
+            let shape = graph.layers[layer].shape
+            roots.append(shape.count == 3 ? Root(height: shape[0], width: shape[1], channels: shape[2])
+                                          : Root(height: 1, width: 1, channels: shape[0]))
+            return Placement(root: roots.count - 1, channelOffset: 0)
+        }
+        for index in needed.sorted(by: >) {
+            let layer = graph.layers[index]
+            if layer.operation.isFolded { continue } // no value of its own: part of the fused step
+            if placement[index] == nil {
+                placement[index] = layer.operation.isInput ? Placement(root: -1, channelOffset: 0) : newRoot(index)
+            }
+            guard layer.operation.isConcatenate else { continue }
+            var offset = placement[index]!.channelOffset
+            for input in layer.inputs {
+                let inSlice = input != target && !graph.layers[input].operation.isInput
+                    && graph.consumers(of: input) == [index] && placement[input] == nil
+                if inSlice { placement[input] = Placement(root: placement[index]!.root, channelOffset: offset) }
+                offset += graph.layers[input].shape[2]
+            }
+        }
+        self.placement = placement
+
+        // Liveness in steps: a root is busy from its first write to its last read.
+        var first = [Int](repeating: Int.max, count: roots.count)
+        var last = [Int](repeating: -1, count: roots.count)
+        for (s, step) in steps.enumerated() {
+            let (reads, writes) = ForwardPlan.values(of: step, graph)
+            for value in reads + [writes] {
+                let root = placement[value]!.root
+                if root < 0 { continue }
+                first[root] = min(first[root], s)
+                last[root] = max(last[root], s)
+            }
+        }
+        if let root = placement[target].map(\.root), root >= 0 { last[root] = Int.max }
+        // First-fit: each root takes the lowest offset clear of every root
+        // whose busy interval overlaps its own.
+        var placed: [Int] = []
+        var size = 0
+        for root in roots.indices.sorted(by: { first[$0] < first[$1] }) {
+            let length = ForwardPlan.length(roots[root], batch)
+            let busy = placed.filter { first[$0] <= last[root] && first[root] <= last[$0] }
+                .map { (roots[$0].offset, roots[$0].offset + ForwardPlan.length(roots[$0], batch)) }
+                .sorted { $0.0 < $1.0 }
+            var offset = 0
+            for (start, end) in busy where offset + length > start { offset = max(offset, end) }
+            roots[root].offset = offset
+            size = max(size, offset + length)
+            placed.append(root)
+        }
+        self.roots = roots
+        arena = AlignedBuffer(count: size)
+    }
+
+    private static func length(_ root: Root, _ batch: Int) -> Int {
+        (batch * root.height * root.width * root.channels + 15) / 16 * 16
+    }
+
+    /// The values a step reads and the one it writes.
+    private static func values(of step: Step, _ graph: Graph) -> (reads: [Int], writes: Int) {
+        switch step {
+        case .conv(_, let input, let output): return ([input], output)
+        case .pool(let layer), .concatenate(let layer), .globalPool(let layer), .dense(let layer):
+            return (graph.layers[layer].inputs, layer)
+        }
+    }
+
+    /// Where `value` lives, as an NHWC view ((N, 1, 1, C) for flat values).
+    func view(_ value: Int, input: FeatureMap) -> FeatureMap {
+        let place = placement[value]!
+        if place.root < 0 { return input }
+        let root = roots[place.root]
+        let shape = graph.layers[value].shape
+        let (h, w, c) = shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, 1, shape[0])
+        return FeatureMap(base: arena.base + root.offset + place.channelOffset, batch: batch,
+                          height: h, width: w, channels: c, pixelStride: root.channels)
+    }
+
+    /// Runs every step, in creation order.
+    func run(_ model: InceptionV3, input: FeatureMap) {
+        precondition(input.batch == batch, "ForwardPlan: planned for \(batch) images, given \(input.batch)")
+        for step in steps {
+            switch step {
+            case .conv(let layer, let x, let y):
+                model.packed[layer]!.apply(view(x, input: input), view(y, input: input), relu: true)
+            case .pool(let layer):
+                guard case .pool(let kind, let size, let strides, let padding) = graph.layers[layer].operation else {
+                    preconditionFailure("ForwardPlan: \(graph.layers[layer].name) is not a pool")
+                }
+                Pool2D.apply(kind, view(graph.layers[layer].inputs[0], input: input), view(layer, input: input),
+                             size: size, strides: strides, padding: padding)
+            case .concatenate(let layer):
+                let out = view(layer, input: input)
+                var offset = 0
+                for x in graph.layers[layer].inputs {
+                    let source = view(x, input: input)
+                    if source.base != out.base + offset || source.pixelStride != out.pixelStride {
+                        Elementwise.concatenate([source], into: out.channels(offset..<(offset + source.channels)))
+                    }
+                    offset += source.channels
+                }
+            case .globalPool(let layer):
+                guard case .globalPool(let kind) = graph.layers[layer].operation else {
+                    preconditionFailure("ForwardPlan: \(graph.layers[layer].name) is not a global pool")
+                }
+                let out = view(layer, input: input)
+                Pool2D.global(kind, view(graph.layers[layer].inputs[0], input: input), out.base,
+                              outputStride: out.pixelStride)
+            case .dense(let layer):
+                let out = view(layer, input: input)
+                model.packed[layer]!.apply(view(graph.layers[layer].inputs[0], input: input), out, relu: false)
+                for n in 0..<batch { Elementwise.softmax(out.base + n * out.pixelStride, rows: 1, width: out.channels) }
+            }
+        }
+    }
+}
+
+/// Idle forward plans (with their arenas), so repeated calls allocate nothing.
+/// A plan is taken out while a pass uses it; at most four are kept.
+final class WorkspaceCache: @unchecked Sendable {
+    // Sendable: `idle` is only touched under `lock`.
+    private let lock = NSLock()
+    private var idle: [ForwardPlan] = []
+
+    func take(target: Int, batch: Int, make: () -> ForwardPlan) -> ForwardPlan {
+        let found: ForwardPlan? = lock.withLock {
+            guard let i = idle.lastIndex(where: { $0.target == target && $0.batch == batch }) else { return nil }
+            return idle.remove(at: i)
+        }
+        return found ?? make()
+    }
+
+    func give(_ plan: ForwardPlan) {
+        lock.withLock {
+            idle.append(plan)
+            if idle.count > 4 { idle.removeFirst() }
+        }
+    }
+}

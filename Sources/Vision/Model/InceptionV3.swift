@@ -1,0 +1,185 @@
+// InceptionV3.swift — Inception V3 exactly as keras.applications.inception_v3
+// builds it: configuration, layer table, weights in, predictions out.
+//
+// Layers, names and order come from the architecture (InceptionV3+Architecture)
+// and match Keras' `model.layers` (checked against a Keras-made fixture).
+// Batch norm is folded into the convolutions when the model is made.
+
+/// Inception V3 (Szegedy et al. 2016) on the CPU, with Keras' layer names,
+/// weight order and numerics.
+///
+///     let config = try InceptionV3.Configuration()                // with top, 299×299
+///     let model = try InceptionV3(configuration: config,
+///                                 weights: InceptionV3.randomWeights(for: config, seed: 42))
+///     let probabilities = model.predict(images)                   // (N, 299, 299, 3) → (N, 1000)
+///     let features = try model.output(of: "mixed10", for: images) // (N, 8, 8, 2048)
+public struct InceptionV3: Sendable {
+    /// What a model without its classifier does after the last block, as
+    /// Keras' `pooling` argument.
+    public enum Pooling: String, Sendable, CaseIterable {
+        /// No pooling: the output is mixed10, (N, h, w, 2048).
+        case none
+        /// Global average pooling: (N, 2048).
+        case avg
+        /// Global max pooling: (N, 2048).
+        case max
+    }
+
+    /// The options of `keras.applications.InceptionV3`.
+    public struct Configuration: Sendable, Equatable {
+        /// With the 1000-class classifier (`avg_pool` → `predictions`). Default true.
+        public var includeTop: Bool
+        /// Pooling after mixed10 when there is no top; ignored with the top.
+        public var pooling: Pooling
+        /// Input height; 299 with the top, at least 75 without.
+        public var inputHeight: Int
+        /// Input width; 299 with the top, at least 75 without.
+        public var inputWidth: Int
+
+        /// Checks the options as Keras does and fails with Keras' own words:
+        ///
+        ///     try Configuration(inputHeight: 224, inputWidth: 224)
+        ///     // When setting `include_top=True` and loading `imagenet` weights,
+        ///     // `input_shape` should be (299, 299, 3).  Received: input_shape=(224, 224, 3)
+        ///     try Configuration(includeTop: false, inputHeight: 74, inputWidth: 80)
+        ///     // Input size must be at least 75x75; Received: input_shape=(74, 80, 3)
+        public init(includeTop: Bool = true, pooling: Pooling = .none,
+                    inputHeight: Int = 299, inputWidth: Int = 299) throws {
+            let received = "input_shape=(\(inputHeight), \(inputWidth), 3)"
+            if includeTop && (inputHeight != 299 || inputWidth != 299) {
+                throw InceptionV3Error.invalidConfiguration(
+                    "When setting `include_top=True` and loading `imagenet` weights, "
+                    + "`input_shape` should be (299, 299, 3).  Received: \(received)")
+            }
+            if inputHeight < 75 || inputWidth < 75 {
+                throw InceptionV3Error.invalidConfiguration(
+                    "Input size must be at least 75x75; Received: \(received)")
+            }
+            self.includeTop = includeTop
+            self.pooling = pooling
+            self.inputHeight = inputHeight
+            self.inputWidth = inputWidth
+        }
+    }
+
+    /// One row of Keras' `model.summary()`: a layer in `model.layers` order.
+    public struct LayerInfo: Sendable, Equatable {
+        /// Position in `model.layers` (0 is `input_layer`).
+        public var index: Int
+        /// Keras' name, e.g. `conv2d_5`, `mixed9_0`, `avg_pool`.
+        public var name: String
+        /// Keras' class name, e.g. `Conv2D`, `BatchNormalization`, `Concatenate`.
+        public var type: String
+        /// Output shape without the batch axis, e.g. [35, 35, 256] or [2048].
+        public var outputShape: [Int]
+        /// All parameters, trainable or not.
+        public var parameterCount: Int
+        /// Parameters training may change (batch norm's moving statistics are not).
+        public var trainableParameterCount: Int
+        /// Names of the layers whose outputs feed this one, in order.
+        public var inbound: [String]
+
+        /// Parameters training never changes (`moving_mean`, `moving_variance`).
+        public var nonTrainableParameterCount: Int { parameterCount - trainableParameterCount }
+    }
+
+    /// The options this model was built with.
+    public let configuration: Configuration
+    /// Every layer, in Keras' `model.layers` order.
+    public let layers: [LayerInfo]
+    /// The weights as given, unfolded, in `weightSpecs` order: the original
+    /// kernels and batch-norm statistics (for saving and for training).
+    public let weights: [LayerWeights]
+
+    let graph: Graph
+    /// Packed, batch-norm-folded kernels by creation index of their Conv2D or
+    /// Dense layer.
+    let packed: [Int: PackedConv2D]
+    /// Position in `weights` of each weighted layer, by creation index.
+    let weightIndex: [Int: Int]
+    let workspaces: WorkspaceCache
+
+    /// Sums over all layers, as Keras' `count_params` and the summary footer.
+    public var parameterCounts: (total: Int, trainable: Int, nonTrainable: Int) {
+        let total = layers.map(\.parameterCount).reduce(0, +)
+        let trainable = layers.map(\.trainableParameterCount).reduce(0, +)
+        return (total, trainable, total - trainable)
+    }
+
+    /// Keras' names of all layers, in `model.layers` order.
+    public var layerNames: [String] { layers.map(\.name) }
+
+    /// Builds the model and takes `weights` by position, as Keras'
+    /// `load_weights` does (layer names are not compared). Fails, naming the
+    /// layer, the array and both shapes, if a count or a shape differs.
+    /// Batch norm is folded into the convolutions and all kernels are packed here.
+    public init(configuration: Configuration, weights: [LayerWeights]) throws {
+        let graph = InceptionV3.graph(for: configuration)
+        let specs = InceptionV3.weightSpecs(graph)
+        try InceptionV3.check(weights, against: specs)
+        self.configuration = configuration
+        self.graph = graph
+        self.weights = weights
+        self.layers = InceptionV3.layers(graph)
+        let weighted = graph.kerasOrder.filter { !graph.layers[$0].weights.isEmpty }
+        self.weightIndex = Dictionary(uniqueKeysWithValues: weighted.enumerated().map { ($1, $0) })
+        self.packed = InceptionV3.pack(graph, weights, weightIndex)
+        self.workspaces = WorkspaceCache()
+    }
+
+    /// The layer table of a configuration, without making a model: Keras'
+    /// `model.layers` with names, classes, shapes and parameter counts.
+    public static func layers(for configuration: Configuration) -> [LayerInfo] {
+        layers(graph(for: configuration))
+    }
+
+    static func layers(_ graph: Graph) -> [LayerInfo] {
+        graph.kerasOrder.enumerated().map { index, layer in
+            let l = graph.layers[layer]
+            return LayerInfo(index: index, name: l.name, type: l.className, outputShape: l.shape,
+                             parameterCount: l.parameterCount, trainableParameterCount: l.trainableParameterCount,
+                             inbound: l.inputs.map { graph.layers[$0].name })
+        }
+    }
+
+    /// Multiply-adds of one image's forward pass (convolutions and the dense
+    /// layer; pooling is not counted): about 5.71 G at 299×299 with the top.
+    public static func multiplyAdds(for configuration: Configuration) -> Int {
+        graph(for: configuration).layers.map { layer in
+            switch layer.operation {
+            case .conv2D(let kernel, _, _): return layer.shape[0] * layer.shape[1] * kernel.reduce(1, *)
+            case .dense(let inputs, let units, _): return inputs * units
+            default: return 0
+            }
+        }.reduce(0, +)
+    }
+
+    /// The recorded graph of the network for a configuration.
+    static func graph(for configuration: Configuration) -> Graph {
+        let builder = GraphBuilder()
+        let output = define(builder, configuration)
+        return Graph(builder, output: output)
+    }
+}
+
+/// What can go wrong making or asking an `InceptionV3`.
+public enum InceptionV3Error: Error, Equatable, CustomStringConvertible {
+    /// Options Keras would reject; the text is Keras' own.
+    case invalidConfiguration(String)
+    /// Weights that do not fit the model: which layer, which array, both shapes.
+    case weightsMismatch(String)
+    /// A layer name the model does not have, with the closest one if any is close.
+    case unknownLayer(String, suggestion: String?)
+    /// An input tensor of the wrong shape.
+    case invalidInput(String)
+
+    /// The message to show a user.
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let message), .weightsMismatch(let message), .invalidInput(let message):
+            return message
+        case .unknownLayer(let name, let suggestion):
+            return "inception_v3 has no layer '\(name)'" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")
+        }
+    }
+}

@@ -1,0 +1,164 @@
+// Parallel.swift — the process-wide worker-thread setting and the one
+// fork-join primitive every kernel uses.
+//
+// Kernels split their output into fixed parts (each output element belongs to
+// exactly one part, computed in a fixed order), so results are bit-identical
+// whatever the thread count.
+import Foundation
+
+/// The number of worker threads the kernels use, and how they share work.
+///
+/// The default is the number of active cores, or `KUNGFU_THREADS` when that
+/// environment variable holds a positive integer (anything else is ignored).
+/// Setting it is thread-safe and takes effect at the next kernel call.
+///
+///     Parallel.threadCount = 1     // run everything on the calling thread
+public enum Parallel {
+    /// Worker threads used by the kernels (at least 1).
+    public static var threadCount: Int {
+        get { lock.withLock { storedThreadCount } }
+        set {
+            precondition(newValue >= 1, "Parallel.threadCount must be at least 1, got \(newValue)")
+            lock.withLock { storedThreadCount = newValue }
+        }
+    }
+
+    /// The default thread count: `KUNGFU_THREADS` if it is a positive
+    /// integer, otherwise the number of active cores.
+    public static var defaultThreadCount: Int {
+        if let text = ProcessInfo.processInfo.environment["KUNGFU_THREADS"],
+           let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= 1 {
+            return value
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Runs `body(part)` once for every part in `0..<parts`, spread over at
+    /// most `threadCount` threads, and returns when all parts are done.
+    ///
+    /// Threads take the next undone part as they become free, so a thread
+    /// that starts late or is preempted delays nobody; make more parts than
+    /// threads to profit. Parts may run concurrently: each must write memory
+    /// no other part touches. Which thread runs a part never changes the result.
+    public static func forEach(parts: Int, _ body: (Int) -> Void) {
+        precondition(parts >= 0, "Parallel.forEach: negative part count \(parts)")
+        let workers = min(parts, threadCount)
+        if workers <= 1 {
+            for part in 0..<parts { body(part) }
+            return
+        }
+        let ran = withoutActuallyEscaping(body) { escapable in
+            // Safe: run returns only after every part has finished, so the
+            // closure and what it captures outlive all uses, and callers
+            // guarantee that parts write disjoint memory.
+            WorkerPool.shared.run(parts: parts, threads: workers, escapable)
+        }
+        if !ran { for part in 0..<parts { body(part) } }
+    }
+
+    /// How many parts kernels cut their work into per thread: enough that a
+    /// late or preempted thread's share is picked up by the others.
+    public static let partsPerThread = 4
+
+    /// The `part`-th of `parts` contiguous, near-equal slices of `0..<count`
+    /// (the first `count % parts` slices are one longer).
+    public static func slice(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
+        precondition(parts >= 1 && part >= 0 && part < parts,
+                     "Parallel.slice: part \(part) of \(parts)")
+        let base = count / parts, extra = count % parts
+        let start = part * base + min(part, extra)
+        return start..<(start + base + (part < extra ? 1 : 0))
+    }
+
+    private static let lock = NSLock()
+    // Guarded by `lock`.
+    nonisolated(unsafe) private static var storedThreadCount = defaultThreadCount
+}
+
+/// Persistent worker threads for `Parallel.forEach`: fork-join with parts
+/// handed out one at a time under a lock; briefly spinning, then sleeping.
+///
+/// libdispatch's concurrentPerform was not used: on Linux its helper threads
+/// often joined too late to share millisecond-sized layers.
+final class WorkerPool: @unchecked Sendable {
+    // Sendable: every mutable property is read and written only while
+    // `condition` is locked; `job` is called after unlocking, but only between
+    // a run's start and its return, while the caller keeps it alive.
+    private let condition = NSCondition()
+    private var started = 0       // worker threads created so far
+    private var generation = 0    // bumped by every run
+    private var helpers = 0       // workers 0..<helpers take part in this run
+    private var job: ((Int) -> Void)?
+    private var parts = 0, next = 0, unfinished = 0
+    private var busy = false
+
+    static let shared = WorkerPool()
+
+    /// Runs `body` over `0..<parts` on the calling thread and `threads - 1`
+    /// workers. Returns false, having run nothing, if a run is already in
+    /// progress (a nested or concurrent call): the caller then runs serially.
+    func run(parts: Int, threads: Int, _ body: @escaping (Int) -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if busy { return false }
+        busy = true
+        while started < threads - 1 {
+            let index = started
+            let thread = Thread { [unowned self] in self.work(index) }
+            thread.name = "kungfu-worker-\(index)"
+            thread.start()
+            started += 1
+        }
+        job = body
+        self.parts = parts
+        next = 0
+        unfinished = parts
+        helpers = threads - 1
+        generation += 1
+        condition.broadcast()
+        takeParts()
+        spin { self.unfinished == 0 }
+        while unfinished > 0 { condition.wait() }
+        job = nil
+        busy = false
+        return true
+    }
+
+    /// With the lock held: runs undone parts until none is left.
+    private func takeParts() {
+        while next < parts, let body = job {
+            let part = next
+            next += 1
+            condition.unlock()
+            body(part)
+            condition.lock()
+            unfinished -= 1
+            if unfinished == 0 { condition.broadcast() }
+        }
+    }
+
+    /// With the lock held: lets go of it in short beats for up to 100 µs or
+    /// until `done()`. Layers follow each other within microseconds, and a
+    /// sleeping thread takes tens of microseconds to wake, so both sides
+    /// first wait awake.
+    private func spin(until done: () -> Bool) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + 100_000
+        while !done() && DispatchTime.now().uptimeNanoseconds < deadline {
+            condition.unlock()
+            condition.lock()
+        }
+    }
+
+    /// A worker thread's life: sleep until a run starts, help if chosen.
+    private func work(_ index: Int) {
+        condition.lock()
+        var seen = 0, helped = false
+        while true {
+            if helped { spin { self.generation != seen } } // only threads in use wait awake
+            while generation == seen { condition.wait() }
+            seen = generation
+            helped = index < helpers
+            if helped { takeParts() }
+        }
+    }
+}

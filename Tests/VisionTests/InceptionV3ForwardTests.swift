@@ -1,0 +1,207 @@
+// InceptionV3ForwardTests.swift — the fast forward pass (folded batch norm,
+// packed kernels, planned arena, in-place concatenation) against
+// ReferenceNetwork (oracle: the scalar kernels composed layer by layer with
+// the unfolded weights), and `output(of:)` against itself and the references.
+import XCTest
+@testable import Vision
+
+final class InceptionV3ForwardTests: XCTestCase {
+    /// Random weights with non-trivial batch-norm statistics, so that folding
+    /// is really exercised (Keras' initial statistics are 0 and 1).
+    static func weights(_ configuration: InceptionV3.Configuration, seed: UInt64) -> [LayerWeights] {
+        var g = SeededGenerator(seed: seed &+ 1000)
+        return InceptionV3.randomWeights(for: configuration, seed: seed).map { layer in
+            guard layer.tensors.map(\.name) == ["beta", "moving_mean", "moving_variance"] else { return layer }
+            var layer = layer
+            for i in 0..<layer.tensors[0].scalars.count {
+                layer.tensors[0].scalars[i] = g.nextUniform(limit: 0.2)       // beta
+                layer.tensors[1].scalars[i] = g.nextUniform(limit: 0.2)       // moving mean
+                layer.tensors[2].scalars[i] = 0.25 + g.nextUniform()          // moving variance
+            }
+            return layer
+        }
+    }
+
+    static let small = try! InceptionV3.Configuration(includeTop: false, inputHeight: 75, inputWidth: 75)
+    static let smallModel = try! InceptionV3(configuration: small, weights: weights(small, seed: 7))
+    static let top = try! InceptionV3.Configuration()
+    static let topModel = try! InceptionV3(configuration: top, weights: weights(top, seed: 8))
+
+    /// Fails unless |a - e| <= tolerance · max|e| everywhere (errors relative
+    /// to the tensor's scale, for activations far from 1).
+    func assertCloseToScale(_ actual: Tensor, _ expected: Tensor, _ tolerance: Float, _ what: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        let scale = expected.scalars.map(abs).max() ?? 1
+        XCTAssertGreaterThan(scale, 1e-3, "\(what): reference is all but zero; the comparison would be empty")
+        let scaled = { (t: Tensor) in Tensor(shape: t.shape, scalars: t.scalars.map { $0 / scale }) }
+        assertClose(scaled(actual), scaled(expected), tolerance: tolerance, what, file: file, line: line)
+    }
+
+    /// The whole network (no top, 75×75, two images) at the end of every
+    /// block, against the scalar reference composed in the same graph.
+    func testWholeNetworkAgreesWithScalarReference() throws {
+        let model = Self.smallModel
+        let input = Tensor.random([2, 75, 75, 3], seed: 11)
+        let names: Set<String> = ["activation", "max_pooling2d_1", "mixed0", "mixed2", "mixed3", "mixed5",
+                                  "mixed7", "mixed8", "mixed9_0", "concatenate", "mixed9", "mixed10"]
+        let reference = ReferenceNetwork.outputs(model, input, names)
+        for name in names.sorted() {
+            assertCloseToScale(try model.output(of: name, for: input), reference[name]!, 1e-5, name)
+        }
+        assertCloseToScale(model.predict(input), reference["mixed10"]!, 1e-5, "predict")
+    }
+
+    /// At 107×120 the 8×8 blocks are 2×2 (not 1×1 as at 75×75), so their 3×3,
+    /// 1×3 and 3×1 convolutions really pad; non-square on purpose.
+    func testWholeNetworkAgreesAtANonSquareSize() throws {
+        let config = try InceptionV3.Configuration(includeTop: false, pooling: .avg, inputHeight: 107, inputWidth: 120)
+        let model = try InceptionV3(configuration: config, weights: Self.weights(config, seed: 10))
+        let input = Tensor.random([1, 107, 120, 3], seed: 19)
+        let reference = ReferenceNetwork.outputs(model, input, ["mixed7", "mixed10", "global_average_pooling2d"])
+        XCTAssertEqual(reference["mixed10"]!.shape, [1, 2, 2, 2048])
+        assertCloseToScale(try model.output(of: "mixed7", for: input), reference["mixed7"]!, 1e-5, "mixed7")
+        assertCloseToScale(try model.output(of: "mixed10", for: input), reference["mixed10"]!, 1e-5, "mixed10")
+        assertCloseToScale(model.predict(input), reference["global_average_pooling2d"]!, 1e-5, "predict")
+    }
+
+    /// The pre-batch-norm convolution, the batch norm and the activation of
+    /// one conv2d_bn block: conv2d_k from the unfolded kernel, batch_normalization_k
+    /// by Keras' formula, activation_k from the folded fast path.
+    func testConvolutionBatchNormAndActivationOutputs() throws {
+        let model = Self.smallModel
+        let input = Tensor.random([1, 75, 75, 3], seed: 12)
+        let names: Set<String> = ["conv2d_4", "batch_normalization_4", "activation_4"]
+        let reference = ReferenceNetwork.outputs(model, input, names)
+        for name in names {
+            assertCloseToScale(try model.output(of: name, for: input), reference[name]!, 1e-5, name)
+        }
+        let conv = try model.output(of: "conv2d_4", for: input)
+        XCTAssertLessThan(conv.scalars.min()!, 0, "conv2d_4 should be the raw (pre-ReLU) convolution")
+    }
+
+    /// The classifier: predictions = softmax(dense(avg_pool)), avg_pool =
+    /// mean of mixed10 (oracle: Reference.dense, softmax and globalPool on the
+    /// fast path's own mixed10).
+    func testTopAgreesWithReferenceOnMixed10() throws {
+        let model = Self.topModel
+        let input = Tensor.random([2, 299, 299, 3], seed: 13)
+        let mixed10 = try model.output(of: "mixed10", for: input)
+        let pooled = Reference.globalPool(mixed10, max: false)
+        assertClose(try model.output(of: "avg_pool", for: input), pooled, tolerance: 1e-5, "avg_pool")
+        let spec = model.weights.last!
+        let expected = Reference.softmax(Reference.dense(pooled, Tensor(shape: [2048, 1000],
+                                                                        scalars: spec.tensors[0].scalars),
+                                                         bias: spec.tensors[1].scalars))
+        let probabilities = model.predict(input)
+        assertClose(probabilities, expected, tolerance: 1e-6, "predictions")
+        assertClose(try model.output(of: "predictions", for: input), probabilities, tolerance: 0, "output(of:)")
+        for n in 0..<2 {
+            XCTAssertEqual(probabilities.scalars[(n * 1000)..<((n + 1) * 1000)].reduce(0, +), 1, accuracy: 1e-4)
+        }
+    }
+
+    /// Global max pooling without the top (oracle: Reference.globalPool on mixed10).
+    func testMaxPoolingOption() throws {
+        let config = try InceptionV3.Configuration(includeTop: false, pooling: .max, inputHeight: 80, inputWidth: 77)
+        let model = try InceptionV3(configuration: config, weights: Self.weights(config, seed: 9))
+        let input = Tensor.random([1, 80, 77, 3], seed: 14)
+        let pooled = model.predict(input)
+        XCTAssertEqual(pooled.shape, [1, 2048])
+        assertClose(pooled, Reference.globalPool(try model.output(of: "mixed10", for: input), max: true),
+                    tolerance: 0, "global_max_pooling2d")
+    }
+
+    /// Each image's result does not depend on the rest of the batch, nor on
+    /// the number of threads (oracle: the one-image, one-thread run, bit for bit).
+    func testResultsIndependentOfBatchAndThreads() throws {
+        let model = Self.smallModel
+        let a = Tensor.random([1, 75, 75, 3], seed: 15), b = Tensor.random([1, 75, 75, 3], seed: 16)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 1
+        let alone = [model.predict(a), model.predict(b)]
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            let both = model.predict(Tensor(shape: [2, 75, 75, 3], scalars: a.scalars + b.scalars))
+            XCTAssertEqual(both.shape, [2, 1, 1, 2048])
+            XCTAssertEqual(Array(both.scalars[0..<2048]), alone[0].scalars, "image 0, \(threads) threads")
+            XCTAssertEqual(Array(both.scalars[2048...]), alone[1].scalars, "image 1, \(threads) threads")
+        }
+    }
+
+    /// output(of:) works for every layer name and gives the shape the layer
+    /// table states; the input layer returns the input.
+    func testEveryLayerNameHasAnOutputOfItsShape() throws {
+        let model = Self.smallModel
+        let input = Tensor.random([1, 75, 75, 3], seed: 17)
+        for layer in model.layers {
+            let y = try model.output(of: layer.name, for: input)
+            XCTAssertEqual(y.shape, [1] + layer.outputShape, layer.name)
+        }
+        XCTAssertEqual(try model.output(of: "input_layer", for: input), input)
+    }
+
+    /// An empty batch gives an empty result of the right shape, as in Keras.
+    func testEmptyBatch() throws {
+        let model = Self.smallModel
+        XCTAssertEqual(model.predict(Tensor(zeros: [0, 75, 75, 3])).shape, [0, 1, 1, 2048])
+        XCTAssertEqual(try model.output(of: "mixed3", for: Tensor(zeros: [0, 75, 75, 3])).shape, [0, 3, 3, 768])
+    }
+
+    func testUnknownLayerAndBadInputAreErrors() {
+        let model = Self.smallModel
+        let input = Tensor.random([1, 75, 75, 3], seed: 18)
+        XCTAssertThrowsError(try model.output(of: "mixd10", for: input)) { error in
+            XCTAssertEqual("\(error)", "inception_v3 has no layer 'mixd10' (did you mean 'mixed10'?)")
+        }
+        XCTAssertThrowsError(try model.output(of: "softmax", for: input)) { error in
+            XCTAssertEqual("\(error)", "inception_v3 has no layer 'softmax'")
+        }
+        XCTAssertThrowsError(try model.output(of: "mixed1", for: Tensor.random([1, 76, 75, 3], seed: 1))) { error in
+            XCTAssertEqual("\(error)", "expected input of shape (N, 75, 75, 3), got (1, 76, 75, 3)")
+        }
+    }
+}
+
+final class InceptionV3FoldingTests: XCTestCase {
+    /// Folding batch norm into the kernel changes only Float32 rounding:
+    /// activation_k (folded) against ReLU of batch_normalization_k (the
+    /// unfolded convolution, then Keras' formula), from the same input.
+    /// Oracle: Keras' formula y = x·inv + (beta - mean·inv), applied unfolded.
+    /// Measured worst difference: 8.4e-7 of the tensor's largest value.
+    func testFoldedBatchNormMatchesKerasFormula() throws {
+        let model = InceptionV3ForwardTests.smallModel
+        let input = Tensor.random([1, 75, 75, 3], seed: 20)
+        for suffix in ["", "_4", "_12", "_40", "_85"] {
+            let unfolded = Reference.relu(try model.output(of: "batch_normalization" + suffix, for: input))
+            let folded = try model.output(of: "activation" + suffix, for: input)
+            let scale = unfolded.scalars.map(abs).max()!
+            let error = zip(folded.scalars, unfolded.scalars).map { abs($0 - $1) }.max()! / scale
+            XCTAssertLessThan(error, 2e-6, "activation\(suffix): folded vs unfolded, relative to the tensor's largest value")
+        }
+    }
+}
+
+final class ForwardPlanTests: XCTestCase {
+    /// The memory plan's two promises (oracle: the plan's own placements and
+    /// the layer table's shapes): every branch of every concatenation is
+    /// written in place, and the arena reuses memory, holding far less than
+    /// all values at once.
+    func testBranchesWriteInPlaceAndMemoryIsReused() throws {
+        let graph = InceptionV3.graph(for: try .init())
+        let plan = ForwardPlan(graph, target: graph.output, batch: 2)
+        var concatenations = 0
+        for step in plan.steps {
+            guard case .concatenate(let layer) = step else { continue }
+            concatenations += 1
+            let root = plan.placement[layer]!.root
+            for input in graph.layers[layer].inputs {
+                XCTAssertEqual(plan.placement[input]!.root, root, "\(graph.layers[input].name) is copied into "
+                               + graph.layers[layer].name)
+            }
+        }
+        XCTAssertEqual(concatenations, 15) // mixed0–10, mixed9_0, mixed9_1, concatenate, concatenate_1
+        let everything = plan.placement.keys.map { 2 * graph.layers[$0].shape.reduce(1, *) }.reduce(0, +)
+        XCTAssertLessThan(plan.arena.count, everything / 3, "arena \(plan.arena.count) floats, all values \(everything)")
+    }
+}

@@ -1,0 +1,95 @@
+// KernelConv2DTests.swift — the packed SIMD convolution against
+// Reference.conv2D (oracle: the scalar definition in Reference.swift).
+import XCTest
+@testable import Vision
+
+final class KernelConv2DTests: XCTestCase {
+    /// Every kernel shape Inception V3 uses, both paddings, strides 1 and 2,
+    /// odd channel counts (SIMD tails) and pixel counts not divisible by the 6-row tile.
+    func testAgreesWithReferenceOnEveryKernelShape() {
+        let cases: [(n: Int, h: Int, w: Int, cin: Int, cout: Int, kh: Int, kw: Int, s: Int, p: Padding)] = [
+            (1, 17, 19, 3, 32, 3, 3, 2, .valid),  // the stem's first convolution
+            (2, 13, 11, 5, 19, 3, 3, 1, .valid),
+            (1, 9, 10, 7, 35, 3, 3, 1, .same),
+            (2, 11, 12, 17, 16, 1, 1, 1, .valid),
+            (1, 7, 5, 33, 1, 1, 1, 1, .same),
+            (1, 8, 9, 6, 33, 5, 5, 1, .same),
+            (1, 9, 7, 10, 21, 1, 7, 1, .same),
+            (1, 7, 9, 10, 21, 7, 1, 1, .same),
+            (2, 5, 6, 9, 40, 1, 3, 1, .same),
+            (1, 6, 5, 9, 40, 3, 1, 1, .same),
+            (1, 14, 15, 8, 24, 3, 3, 2, .valid),
+            (1, 10, 11, 4, 12, 3, 3, 2, .same),   // stride 2 'same': the extra pad goes after
+            (1, 4, 4, 3, 5, 5, 5, 1, .same),      // kernel larger than the image
+        ]
+        for (i, c) in cases.enumerated() {
+            let x = Tensor.random([c.n, c.h, c.w, c.cin], seed: UInt64(10 + i))
+            let k = Tensor.random([c.kh, c.kw, c.cin, c.cout], seed: UInt64(100 + i))
+            let bias = Tensor.random([c.cout], seed: UInt64(200 + i)).scalars
+            for relu in [false, true] {
+                let fast = Kernels.conv2D(x, kernel: k, bias: bias, strides: (c.s, c.s), padding: c.p, relu: relu)
+                let slow = Reference.conv2D(x, k, bias: bias, strides: (c.s, c.s), padding: c.p, relu: relu)
+                assertClose(fast, slow, tolerance: 1e-5, "case \(i) \(c) relu \(relu)")
+            }
+        }
+    }
+
+    /// A depth large enough that the schedule splits both the pixels and the
+    /// channel blocks into several cache-sized units.
+    func testAgreesWithReferenceWhenTheScheduleSplitsBothWays() {
+        let x = Tensor.random([1, 12, 12, 300], seed: 1)
+        let k = Tensor.random([3, 3, 300, 160], seed: 2, scale: 0.1)
+        let schedule = PackedConv2D.Schedule(pixels: 144, depth: 2700, blocks: 10, inputBytes: 144 * 300 * 4 * 9,
+                                             threads: 2)
+        XCTAssertGreaterThan(schedule.chunks, 1)
+        XCTAssertGreaterThan(schedule.groups, 1)
+        assertClose(Kernels.conv2D(x, kernel: k, padding: .same),
+                    Reference.conv2D(x, k, padding: .same), tolerance: 1e-5, "3×3×300→160")
+    }
+
+    /// Writing into a channel slice of a wider tensor (how branches fill a
+    /// concatenation) leaves the other channels untouched.
+    func testWritesIntoAChannelSlice() {
+        let x = Tensor.random([1, 5, 7, 6], seed: 3)
+        let k = Tensor.random([3, 3, 6, 20], seed: 4)
+        let conv = k.scalars.withUnsafeBufferPointer { PackedConv2D(kernel: $0, shape: k.shape, padding: .same) }
+        var wide = Tensor(shape: [1, 5, 7, 50], scalars: [Float](repeating: 7, count: 5 * 7 * 50))
+        withFeatureMap(x) { input in wide.withFeatureMap { conv.apply(input, $0.channels(13..<33), relu: false) } }
+        let expected = Reference.conv2D(x, k, padding: .same)
+        for p in 0..<35 {
+            for c in 0..<50 {
+                let value = wide.scalars[p * 50 + c]
+                if (13..<33).contains(c) {
+                    XCTAssertEqual(value, expected.scalars[p * 20 + c - 13], accuracy: 1e-5, "pixel \(p) channel \(c)")
+                } else {
+                    XCTAssertEqual(value, 7, "pixel \(p) channel \(c) outside the slice was overwritten")
+                }
+            }
+        }
+    }
+
+    /// Every output element is computed by one thread in a fixed order, so
+    /// any thread count gives bit-identical results (oracle: the 1-thread run).
+    func testResultIsIndependentOfThreadCount() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let x = Tensor.random([2, 15, 13, 24], seed: 5)
+        let k = Tensor.random([3, 3, 24, 48], seed: 6)
+        Parallel.threadCount = 1
+        let one = Kernels.conv2D(x, kernel: k, padding: .same, relu: true)
+        for threads in [2, 3, 7] {
+            Parallel.threadCount = threads
+            XCTAssertEqual(Kernels.conv2D(x, kernel: k, padding: .same, relu: true), one, "\(threads) threads")
+        }
+    }
+
+    /// TF's padding rule (oracle: TensorFlow's documented formula, worked by hand).
+    func testPaddingFollowsTensorFlow() {
+        XCTAssertTrue(Padding.valid.window(input: 299, kernel: 3, stride: 2) == (149, 0, 0))
+        XCTAssertTrue(Padding.same.window(input: 147, kernel: 3, stride: 1) == (147, 1, 1))
+        XCTAssertTrue(Padding.same.window(input: 10, kernel: 3, stride: 2) == (5, 0, 1))
+        XCTAssertTrue(Padding.same.window(input: 17, kernel: 7, stride: 1) == (17, 3, 3))
+        XCTAssertTrue(Padding.same.window(input: 8, kernel: 4, stride: 1) == (8, 1, 2))
+        XCTAssertTrue(Padding.same.window(input: 2, kernel: 5, stride: 3) == (1, 1, 2))
+    }
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""bench_compare.py — the Python half of scripts/bench-compare (read that
+script's header for the venv recipe). Times Inception V3 (299x299, random
+weights, with top) in kungfu, ONNX Runtime and TensorFlow, in one run on this
+machine, each runtime in its own process (so each reports its own peak
+memory), and prints a comparison table.
+
+    python scripts/bench_compare.py --kungfu .build/release/kungfu \
+        [--batches 1 16] [--threads 2] [--runs 10] [--json]
+
+The ONNX model is Keras' own InceptionV3 (weights=None, seed 0) exported with
+`model.export(format="onnx")` (tf2onnx), cached in out/bench/.
+"""
+import argparse
+import json
+import os
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CACHE = ROOT / "out" / "bench"
+ONNX_PATH = CACHE / "inception_v3.onnx"
+
+
+def peak_rss_mb():
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def timed(run, runs):
+    run()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, min(times) * 1000
+
+
+def worker_onnx(batch, threads, runs):
+    import numpy as np
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(ONNX_PATH), options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    images = np.random.default_rng(1).uniform(-1, 1, (batch, 299, 299, 3)).astype("float32")
+    median, minimum = timed(lambda: session.run(None, {name: images}), runs)
+    return {"runtime": f"onnxruntime {ort.__version__}", "median_ms": median, "min_ms": minimum}
+
+
+def worker_tensorflow(batch, threads, runs):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import numpy as np
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import keras
+    keras.utils.set_random_seed(0)
+    model = keras.applications.InceptionV3(weights=None)
+    forward = tf.function(lambda x: model(x, training=False))
+    images = tf.constant(np.random.default_rng(1).uniform(-1, 1, (batch, 299, 299, 3)).astype("float32"))
+    median, minimum = timed(lambda: forward(images).numpy(), runs)
+    return {"runtime": f"tensorflow {tf.__version__}", "median_ms": median, "min_ms": minimum}
+
+
+def export_onnx():
+    if ONNX_PATH.exists():
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import numpy as np
+    import keras
+    keras.utils.set_random_seed(0)
+    model = keras.applications.InceptionV3(weights=None)
+    model(np.zeros((1, 299, 299, 3), "float32"))  # export needs a built, called model
+    CACHE.mkdir(parents=True, exist_ok=True)
+    partial = ONNX_PATH.with_suffix(".part.onnx")
+    model.export(str(partial), format="onnx")
+    partial.rename(ONNX_PATH)
+
+
+def run_worker(kind, batch, threads, runs):
+    command = [sys.executable, __file__, "--worker", kind, "--batches", str(batch),
+               "--threads", str(threads), "--runs", str(runs)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def run_kungfu(binary, batch, threads, runs):
+    command = [binary, "bench", "--batch", str(batch), "--threads", str(threads), "--runs", str(runs), "--json"]
+    report = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    return {"runtime": "kungfu", "median_ms": report["median_ms"], "min_ms": report["min_ms"],
+            "peak_rss_mb": report["peak_rss_mb"]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kungfu", help="path to a release build of kungfu")
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["onnxruntime", "tensorflow"])
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON lines")
+    parser.add_argument("--worker", choices=["onnxruntime", "tensorflow"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        work = worker_onnx if args.worker == "onnxruntime" else worker_tensorflow
+        row = work(args.batches[0], args.threads, args.runs)
+        row["peak_rss_mb"] = peak_rss_mb()
+        print(json.dumps(row))
+        return
+    if not args.kungfu:
+        parser.error("--kungfu is required")
+    if "onnxruntime" not in args.skip:
+        export_onnx()
+
+    load_before = os.getloadavg()
+    rows = []
+    for batch in args.batches:
+        results = [run_kungfu(args.kungfu, batch, args.threads, args.runs)]
+        for kind in ("onnxruntime", "tensorflow"):
+            if kind not in args.skip:
+                results.append(run_worker(kind, batch, args.threads, args.runs))
+        for r in results:
+            r.update(batch=batch, threads=args.threads, runs=args.runs,
+                     images_per_second=batch / (r["median_ms"] / 1000))
+        rows += results
+    load_after = os.getloadavg()
+
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    print(f"Inception V3 299x299 with top, random weights; {args.runs} runs after a warm-up; "
+          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    header = f"{'runtime':<20} {'batch':>5} {'threads':>7} {'median ms':>10} {'min ms':>9} {'images/s':>9} {'peak MB':>8}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r['runtime']:<20} {r['batch']:>5} {r['threads']:>7} {r['median_ms']:>10.1f} {r['min_ms']:>9.1f} "
+              f"{r['images_per_second']:>9.2f} {r['peak_rss_mb']:>8.0f}")
+    for batch in args.batches:
+        mine = next(r for r in rows if r["batch"] == batch and r["runtime"] == "kungfu")
+        for other in (r for r in rows if r["batch"] == batch and r["runtime"] != "kungfu"):
+            print(f"batch {batch}: kungfu takes {mine['median_ms'] / other['median_ms']:.2f}x "
+                  f"the time of {other['runtime']}")
+
+
+if __name__ == "__main__":
+    main()
