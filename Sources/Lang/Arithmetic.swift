@@ -39,7 +39,7 @@ enum Arithmetic {
             guard n != Int.min else { throw Failure(message: "integer overflow in '-' (whole numbers are 64-bit; use a float for larger numbers)") }
             return .int(-n)
         case .float(let d): return .float(-d)
-        default: throw Failure(message: "cannot negate \(article(a))")
+        default: throw Failure(message: "cannot negate \(a.kindPhrase)")
         }
     }
 
@@ -58,7 +58,7 @@ enum Arithmetic {
             }
             return .list(x + y)
         case (.string, .int), (.string, .float), (.int, .string), (.float, .string):
-            throw Failure(message: "cannot add \(article(a)) and \(article(b)) (to put a number in a string, write \"…\\(x)…\")")
+            throw Failure(message: "cannot add \(a.kindPhrase) and \(b.kindPhrase) (to put a number in a string, write \"…\\(x)…\")")
         default:
             return try numeric(.add, a, b)
         }
@@ -72,7 +72,7 @@ enum Arithmetic {
         case (.int, .float), (.float, .int), (.float, .float):
             return try float(op, a.asDouble!, b.asDouble!)
         default:
-            throw Failure(message: "cannot use '\(op.rawValue)' with \(article(a)) and \(article(b))")
+            throw Failure(message: "cannot use '\(op.rawValue)' with \(a.kindPhrase) and \(b.kindPhrase)")
         }
     }
 
@@ -148,7 +148,7 @@ enum Arithmetic {
         case (.string(let x), .string(let y)): return order(op, x, y)
         case (.int, .float), (.float, .int), (.float, .float): return order(op, a.asDouble!, b.asDouble!)
         default:
-            throw Failure(message: "cannot compare \(article(a)) and \(article(b)) with '\(op.rawValue)'")
+            throw Failure(message: "cannot compare \(a.kindPhrase) and \(b.kindPhrase) with '\(op.rawValue)'")
         }
     }
 
@@ -175,7 +175,7 @@ enum Arithmetic {
             }
         case .string(let s):
             guard case .string(let part) = item else {
-                throw Failure(message: "'in' with a string on the right needs a string on the left, got \(article(item))")
+                throw Failure(message: "'in' with a string on the right needs a string on the left, got \(item.kindPhrase)")
             }
             return part.isEmpty || s.contains(part)
         case .host(let h):
@@ -183,15 +183,7 @@ enum Arithmetic {
             return (0..<count).contains { h.element(at: $0) == item }
         default: break
         }
-        throw Failure(message: "'in' needs a list, a range, a string or a value with elements on its right, got \(article(container))")
-    }
-
-    // MARK: - Words for messages
-
-    /// "an int", "a string", "a predictions".
-    static func article(_ v: Value) -> String {
-        let name = v.typeName
-        return (name.first.map { "aeiou".contains($0) } == true ? "an " : "a ") + name
+        throw Failure(message: "'in' needs a list, a range, a string or a value with elements on its right, got \(container.kindPhrase)")
     }
 }
 

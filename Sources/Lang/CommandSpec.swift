@@ -86,7 +86,11 @@ public indirect enum ParameterType: Sendable, Hashable {
         case .choice(let words): return Self.alternatives(words)
         case .list(let element): return "a list of \(element.plural)"
         case .host(let name): return "a \(name) value"
-        case .oneOf(let types): return Self.alternatives(types.map(\.expectation))
+        case .oneOf(let types):
+            return Self.alternatives(types.flatMap { t -> [String] in
+                if case .choice(let words) = t { return words }
+                return [t.expectation]
+            })
         case .flag: return "nothing"
         }
     }
@@ -290,7 +294,7 @@ extension Parameter {
             message += Suggestions.hint(for: word, among: type.choiceWords)
         }
         if case .float(let d)? = value, d.rounded() == d, d.magnitude < 1e15, type.accept(.int(Int(d))) != nil {
-            message += " (write \(Int(d)); use // for whole-number division)"
+            message += "; write \(Int(d)), or use // for whole-number division"
         }
         return message
     }

@@ -26,12 +26,14 @@ public struct GoldenScript: Sendable {
     public let name: String
     /// Every stdout line, in order (`# expect: TEXT`).
     public private(set) var expectedOutput: [String] = []
-    /// Every diagnostic, in order (`# expect error: MESSAGE`). The line is
+    /// Every diagnostic, in line order (`# expect error: MESSAGE`, and the
+    /// `error:` lines of rendered blocks). The line of `expect error:` is
     /// the comment's own line, or for a comment alone on its line the
     /// nearest line above it with code.
     public private(set) var expectedErrors: [ExpectedError] = []
     /// Blocks of exact stderr lines (`# expect rendered:` then `#| LINE`…),
-    /// each of which must appear in stderr, in order.
+    /// each of which must appear in stderr, in order. Each block's errors
+    /// also count in `expectedErrors`.
     public private(set) var expectedRendered: [[String]] = []
     /// Malformed expectation comments; a script with any fails its check.
     public private(set) var problems: [String] = []
@@ -82,9 +84,15 @@ public struct GoldenScript: Sendable {
             }
         }
         if let finished = block { expectedRendered.append(finished) }
-        for (i, b) in expectedRendered.enumerated() where b.isEmpty {
-            problems.append("\(name): 'expect rendered:' block \(i + 1) has no '#|' lines")
+        for (i, b) in expectedRendered.enumerated() {
+            let errors = Self.diagnostics(in: b)
+            if errors.isEmpty {
+                problems.append("\(name): 'expect rendered:' block \(i + 1) holds no 'error:' line followed by a ' --> ' line")
+            }
+            expectedErrors += errors
         }
+        expectedErrors = expectedErrors.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+            .map(\.element)
     }
 
     /// The text after `marker` and one optional space, or nil.

@@ -255,7 +255,7 @@ extension Interpreter {
             guard let n = h.elementCount else {
                 throw RuntimeError("\(target.described) has no elements to index", span)
             }
-            return h.element(at: try position(in: n, of: "\(Arithmetic.article(target))"))
+            return h.element(at: try position(in: n, of: target.kindPhrase))
         default:
             throw RuntimeError("cannot index \(target.described)", span)
         }
@@ -269,7 +269,7 @@ extension Interpreter {
         }
         if let v = h.field(name) { return v }
         let fields = h.fieldNames
-        throw RuntimeError("\(Arithmetic.article(target)) has no field '\(name)'" + Suggestions.hint(for: name, among: fields),
+        throw RuntimeError("\(target.kindPhrase) has no field '\(name)'" + Suggestions.hint(for: name, among: fields),
                            span, notes: fields.isEmpty ? [] : ["fields: \(fields.joined(separator: ", "))"])
     }
 

@@ -658,6 +658,9 @@ struct Parser {
         }
         let next = peek()
         if next.kind != .rightBracket, next.kind != .eof, !items.isEmpty {
+            if next.atLineStart, next.span.line != open.span.line {
+                throw error(expectedCloser(at: next) + ", found \(next.described)", at: next)
+            }
             throw error("expected ',' or ']' after a list item, found \(next.described)", at: next)
         }
         let close = try close(.rightBracket)

@@ -48,10 +48,53 @@ struct Resolver {
         }
     }
 
-    /// Bare names in word slots are not checked: they fall back to the word.
+    /// Arguments whose value is known before running are checked here, with
+    /// the message the run would give: literals of the wrong type, and bare
+    /// words that are neither a choice, a bound variable nor an accepted name.
     private mutating func resolve(_ call: CommandCall) {
+        let usage = ["usage: \(call.spec.usage)"]
         for argument in call.arguments {
-            if case .expression(let e) = argument.value { resolve(e) }
+            let p = argument.parameter
+            switch argument.value {
+            case .expression(let e):
+                resolve(e)
+                if let v = Self.constant(e), p.type.accept(v) == nil {
+                    diagnostics.append(Diagnostic(.syntax, p.refusal(got: v.described, word: v.stringValue, value: v),
+                                                  at: argument.span, in: file, notes: usage))
+                }
+            case .bareName(let word):
+                if !p.type.choiceWords.contains(word), !bound.contains(word), !p.type.takesNames {
+                    diagnostics.append(Diagnostic(.syntax, p.refusal(got: "'\(word)'", word: word),
+                                                  at: argument.span, in: file, notes: usage))
+                }
+            case .flag:
+                break
+            }
+        }
+    }
+
+    /// The value of a literal (numbers, strings, booleans, lists of them).
+    private static func constant(_ e: Expr) -> Value? {
+        switch e.kind {
+        case .integer(let n): return .int(n)
+        case .float(let d): return .float(d)
+        case .string(let s): return .string(s)
+        case .bool(let b): return .bool(b)
+        case .negate(let x):
+            switch x.kind {
+            case .integer(let n): return .int(-n)
+            case .float(let d): return .float(-d)
+            default: return nil
+            }
+        case .list(let items):
+            var values: [Value] = []
+            for item in items {
+                guard let v = constant(item) else { return nil }
+                values.append(v)
+            }
+            return .list(values)
+        default:
+            return nil
         }
     }
 

@@ -56,7 +56,7 @@ struct Token: Sendable {
     /// How an error message names this token: `'top'`, `a string`, `the end of the line`.
     var described: String {
         switch kind {
-        case .eof: return "the end of the input"
+        case .eof: return text.isEmpty ? "the end of the input" : "'\(text)'"
         case .newline: return "the end of the line"
         case .string: return "a string"
         case .narration: return "a narration line"

@@ -103,14 +103,22 @@ public enum Value: Sendable {
         return out + "\""
     }
 
+    /// How a message names a value's type: "an int", "a string", and for a
+    /// host value "a predictions value".
+    var kindPhrase: String {
+        if case .host(let h) = self { return "a \(h.typeName) value" }
+        return (typeName.first.map { "aeiou".contains($0) } == true ? "an " : "a ") + typeName
+    }
+
     /// How a message names a value: `"three" (a string)`, `3.5 (a float)`;
-    /// long or multi-line renderings are cut with an ellipsis.
+    /// long or multi-line renderings are cut with an ellipsis; a host value
+    /// is named by its type alone ("a predictions value").
     var described: String {
-        let article = typeName.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+        if case .host = self { return kindPhrase }
         var shown = resultText
         if let newline = shown.firstIndex(of: "\n") { shown = String(shown[..<newline]) + "…" }
         if shown.count > 40 { shown = String(shown.prefix(39)) + "…" }
-        return "\(shown) (\(article) \(typeName))"
+        return "\(shown) (\(kindPhrase))"
     }
 }
 
