@@ -58,7 +58,7 @@ struct Lexer {
 
     private mutating func scanToken() -> Token {
         while true {
-            while i < s.count, s[i] == " " || s[i] == "\t" || s[i] == "\r" { i += 1 }
+            while i < s.count, s[i] == " " || s[i] == "\t" || (s[i] == "\r" && peek(1) != "\n") { i += 1 }
             guard i < s.count else { return eofToken() }
             guard s[i] == "#" else { break }
             if !tokenOnLine, peek(1) == "#" { return narration() }
@@ -69,7 +69,8 @@ struct Lexer {
         let c = s[i]
         i += 1
         switch c {
-        case "\n":
+        case "\r", "\n":
+            if c == "\r" { i += 1 }  // "\r\n": the blank skip above stops only before a "\n"
             line += 1
             lineStart = i
             tokenOnLine = false
