@@ -12,6 +12,11 @@
 //
 // `==` compares any two values; `<` `<=` `>` `>=` compare numbers with
 // numbers and strings with strings; `+` also joins strings and joins lists.
+//
+// Every list the language builds is measured (`Value.sizeProblem`): all the
+// values in it, nested lists included, and all its text stay within the
+// limits, so printing, comparing or rendering any list is bounded work even
+// when a loop like `let l = [l, l]` shares one list many times.
 import Foundation
 
 enum Arithmetic {
@@ -53,10 +58,9 @@ enum Arithmetic {
             }
             return .string(x + y)
         case (.list(let x), .list(let y)):
-            guard x.count + y.count <= limits.maxListLength else {
-                throw Failure(message: "list would be longer than \(limits.maxListLength) items")
-            }
-            return .list(x + y)
+            let joined = x + y
+            if let problem = Value.sizeProblem(of: joined, limits: limits) { throw Failure(message: problem) }
+            return .list(joined)
         case (.string, .int), (.string, .float), (.int, .string), (.float, .string):
             throw Failure(message: "cannot add \(a.kindPhrase) and \(b.kindPhrase) (to put a number in a string, write \"…\\(x)…\")")
         default:
@@ -195,5 +199,39 @@ extension Value {
         case .float(let d): return d
         default: return nil
         }
+    }
+}
+
+extension Value {
+    /// Why a list with these items would be too big, or nil: more than
+    /// `maxListLength` values in all (nested lists counted, a list shared
+    /// twice counted twice), more than `maxStringLength` bytes of text in
+    /// all, or nested deeper than `maxNesting`. Stops walking at the first
+    /// limit passed, so it costs at most O(maxListLength).
+    static func sizeProblem(of items: [Value], limits: Limits) -> String? {
+        var values = 0, bytes = 0, tooDeep = false
+        func walk(_ items: [Value], depth: Int) -> Bool {
+            if depth > limits.maxNesting { tooDeep = true; return false }
+            values += items.count
+            if values > limits.maxListLength { return false }
+            for item in items {
+                switch item {
+                case .string(let s):
+                    bytes += s.utf8.count
+                    if bytes > limits.maxStringLength { return false }
+                case .list(let inner):
+                    if !walk(inner, depth: depth + 1) { return false }
+                default:
+                    break
+                }
+            }
+            return true
+        }
+        if walk(items, depth: 1) { return nil }
+        if tooDeep { return "lists are nested too deeply (the limit is \(limits.maxNesting) levels)" }
+        if values > limits.maxListLength {
+            return "list would hold more than \(limits.maxListLength) values in all (nested lists included)"
+        }
+        return "list would hold more than \(limits.maxStringLength) bytes of text in all"
     }
 }

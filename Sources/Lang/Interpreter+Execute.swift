@@ -171,9 +171,7 @@ extension Interpreter {
             return v
         case .list(let items):
             let values = try items.map { try evaluate($0) }
-            if values.contains(where: { Self.nesting(of: $0, limit: limits.maxNesting) >= limits.maxNesting }) {
-                throw RuntimeError("lists are nested too deeply (the limit is \(limits.maxNesting) levels)", e.span)
-            }
+            if let problem = Value.sizeProblem(of: values, limits: limits) { throw RuntimeError(problem, e.span) }
             return .list(values)
         case .range(let lowerExpr, let upperExpr, let closed):
             let lower = try evaluate(lowerExpr), upper = try evaluate(upperExpr)
@@ -271,18 +269,6 @@ extension Interpreter {
         let fields = h.fieldNames
         throw RuntimeError("\(target.kindPhrase) has no field '\(name)'" + Suggestions.hint(for: name, among: fields),
                            span, notes: fields.isEmpty ? [] : ["fields: \(fields.joined(separator: ", "))"])
-    }
-
-    /// How deeply lists nest inside a value (0 for a non-list), counting at
-    /// most to `limit`.
-    static func nesting(of value: Value, limit: Int) -> Int {
-        guard case .list(let items) = value else { return 0 }
-        var deepest = 0
-        for item in items {
-            deepest = max(deepest, nesting(of: item, limit: limit))
-            if deepest >= limit { break }
-        }
-        return deepest + 1
     }
 }
 

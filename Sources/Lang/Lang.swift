@@ -23,8 +23,12 @@ public enum Lang {
 public struct Limits: Sendable, Equatable {
     /// Deepest nesting of brackets, blocks, string interpolations, unary
     /// operators, operator chains and nested lists (the parser and the
-    /// interpreter recurse this deep, so it bounds their stack use).
+    /// interpreter recurse this deep, so it bounds their stack use: the
+    /// fuzz test runs the default on a 512 KiB stack in a debug build).
     public var maxNesting: Int
+    /// Deepest nesting of `\( … )` inside strings inside `\( … )`; the lexer
+    /// recurses once per level, at a higher stack cost than a bracket.
+    public var maxInterpolationNesting: Int
     /// Longest string a script can build, in UTF-8 bytes.
     public var maxStringLength: Int
     /// Longest list a script can build.
@@ -34,10 +38,12 @@ public struct Limits: Sendable, Equatable {
     public var maxSteps: Int?
 
     /// The limits described in docs/language.md, or others for tests.
-    public init(maxNesting: Int = 64, maxStringLength: Int = 1 << 20,
+    public init(maxNesting: Int = 32, maxInterpolationNesting: Int = 4, maxStringLength: Int = 1 << 20,
                 maxListLength: Int = 1 << 20, maxSteps: Int? = nil) {
         precondition(maxNesting >= 1, "Limits.maxNesting must be at least 1")
+        precondition(maxInterpolationNesting >= 1, "Limits.maxInterpolationNesting must be at least 1")
         self.maxNesting = maxNesting
+        self.maxInterpolationNesting = maxInterpolationNesting
         self.maxStringLength = maxStringLength
         self.maxListLength = maxListLength
         self.maxSteps = maxSteps

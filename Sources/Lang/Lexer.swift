@@ -267,10 +267,10 @@ struct Lexer {
     private mutating func interpolation(_ open: Mark) -> Result<[Token], TokenFailure> {
         interpolationDepth += 1
         defer { interpolationDepth -= 1 }
-        if interpolationDepth > limits.maxNesting {
+        if interpolationDepth > limits.maxInterpolationNesting {
             skipRestOfString()
             return .failure(TokenFailure(token: error(
-                "string interpolation is nested too deeply (the limit is \(limits.maxNesting) levels)",
+                "string interpolation is nested too deeply (the limit is \(limits.maxInterpolationNesting) levels)",
                 open, length: 2)))
         }
         var tokens: [Token] = []

@@ -86,7 +86,7 @@ struct Parser {
             if token.kind == .rightBrace {
                 if inBlock { return result }
                 _ = error("unexpected '}' (there is no open block to close)", at: token)
-                current += 1
+                while ![.newline, .semicolon, .eof].contains(tokens[current].kind) { current += 1 }
                 continue
             }
             let start = current, openerCount = openers.count, startDepth = depth

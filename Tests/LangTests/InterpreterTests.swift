@@ -227,9 +227,14 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(s.evaluate("let s = \"ab\"\nfor i in 1...10 { let s = s + s }").diagnostics.map(\.message),
                        ["string would be longer than 64 bytes"])
         XCTAssertEqual(s.evaluate("let l = [1]\nfor i in 1...10 { let l = l + l }").diagnostics.map(\.message),
-                       ["list would be longer than 8 items"])
+                       ["list would hold more than 8 values in all (nested lists included)"])
         XCTAssertEqual(s.evaluate("let t = \"\\(s)\\(s)\\(s)\"").diagnostics.map(\.message),
                        ["string would be longer than 64 bytes"])
+        XCTAssertEqual(s.evaluate("let w = [s, s, s]").diagnostics.map(\.message),
+                       ["list would hold more than 64 bytes of text in all"])
+        XCTAssertEqual(s.evaluate("let d = [[1, 2], 3]\nfor i in 1...3 { let d = [d, d] }").diagnostics.map(\.message),
+                       ["list would hold more than 8 values in all (nested lists included)"],
+                       "a list shared twice counts twice, so doubling cannot hide its size")
     }
 
     func testNestingLimits() {

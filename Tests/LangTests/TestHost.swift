@@ -86,9 +86,12 @@ enum TestHost {
             .keyword("times", .integer, default: 1, summary: "how many times"),
             .flag("loudly", summary: "shout"),
         ], example: "greet Morpheus times 2", keras: "print('Hello, Morpheus!')")) { args, context in
+            guard (0...100).contains(args.int("times")!) else {
+                throw CommandError("times must be between 0 and 100", argument: "times")
+            }
             var line = "Hello, \(args.string("who")!)!"
             if args.bool("loudly")! { line = line.uppercased() }
-            for _ in 0..<max(0, args.int("times")!) { context.print(line) }
+            for _ in 0..<args.int("times")! { context.print(line) }
             return nil
         }
         add(CommandSpec("load model", summary: "Load a model by name.", parameters: [
@@ -174,12 +177,14 @@ enum TestHost {
         add(CommandSpec("count", summary: "Count up.", parameters: [
             .keyword("n", .integer, keyword: "to", required: true, placeholder: "n", summary: "the last number"),
         ], example: "count to 3", keras: "list(range(1, 4))", returns: "list")) { args, _ in
-            .list((0..<max(0, args.int("n")!)).map { .int($0 + 1) })
+            let n = args.int("n")!
+            guard (0...1000).contains(n) else { throw CommandError("n must be between 0 and 1000", argument: "n") }
+            return .list((0..<n).map { .int($0 + 1) })
         }
         add(CommandSpec("pick layers", summary: "Add up a list of layer indexes.", parameters: [
             .positional("indexes", .list(.integer), summary: "layer indexes"),
         ], example: "pick layers [1, 2]", keras: "sum([1, 2])", returns: "int")) { args, _ in
-            .int(args.list("indexes")!.reduce(0) { $0 + ($1.asInt ?? 0) })
+            .int(args.list("indexes")!.reduce(0) { $0 &+ ($1.asInt ?? 0) })
         }
         add(CommandSpec("summary", summary: "Describe the model.", example: "summary",
                         keras: "model.summary()")) { _, context in
