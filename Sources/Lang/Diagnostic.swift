@@ -1,0 +1,100 @@
+// Diagnostic.swift — every error the language reports, as data with a
+// location, and the ONE function that renders it:
+//
+//   error: unknown command 'predcit' (did you mean 'predict'?)
+//    --> Tutorials/01-meet-inception.kf:3:1
+//     |
+//   3 | predcit "examples/testset/1.jpg"
+//     | ^^^^^^^
+//     = usage: predict <image> [top <integer>]      (one line per note)
+
+/// An error found in a script, with where it is and what was expected.
+///
+/// Diagnostics carry the text of their source line, so they render without
+/// the source at hand (a REPL can drop each input once it has run).
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    /// When the error was found.
+    public enum Kind: Sendable, Hashable {
+        /// Found before running: lexing, parsing, or a name that is never bound.
+        case syntax
+        /// The input ended inside an unclosed `{`, `[`, `(`, string or
+        /// interpolation: a REPL asks for a continuation line instead.
+        case incompleteInput
+        /// Found while running (including errors thrown by host commands).
+        case runtime
+    }
+
+    /// When the error was found.
+    public var kind: Kind
+    /// One line saying what is wrong and what was expected.
+    public var message: String
+    /// Where the error starts.
+    public var location: SourceLocation
+    /// How many scalars to underline on the line (at least one caret is drawn).
+    public var length: Int
+    /// The full text of the source line at `location.line`.
+    public var lineText: String
+    /// Extra lines rendered after the caret as ` = note`, such as a usage line.
+    public var notes: [String]
+
+    /// A diagnostic; hosts may build their own so that every error looks alike.
+    public init(kind: Kind, message: String, location: SourceLocation, length: Int,
+                lineText: String, notes: [String] = []) {
+        self.kind = kind
+        self.message = message
+        self.location = location
+        self.length = length
+        self.lineText = lineText
+        self.notes = notes
+    }
+
+    init(_ kind: Kind, _ message: String, at span: SourceSpan, in file: SourceFile, notes: [String] = []) {
+        self.init(kind: kind, message: message, location: file.location(span),
+                  length: span.length, lineText: file.lineText(span.line), notes: notes)
+    }
+
+    /// True when the input merely stopped early (see `Kind.incompleteInput`).
+    public var isIncompleteInput: Bool { kind == .incompleteInput }
+
+    /// The diagnostic as text, in the one format every kungfu error uses
+    /// (no trailing newline). Tabs in the source line are kept in the caret
+    /// line so the carets stay under the text they mark.
+    public func render() -> String {
+        let number = String(location.line)
+        let pad = String(repeating: " ", count: number.count)
+        let scalars = Array(lineText.unicodeScalars)
+        let start = min(max(location.column - 1, 0), scalars.count)
+        let underline = max(1, min(length, scalars.count - start))
+        var indent = ""
+        for c in scalars[..<start] { indent.unicodeScalars.append(c == "\t" ? "\t" : " ") }
+        var lines = [
+            "error: \(message)",
+            "\(pad)--> \(location)",
+            "\(pad) |",
+            lineText.isEmpty ? "\(number) |" : "\(number) | \(lineText)",
+            "\(pad) | \(indent)\(String(repeating: "^", count: underline))",
+        ]
+        for note in notes { lines.append("\(pad) = \(note)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Same as `render()`.
+    public var description: String { render() }
+
+    /// The diagnostic as one JSON object, for hosts that report errors as JSON:
+    /// `{"error":…,"kind":…,"source":…,"line":…,"column":…,"length":…,"notes":[…]}`.
+    public var json: JSONValue {
+        let kindName: String
+        switch kind {
+        case .syntax: kindName = "syntax"
+        case .incompleteInput: kindName = "incomplete"
+        case .runtime: kindName = "runtime"
+        }
+        return .object([
+            ("error", .string(message)), ("kind", .string(kindName)),
+            ("source", .string(location.source)), ("line", .int(location.line)),
+            ("column", .int(location.column)), ("length", .int(length)),
+            ("notes", .array(notes.map { .string($0) })),
+        ])
+    }
+}
