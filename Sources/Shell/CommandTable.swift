@@ -1,0 +1,22 @@
+// CommandTable.swift — the one table of kungfu's commands. `help`,
+// completion and "did you mean" all come from what is registered here.
+import Lang
+
+enum CommandTable {
+    /// Every command, in the order `help` lists them.
+    static func commands(for session: Session) -> [any HostCommand] {
+        [
+        ]
+    }
+
+    /// A registry holding every command of the table.
+    static func registry(for session: Session) -> CommandRegistry {
+        let registry = CommandRegistry()
+        for command in commands(for: session) {
+            do { try registry.register(command) } catch {
+                preconditionFailure("command table: \(error)")
+            }
+        }
+        return registry
+    }
+}

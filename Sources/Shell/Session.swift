@@ -1,0 +1,52 @@
+// Session.swift — what one kungfu session shares across its commands: the
+// loaded model, the seed, the environment, and where pictures go. The REPL,
+// `run` and `-c` each make one Session; every command gets it at creation.
+import Lang
+import Vision
+
+/// A picture a command shows: drawn in the terminal (or described when not a
+/// terminal), kept as `image/png` in a notebook, named in JSON output.
+struct Picture {
+    /// The pixels (RGB8, HWC).
+    var image: Image
+    /// One line saying what it is, e.g. `mixed2 of cat.jpg: 288 maps`.
+    var title: String
+    /// The file it was saved to, if any.
+    var path: String?
+}
+
+/// A model the session has loaded, with where its weights came from.
+struct LoadedModel {
+    /// The network, ready to run.
+    var network: InceptionV3
+    /// The model's name as the learner typed it (`inception_v3`).
+    var name: String
+    /// Where the weights came from: `imagenet (path)`, `none (seed 42)`, a file path.
+    var weightsDescription: String
+}
+
+/// The state shared by every command of one session.
+final class Session {
+    /// The loaded model, if any.
+    var model: LoadedModel?
+    /// The seed for anything random (`set seed N`); Keras-style default 0 until set.
+    var seed: UInt64 = 0
+    /// The process environment (injectable for tests): KUNGFU_WEIGHTS,
+    /// KUNGFU_HOME, KUNGFU_THREADS, TERM…
+    let environment: [String: String]
+    /// Shows a picture: set by the runtime (terminal, notebook, JSON).
+    var show: (Picture) -> Void = { _ in }
+
+    /// A session reading the given environment.
+    init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    /// The loaded model, or an error telling the learner to load one.
+    func requireModel() throws -> LoadedModel {
+        guard let model else {
+            throw CommandError("no model is loaded", notes: ["load one first: load model inception_v3"])
+        }
+        return model
+    }
+}
