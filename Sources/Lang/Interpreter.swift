@@ -22,8 +22,9 @@ public enum Outcome: Sendable, Equatable {
     /// Syntax errors (all of them; nothing ran) or one runtime error (the
     /// statements before it ran, and their variables stay bound).
     case failed([Diagnostic])
-    /// The host requested an interrupt; the statement at this location had
-    /// not finished (or a command stopped early by throwing `Interrupted`).
+    /// The host requested an interrupt: the statement at this location had
+    /// not started or not finished (a command may stop early by throwing
+    /// `Interrupted`, or by returning once it reached a safe point).
     case interrupted(SourceLocation)
 
     /// The diagnostics of `.failed` or `.incomplete`, else none.
@@ -152,6 +153,9 @@ public final class Interpreter {
                 }
                 try execute(stmt)
             }
+            // A command that stopped early but returned normally (training
+            // keeps its head consistent) still ends the run as interrupted.
+            if interruptFlag.isRequested, let last = statements.last { return .interrupted(file.location(last.span)) }
             return .completed
         } catch let error as RuntimeError {
             return .failed([Diagnostic(.runtime, error.message, at: error.span, in: file, notes: error.notes)])

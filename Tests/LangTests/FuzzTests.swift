@@ -70,7 +70,7 @@ final class FuzzTests: XCTestCase {
             for n in 0..<count {
                 let source = Self.generate(n, corpus: corpus, rng: &rng)
                 if let dump {
-                    FileManager.default.createFile(atPath: dump, contents: Data(source.utf8))
+                    _ = FileManager.default.createFile(atPath: dump, contents: Data(source.utf8))
                     FileHandle.standardError.write(Data("fuzz case \(n)\n".utf8))
                 }
                 if let problem = Self.check(source, useREPL: n % 2 == 1, rng: &rng, outcomes: &results.outcomes) {
