@@ -50,7 +50,8 @@ public enum Outcome: Sendable, Equatable {
 ///     }
 ///
 /// Not thread-safe: use one interpreter from one thread (commands run
-/// synchronously on it). `interruptFlag` is the exception.
+/// synchronously on it). `interruptFlag` is the exception. Not reentrant: a
+/// command must not call `run` or `evaluate` on the interpreter running it.
 public final class Interpreter {
     /// The commands scripts can run.
     public let registry: CommandRegistry

@@ -608,6 +608,10 @@ struct Parser {
             advance()
             openers.append(Opener(kind: .paren, label: "'('", closer: ")", line: t.span.line))
             let inner = try expression()
+            if peek().kind == .comma {
+                throw error(expectedCloser(at: peek()) + ", found ',' (to print several values write print a, b; a list is written [a, b])",
+                            at: peek())
+            }
             let close = try close(.rightParen)
             return Expr(inner.kind, t.span.through(close.span))
         case .leftBracket:
@@ -620,6 +624,9 @@ struct Parser {
     /// call -> IDENT "(" ( expression ( "," expression )* )? ")"      IDENT: a built-in function
     private mutating func call(_ name: Token) throws(Failure) -> Expr {
         guard let builtin = Builtin(rawValue: name.text) else {
+            if name.text == "range" {
+                throw error("unknown function 'range' (write 0..<n for the whole numbers from 0 to n - 1)", at: name)
+            }
             let names = Builtin.allCases.map(\.rawValue)
             let hint = Suggestions.closest(to: name.text, among: names).map { " (did you mean '\($0)'?)" }
                 ?? " (the functions are \(names.joined(separator: ", ")))"
