@@ -1,14 +1,7 @@
-// Interpreter.swift — the host's entry point: run a script, or evaluate REPL
-// input one piece at a time, keeping variables between calls.
-//
+// Interpreter.swift — the host's entry point: `run` a script or `evaluate`
+// REPL input, keeping variables between calls; how a run ends (`Outcome`).
 //   source → Lexer → Parser (all syntax errors) → Resolver (unbound names)
 //          → execute statements in order → Outcome
-//
-// Text goes to `output`; results of commands and bare expressions go to
-// `onResult`; `##` narration lines go to `onNarration`; each top-level
-// statement is announced to `onStatement` before it runs (a notebook
-// recorder makes cells from these). Everything runs on the caller's thread;
-// only `interruptFlag` may be touched from another thread.
 
 /// How a run or an evaluation ended.
 public enum Outcome: Sendable, Equatable {

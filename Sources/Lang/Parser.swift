@@ -1,15 +1,16 @@
-// Parser.swift — recursive descent over the tokens, one method per grammar
-// rule with the rule as its first doc comment (the full grammar is collected
-// in docs/language.md). Commands are parsed against the registry: the longest
-// registered name wins, then arguments are matched to the command's
-// parameters.
-//
-// Errors are recorded as diagnostics and thrown as `Failure`; the statement
-// loop catches them and skips to the next statement (panic mode), so one bad
-// line gives one error and a script reports all its syntax errors at once.
-// An error at the end of the input while a bracket, block or string is open
-// is "incomplete input" (a REPL asks for another line).
+// Parser.swift — recursive descent, one method per grammar rule with the
+// rule as its first doc comment (collected in docs/language.md); commands
+// are parsed against the registry; panic-mode recovery after each error.
 
+/// Turns tokens into statements. Commands are parsed against the registry:
+/// the longest registered name wins, then arguments are matched to the
+/// command's parameters.
+///
+/// Errors are recorded as diagnostics and thrown as `Failure`; the statement
+/// loop catches them and skips to the next statement (panic mode), so one
+/// bad line gives one error and a script reports all its syntax errors at
+/// once. An error at the end of the input while a bracket, block or string
+/// is open is incomplete input (a REPL asks for another line).
 struct Parser {
     /// Thrown after a diagnostic has been recorded.
     struct Failure: Error {}
