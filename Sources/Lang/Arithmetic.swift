@@ -1,24 +1,24 @@
-// Arithmetic.swift — operators on values, and the int/float rules:
-//
-//   int op int     -> int for + - * // % and for ** with an exponent >= 0;
-//                     overflow beyond 64 bits is an error, never a wrap
-//   a / b          -> always float (7 / 2 = 3.5, 6 / 2 = 3.0)
-//   int ** -n      -> float (2 ** -1 = 0.5)
-//   any float      -> float (1 + 2.0 = 3.0)
-//   // and %       -> floor division and its remainder, as in Python
-//                     (-7 // 2 = -4, -7 % 2 = 1)
-//   x / 0, x // 0, x % 0 -> "division by zero", for ints and floats alike
-//   float overflow -> inf (1e308 * 10); a literal that is too large is an error
-//
-// `==` compares any two values; `<` `<=` `>` `>=` compare numbers with
-// numbers and strings with strings; `+` also joins strings and joins lists.
-//
-// Every list the language builds is measured (`Value.sizeProblem`): all the
-// values in it, nested lists included, and all its text stay within the
-// limits, so printing, comparing or rendering any list is bounded work even
-// when a loop like `let l = [l, l]` shares one list many times.
+// Arithmetic.swift — the operators on values and the int/float rules
+// (table in `Arithmetic`'s doc and in docs/language.md), and the measure
+// that keeps every list the language builds within the limits.
 import Foundation
 
+/// The operators on values:
+///
+///     int op int     -> int for + - * // % and for ** with an exponent >= 0;
+///                       overflow beyond 64 bits is an error, never a wrap
+///     a / b          -> always float (7 / 2 = 3.5, 6 / 2 = 3.0)
+///     int ** -n      -> float (2 ** -1 = 0.5)
+///     any float      -> float (1 + 2.0 = 3.0)
+///     // and %       -> floor division and its remainder, as in Python
+///                       (-7 // 2 = -4, -7 % 2 = 1)
+///     x / 0, x // 0, x % 0 -> "division by zero", for ints and floats alike
+///     float overflow -> inf (1e308 * 10); a literal that is too large is an error
+///
+/// `==` compares any two values; `<` `<=` `>` `>=` compare numbers with
+/// numbers and strings with strings; `+` also joins strings and lists. Every
+/// list built is measured (`Value.sizeProblem`), so printing or comparing
+/// any list is bounded work even when `let l = [l, l]` shares one list often.
 enum Arithmetic {
     /// What went wrong, as a message; the interpreter adds the location.
     struct Failure: Error {

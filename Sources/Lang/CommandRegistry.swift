@@ -1,9 +1,6 @@
-// CommandRegistry.swift — the one table of host commands, and what a command
-// receives when it runs (its checked arguments and a context) and may throw.
-//
-// The host (the shell) registers every command once, before creating the
-// interpreter; `register` checks each spec so a mistake in a command's
-// declaration is found at start-up, with a message, not by a learner.
+// CommandRegistry.swift — the one table of host commands (checked when
+// registered, so a mistake in a declaration shows at start-up), and what a
+// command receives when it runs (arguments, context) and may throw.
 
 /// A command the host implements: its spec beside the code that runs it.
 ///

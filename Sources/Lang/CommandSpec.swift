@@ -1,10 +1,6 @@
 // CommandSpec.swift — what a host command declares: its words, parameters,
 // one-line summary, example and Keras equivalent. The parser, the argument
 // checks, `help`, completion and "did you mean" all read this one table.
-//
-//   load model inception_v3 weights imagenet pooling avg
-//   ^^^^^^^^^^ ^^^^^^^^^^^^ ^^^^^^^^^^^^^^^^ ^^^^^^^^^^^
-//   words      positional   keyword value    keyword value (any order)
 
 /// The type of a parameter: what values it accepts and whether a bare word
 /// (`imagenet`, `mixed8`) may be written instead of an expression.
@@ -233,7 +229,11 @@ public struct Parameter: Sendable, Equatable {
     }
 }
 
-/// Everything the language knows about one command, except how to run it.
+/// Everything the language knows about one command, except how to run it:
+///
+///     load model inception_v3 weights imagenet pooling avg
+///     ^^^^^^^^^^ ^^^^^^^^^^^^ ^^^^^^^^^^^^^^^^ ^^^^^^^^^^^
+///     words      positional   keyword value    keyword value (any order)
 public struct CommandSpec: Sendable, Equatable {
     /// The command's words separated by single spaces: "load model".
     public var name: String

@@ -1,14 +1,16 @@
 // Diagnostic.swift — every error the language reports, as data with a
-// location, and the ONE function that renders it:
-//
-//   error: unknown command 'predcit' (did you mean 'predict'?)
-//    --> Tutorials/01-meet-inception.kf:3:1
-//     |
-//   3 | predcit "examples/testset/1.jpg"
-//     | ^^^^^^^
-//     = usage: predict <image> [top <integer>]      (one line per note)
+// location, and the ONE function that renders it (`render()`), in the
+// format of `Diagnostic`'s doc comment.
 
-/// An error found in a script, with where it is and what was expected.
+/// An error found in a script, with where it is and what was expected,
+/// rendered by `render()` as:
+///
+///     error: unknown command 'predcit' (did you mean 'predict'?)
+///      --> Tutorials/01-meet-inception.kf:3:1
+///       |
+///     3 | predcit "examples/testset/1.jpg"
+///       | ^^^^^^^
+///       = usage: predict <image> [top <integer>]      (one line per note)
 ///
 /// Diagnostics carry the text of their source line, so they render without
 /// the source at hand (a REPL can drop each input once it has run).

@@ -1,16 +1,18 @@
-// GoldenScript.swift — expectations written as comments in a `.kf` script,
-// and the check of what a run printed against them, with a line diff on
-// failure. The language tests run Tests/LangTests/Scripts/**.kf in-process;
-// the shell tests run Tutorials/*.kf through the real binary with the same
-// syntax (docs/language.md, "Golden scripts"):
-//
-//   print 2 + 3                  # expect: 5
-//   # expect: next output line   (a comment alone on its line works too)
-//   predcit "x.jpg"              # expect error: unknown command 'predcit' (did you mean 'predict'?)
-//   # expect rendered:
-//   #| error: …                  (the exact lines of a rendered diagnostic)
+// GoldenScript.swift — expectations written as comments in a `.kf` script
+// (`# expect: …`, `# expect error: …`, `# expect rendered:` + `#| …`), and
+// the check of a run's stdout and stderr against them, with a line diff.
 
 /// The expectations of one golden script.
+///
+/// The language tests run Tests/LangTests/Scripts/**.kf in-process; the
+/// shell tests run Tutorials/*.kf through the real binary with the same
+/// syntax (docs/language.md, "Golden scripts"):
+///
+///     print 2 + 3                  # expect: 5
+///     # expect: next output line   (a comment alone on its line works too)
+///     predcit "x.jpg"              # expect error: unknown command 'predcit' (did you mean 'predict'?)
+///     # expect rendered:
+///     #| error: …                  (the exact lines of a rendered diagnostic)
 public struct GoldenScript: Sendable {
     /// An error the script must produce: its message, on a line.
     public struct ExpectedError: Sendable, Equatable, CustomStringConvertible {

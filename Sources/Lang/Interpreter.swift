@@ -1,14 +1,7 @@
-// Interpreter.swift — the host's entry point: run a script, or evaluate REPL
-// input one piece at a time, keeping variables between calls.
-//
+// Interpreter.swift — the host's entry point: `run` a script or `evaluate`
+// REPL input, keeping variables between calls; how a run ends (`Outcome`).
 //   source → Lexer → Parser (all syntax errors) → Resolver (unbound names)
 //          → execute statements in order → Outcome
-//
-// Text goes to `output`; results of commands and bare expressions go to
-// `onResult`; `##` narration lines go to `onNarration`; each top-level
-// statement is announced to `onStatement` before it runs (a notebook
-// recorder makes cells from these). Everything runs on the caller's thread;
-// only `interruptFlag` may be touched from another thread.
 
 /// How a run or an evaluation ended.
 public enum Outcome: Sendable, Equatable {
@@ -22,8 +15,9 @@ public enum Outcome: Sendable, Equatable {
     /// Syntax errors (all of them; nothing ran) or one runtime error (the
     /// statements before it ran, and their variables stay bound).
     case failed([Diagnostic])
-    /// The host requested an interrupt; the statement at this location had
-    /// not finished (or a command stopped early by throwing `Interrupted`).
+    /// The host requested an interrupt: the statement at this location had
+    /// not started or not finished (a command may stop early by throwing
+    /// `Interrupted`, or by returning once it reached a safe point).
     case interrupted(SourceLocation)
 
     /// The diagnostics of `.failed` or `.incomplete`, else none.
@@ -49,7 +43,8 @@ public enum Outcome: Sendable, Equatable {
 ///     }
 ///
 /// Not thread-safe: use one interpreter from one thread (commands run
-/// synchronously on it). `interruptFlag` is the exception.
+/// synchronously on it). `interruptFlag` is the exception. Not reentrant: a
+/// command must not call `run` or `evaluate` on the interpreter running it.
 public final class Interpreter {
     /// The commands scripts can run.
     public let registry: CommandRegistry
@@ -152,6 +147,9 @@ public final class Interpreter {
                 }
                 try execute(stmt)
             }
+            // A command that stopped early but returned normally (training
+            // keeps its head consistent) still ends the run as interrupted.
+            if interruptFlag.isRequested, let last = statements.last { return .interrupted(file.location(last.span)) }
             return .completed
         } catch let error as RuntimeError {
             return .failed([Diagnostic(.runtime, error.message, at: error.span, in: file, notes: error.notes)])

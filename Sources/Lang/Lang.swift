@@ -8,11 +8,12 @@ public enum Lang {
     /// The file extension of kungfu scripts.
     public static let scriptExtension = "kf"
 
-    /// Words the language keeps for itself: they cannot name a variable, a
-    /// command word, a keyword of a command or a choice word.
-    public static let reservedWords: [String] = [
-        "let", "for", "in", "if", "else", "print", "help", "true", "false", "and", "or", "not",
-    ]
+    /// Words the language keeps for itself, sorted: they cannot name a
+    /// variable, a command word, a keyword of a command or a choice word.
+    public static var reservedWords: [String] { TokenKind.keywords.keys.sorted() }
+
+    /// The built-in function names (`len`, `str`, …), in the order help lists them.
+    public static var functionNames: [String] { Builtin.allCases.map(\.rawValue) }
 }
 
 /// Bounds that keep any input, however malformed or hostile, from crashing

@@ -1,13 +1,15 @@
-// Lexer.swift — turns source text into tokens, in the manner of Lua's llex.c
-// and clox's scanner.
-//
-// Newlines are tokens (they end statements); the parser skips them inside
-// ( ) and [ ]. A string with `\(expr)` interpolations is one token whose parts
-// hold the tokens of each interpolated expression. Malformed input becomes an
-// `.error` token carrying its message, and the lexer carries on, so the parser
-// reports it once and recovers. `#` starts a comment (kept aside, for golden
-// scripts); `##` at the start of a line is a narration token.
+// Lexer.swift — turns source text into tokens, in the manner of Lua's
+// llex.c and clox's scanner; malformed input becomes an `.error` token and
+// the lexer carries on.
 
+/// Turns source text into tokens, like Lua's llex.c and clox's scanner.
+///
+/// Newlines are tokens (they end statements); the parser skips them inside
+/// ( ) and [ ]. A string with `\(expr)` interpolations is one token whose
+/// parts hold the tokens of each interpolated expression. Malformed input
+/// becomes an `.error` token carrying its message, so the parser reports it
+/// once and recovers. `#` starts a comment (kept aside, for golden scripts);
+/// `##` at the start of a line is a narration token.
 struct Lexer {
     /// A `#` comment: its line, its text after the `#`, and whether it is
     /// alone on its line (no token before it).

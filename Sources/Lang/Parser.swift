@@ -1,15 +1,16 @@
-// Parser.swift — recursive descent over the tokens, one method per grammar
-// rule with the rule as its first doc comment (the full grammar is collected
-// in docs/language.md). Commands are parsed against the registry: the longest
-// registered name wins, then arguments are matched to the command's
-// parameters.
-//
-// Errors are recorded as diagnostics and thrown as `Failure`; the statement
-// loop catches them and skips to the next statement (panic mode), so one bad
-// line gives one error and a script reports all its syntax errors at once.
-// An error at the end of the input while a bracket, block or string is open
-// is "incomplete input" (a REPL asks for another line).
+// Parser.swift — recursive descent, one method per grammar rule with the
+// rule as its first doc comment (collected in docs/language.md); commands
+// are parsed against the registry; panic-mode recovery after each error.
 
+/// Turns tokens into statements. Commands are parsed against the registry:
+/// the longest registered name wins, then arguments are matched to the
+/// command's parameters.
+///
+/// Errors are recorded as diagnostics and thrown as `Failure`; the statement
+/// loop catches them and skips to the next statement (panic mode), so one
+/// bad line gives one error and a script reports all its syntax errors at
+/// once. An error at the end of the input while a bracket, block or string
+/// is open is incomplete input (a REPL asks for another line).
 struct Parser {
     /// Thrown after a diagnostic has been recorded.
     struct Failure: Error {}
@@ -608,6 +609,10 @@ struct Parser {
             advance()
             openers.append(Opener(kind: .paren, label: "'('", closer: ")", line: t.span.line))
             let inner = try expression()
+            if peek().kind == .comma {
+                throw error(expectedCloser(at: peek()) + ", found ',' (to print several values write print a, b; a list is written [a, b])",
+                            at: peek())
+            }
             let close = try close(.rightParen)
             return Expr(inner.kind, t.span.through(close.span))
         case .leftBracket:
@@ -620,6 +625,9 @@ struct Parser {
     /// call -> IDENT "(" ( expression ( "," expression )* )? ")"      IDENT: a built-in function
     private mutating func call(_ name: Token) throws(Failure) -> Expr {
         guard let builtin = Builtin(rawValue: name.text) else {
+            if name.text == "range" {
+                throw error("unknown function 'range' (write 0..<n for the whole numbers from 0 to n - 1)", at: name)
+            }
             let names = Builtin.allCases.map(\.rawValue)
             let hint = Suggestions.closest(to: name.text, among: names).map { " (did you mean '\($0)'?)" }
                 ?? " (the functions are \(names.joined(separator: ", ")))"

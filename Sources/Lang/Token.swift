@@ -60,7 +60,6 @@ struct Token: Sendable {
         case .newline: return "the end of the line"
         case .string: return "a string"
         case .narration: return "a narration line"
-        case .error: return "'\(text)'"
         default: return "'\(text)'"
         }
     }

@@ -1,16 +1,18 @@
-// Value.swift — the values a script computes with, and how they print.
-//
-//   int      64-bit whole number         42, -7          prints 42
-//   float    IEEE double                 3.5, 1e3        prints 3.5, 1000.0
-//   string   Unicode text                "cat.jpg"       prints cat.jpg (quoted as a result)
-//   bool     true / false
-//   list     [1, "a", [2]]
-//   range    1...16, 0..<4               whole-number bounds; empty when reversed
-//   host     a host value (predictions, images…) with fields and elements
-//
-// Int/float rules live in Arithmetic.swift; docs/language.md has the table.
+// Value.swift — the values a script computes with (int, float, string,
+// bool, list, range, host value), how they print and compare, and the
+// protocol through which the host defines its own values.
 
-/// A value in the language.
+/// A value in the language:
+///
+///     int      64-bit whole number         42, -7          prints 42
+///     float    IEEE double                 3.5, 1e3        prints 3.5, 1000.0
+///     string   Unicode text                "cat.jpg"       prints cat.jpg (quoted as a result)
+///     bool     true / false
+///     list     [1, "a", [2]]
+///     range    1...16, 0..<4               whole-number bounds; empty when reversed
+///     host     a host value (predictions, images…) with fields and elements
+///
+/// The int/float rules are in `Arithmetic` and docs/language.md.
 public enum Value: Sendable {
     /// A whole number (Swift `Int`, 64-bit).
     case int(Int)

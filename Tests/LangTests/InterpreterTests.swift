@@ -193,6 +193,11 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(s.interpreter.variables["i"], .int(3))
     }
 
+    func testInterruptDuringTheLastStatementStillEndsInterrupted() {
+        let s = Session()
+        XCTAssertEqual(s.evaluate("print 1\ninterrupt me"), .interrupted(SourceLocation(source: "<input>", line: 2, column: 1)))
+    }
+
     func testCommandThatThrowsInterruptedEndsTheRun() {
         let s = Session()
         XCTAssertEqual(s.evaluate("print 1\nstop early\nprint 2"),
