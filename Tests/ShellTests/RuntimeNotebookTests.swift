@@ -145,3 +145,39 @@ final class RuntimeNotebookTests: XCTestCase {
                                                           columns: TerminalImage.defaultColumns()) + "test pattern\n")
     }
 }
+
+/// The recorder's cell layout, without the binary. Oracle: the exact cells
+/// expected from the notebook rules in docs/shell.md.
+final class RuntimeNotebookRecorderTests: XCTestCase {
+    func testNarrationInsideALoopStaysInItsCell() throws {
+        let captured = CapturedStreams()
+        let host = Host(environment: [:], mode: .text, pictureMode: .description, streams: captured.streams)
+        XCTAssertTrue(host.run(source: "## Before\nfor i in 1...2 {\n  ## step\n  print i\n}\n## After\n", name: "loop.kf"))
+        XCTAssertEqual(captured.out, "Before\nstep\n1\nstep\n2\nAfter\n")
+        XCTAssertEqual(host.session.notebook.snapshot().cells, [
+            .markdown(id: "cell-1", text: "Before"),
+            .code(id: "cell-2", source: "for i in 1...2 {\n  ## step\n  print i\n}", executionCount: 1,
+                  outputs: [.stream(.stdout, "step\n1\nstep\n2\n")]),
+            .markdown(id: "cell-3", text: "After"),
+        ])
+    }
+
+    func testInterruptedStatementIsAnErrorOutput() throws {
+        let captured = CapturedStreams()
+        let host = Host(environment: [:], mode: .text, pictureMode: .description, streams: captured.streams)
+        // The flag is set before the run starts only to be cleared by it, so
+        // request the stop from the first printed line instead.
+        host.interpreter.output = { [unowned host] text in
+            host.session.notebook.stream(text)
+            host.interpreter.requestInterrupt()
+        }
+        XCTAssertFalse(host.run(source: "print 1\nprint 2\n", name: "stop.kf"))
+        XCTAssertEqual(captured.err, "interrupted at stop.kf:2:1\n")
+        XCTAssertEqual(host.session.notebook.snapshot().cells, [
+            .code(id: "cell-1", source: "print 1", executionCount: 1,
+                  outputs: [.stream(.stdout, "1\n"),
+                            .error(name: "Interrupted", value: "interrupted at stop.kf:2:1",
+                                   traceback: ["interrupted at stop.kf:2:1"])]),
+        ])
+    }
+}

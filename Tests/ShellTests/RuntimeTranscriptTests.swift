@@ -209,4 +209,38 @@ final class RuntimeTranscriptTests: XCTestCase {
         XCTAssertEqual(run.stdout, "1\n")
         XCTAssertEqual(run.status, 0)
     }
+
+    func testSIGINTStopsALongStatementAndTheNotebookKeepsIt() throws {
+        let notebook = folder + "/stopped.ipynb"
+        let process = Process()
+        process.executableURL = try kungfuBinary()
+        process.arguments = ["--notebook", notebook, "-c", "print \"go\"\nfor i in 1...100000000 { let x = i }\nprint \"never\""]
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        try process.run()
+        // Wait for "go", then send what Ctrl-C sends.
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("go\n") {
+            let chunk = outPipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
+        XCTAssertEqual(String(decoding: seen, as: UTF8.self), "go\n")
+        process.interrupt()
+        seen += outPipe.fileHandleForReading.readDataToEndOfFile()
+        let err = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(String(decoding: seen, as: UTF8.self), "go\n", "the statement after the loop did not run")
+        XCTAssertTrue(err.hasPrefix("interrupted at <command line>:2:"), err)
+        XCTAssertEqual(process.terminationReason, .exit, "SIGINT is caught while a statement runs")
+        XCTAssertEqual(process.terminationStatus, 1)
+        let cells = try runPython("""
+            import sys
+            nb = nbformat.read(sys.argv[1], as_version=4)
+            nbformat.validate(nb)
+            print([o.get("ename", o.output_type) for c in nb.cells for o in c.outputs])
+            """, arguments: [notebook], modules: ["nbformat"])
+        XCTAssertEqual(cells, "['stream', 'Interrupted']\n")
+    }
 }

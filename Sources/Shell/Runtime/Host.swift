@@ -73,11 +73,11 @@ final class Host {
                 streams.out((numbersResults ? "Out[\(executionCount)]: " : "") + value.resultText + "\n")
             }
         }
-        interpreter.onNarration = { [unowned self] text, _ in
-            recorder.narrate(text)
+        interpreter.onNarration = { [unowned self] text, location in
+            recorder.narrate(text, line: location.line)
             if mode == .json { streams.err(text + "\n") } else { streams.out(text + "\n") }
         }
-        interpreter.onStatement = { [unowned self] source, _ in recorder.beginCell(source) }
+        interpreter.onStatement = { [unowned self] source, location in recorder.beginCell(source, line: location.line) }
         interpreter.completionProvider = { [unowned self] request in
             HostCompletion.candidates(for: request, layerNames: session.model?.network.layerNames ?? [])
         }

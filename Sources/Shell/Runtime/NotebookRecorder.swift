@@ -8,6 +8,8 @@ import Lang
 final class NotebookRecorder {
     private var writer = NotebookWriter(languageVersion: Kungfu.version)
     private var open: (source: String, count: Int, outputs: [NotebookWriter.Output])?
+    /// The lines of `source` the open cell's statement spans.
+    private var openLines: ClosedRange<Int>?
     private var inputSource = ""
     private var cellsInInput = 0
     /// Code cells started so far (the last one's execution count).
@@ -21,16 +23,23 @@ final class NotebookRecorder {
         cellsInInput = 0
     }
 
-    /// A top-level statement starts: a new code cell.
-    func beginCell(_ source: String) {
+    /// A top-level statement starts at `line` (of its source): a new code cell.
+    func beginCell(_ source: String, line: Int? = nil) {
         close()
         cellCount += 1
         cellsInInput += 1
         open = (source, cellCount, [])
+        openLines = line.map { $0...($0 + source.split(separator: "\n", omittingEmptySubsequences: false).count - 1) }
     }
 
-    /// A `##` narration line (its text without `##`).
-    func narrate(_ text: String) {
+    /// A `##` narration line (its text without `##`) at `line`. Narration
+    /// inside the running statement (in a `for` body) cannot be a Markdown
+    /// cell in the middle of a code cell: it becomes that cell's text.
+    func narrate(_ text: String, line: Int? = nil) {
+        if let line, let openLines, openLines.contains(line) {
+            stream(text + "\n")
+            return
+        }
         close()
         writer.narrate("## " + text)
     }
@@ -90,5 +99,6 @@ final class NotebookRecorder {
         guard let cell = open else { return }
         writer.addCode(cell.source, executionCount: cell.count, outputs: cell.outputs)
         open = nil
+        openLines = nil
     }
 }
