@@ -45,9 +45,9 @@ struct Kungfu: ParsableCommand {
         let transcript = !stdinIsTerminal && environment["KUNGFU_PROMPTS"] == "1"
         host.numbersResults = stdinIsTerminal || transcript
         if stdinIsTerminal && !stdoutIsTerminal {
-            FileHandle.standardError.write(Data(REPL.banner.utf8))
+            OutputStreams.standard.err(REPL.banner)
         } else if host.numbersResults {
-            FileHandle.standardOutput.write(Data(REPL.banner.utf8))
+            OutputStreams.standard.out(REPL.banner)
         }
         let editor = LineEditors.standard(completer: { [host] text in
             HostCompletion.lineCandidates(text, interpreter: host.interpreter)
@@ -70,7 +70,7 @@ struct Kungfu: ParsableCommand {
                 if !message.isEmpty { print(message) }
                 Foundation.exit(0)
             }
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { OutputStreams.standard.err(message + "\n") }
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }

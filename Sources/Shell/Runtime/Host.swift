@@ -22,10 +22,19 @@ struct OutputStreams: Sendable {
     /// Writes to stderr.
     var err: @Sendable (String) -> Void
 
-    /// The process's standard streams, unbuffered so the two interleave in order.
+    /// The process's standard streams. stdout goes through Swift's `print`
+    /// and is flushed after each write, so text a command writes with `print`
+    /// (the same buffer) stays in order with results, and stdout and stderr
+    /// interleave in the order things happened.
     static let standard = OutputStreams(
-        out: { FileHandle.standardOutput.write(Data($0.utf8)) },
-        err: { FileHandle.standardError.write(Data($0.utf8)) })
+        out: { text in
+            print(text, terminator: "")
+            fflush(nil)
+        },
+        err: { text in
+            fflush(nil)
+            FileHandle.standardError.write(Data(text.utf8))
+        })
 }
 
 /// The runtime of one session: runs scripts and REPL inputs and routes what

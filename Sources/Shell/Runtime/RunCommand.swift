@@ -25,7 +25,7 @@ struct RunCommand: ParsableCommand {
         for path in files {
             guard let data = FileManager.default.contents(atPath: path) else {
                 let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
-                FileHandle.standardError.write(Data("kungfu: \(path): \(reason)\n".utf8))
+                OutputStreams.standard.err("kungfu: \(path): \(reason)\n")
                 throw ExitCode(2)
             }
             sources.append((path, String(decoding: data, as: UTF8.self)))
