@@ -6,6 +6,8 @@ enum CommandTable {
     /// Every command, in the order `help` lists them.
     static func commands(for session: Session) -> [any HostCommand] {
         [
+            SetSeedCommand(session: session),
+            SaveNotebookCommand(session: session),
         ]
     }
 

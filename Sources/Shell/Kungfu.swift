@@ -1,6 +1,8 @@
 // Kungfu.swift — the `kungfu` executable's command line: the REPL (no
-// arguments), `run`, `-c`, `bench`. Each subcommand lives in its own file.
+// arguments), `-c STATEMENTS`, `run`, `bench`. Exit status: 0 success, 1 a
+// script error, 2 a usage error (ArgumentParser's own 64 is mapped to 2).
 import ArgumentParser
+import Foundation
 
 @main
 struct Kungfu: ParsableCommand {
@@ -10,10 +12,66 @@ struct Kungfu: ParsableCommand {
         commandName: "kungfu",
         abstract: "A notebook-style REPL that teaches transfer learning with Inception V3.",
         discussion: """
-            kungfu runs a pure-Swift Inception V3 on the CPU. Type commands such as
-            `load model inception_v3` and `predict "cat.jpg" top 3`.
+            Without arguments kungfu starts the REPL (plain lines when stdin is not a \
+            terminal). Type commands such as `load model inception_v3` and \
+            `predict "cat.jpg" top 3`; `help` lists them. See docs/shell.md.
             """,
         version: version,
         subcommands: subcommandTable
     )
+
+    @OptionGroup var options: RuntimeOptions
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Run these statements, then exit.", valueName: "statements"))
+    var statements: String?
+
+    func run() throws {
+        let host = options.makeHost()
+        let succeeded: Bool
+        if let statements {
+            succeeded = host.run(source: statements, name: "<command line>")
+        } else {
+            succeeded = startREPL(host)
+        }
+        let saved = options.finish(host)
+        if !(succeeded && saved) { throw ExitCode(1) }
+    }
+
+    /// Runs the REPL on the standard streams; see `LineEditors.standard`.
+    private func startREPL(_ host: Host) -> Bool {
+        let environment = ProcessInfo.processInfo.environment
+        let stdinIsTerminal = Terminal.isTerminal(.standardInput)
+        let stdoutIsTerminal = Terminal.isTerminal(.standardOutput)
+        let transcript = !stdinIsTerminal && environment["KUNGFU_PROMPTS"] == "1"
+        host.numbersResults = stdinIsTerminal || transcript
+        if stdinIsTerminal && !stdoutIsTerminal {
+            OutputStreams.standard.err(REPL.banner)
+        } else if host.numbersResults {
+            OutputStreams.standard.out(REPL.banner)
+        }
+        let editor = LineEditors.standard(completer: { [host] text in
+            HostCompletion.lineCandidates(text, interpreter: host.interpreter)
+        }, environment: environment)
+        let succeeded = REPL.run(host: host, editor: editor)
+        // A terminal session's errors were seen as they happened; only piped
+        // input reports them in the exit status.
+        return stdinIsTerminal || succeeded
+    }
+
+    /// Parses the command line and runs it; maps usage errors to status 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Foundation.exit(0)
+            }
+            if !message.isEmpty { OutputStreams.standard.err(message + "\n") }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
 }

@@ -36,6 +36,9 @@ final class Session {
     let environment: [String: String]
     /// Shows a picture: set by the runtime (terminal, notebook, JSON).
     var show: (Picture) -> Void = { _ in }
+    /// Everything the session did so far, as notebook cells (`--notebook`,
+    /// `save notebook`).
+    let notebook = NotebookRecorder()
 
     /// A session reading the given environment.
     init(environment: [String: String]) {

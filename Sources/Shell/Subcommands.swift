@@ -4,6 +4,7 @@ import ArgumentParser
 extension Kungfu {
     /// Every subcommand of the executable, in the order `--help` lists them.
     static let subcommandTable: [any ParsableCommand.Type] = [
+        RunCommand.self,
         BenchCommand.self,
     ]
 }

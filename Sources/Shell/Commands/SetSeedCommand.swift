@@ -1,0 +1,25 @@
+// SetSeedCommand.swift — `set seed N`: the seed of everything random in the
+// session (random weights, shuffling), like Keras' set_random_seed.
+import Lang
+
+/// `set seed <integer>`.
+struct SetSeedCommand: HostCommand {
+    /// The session whose seed is set.
+    let session: Session
+
+    let spec = CommandSpec(
+        "set seed",
+        summary: "Set the seed of everything random (random weights, shuffling), so runs repeat.",
+        parameters: [.positional("seed", .integer, placeholder: "integer", summary: "a whole number, 0 or more")],
+        example: "set seed 42",
+        keras: "keras.utils.set_random_seed(42)")
+
+    func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
+        guard let seed = arguments.int("seed") else { preconditionFailure("set seed: the registry checks that seed is an integer") }
+        guard seed >= 0 else {
+            throw CommandError("the seed must be 0 or more, got \(seed)", argument: "seed")
+        }
+        session.seed = UInt64(seed)
+        return nil
+    }
+}

@@ -1,0 +1,217 @@
+// Host.swift — one kungfu session at run time: the Session, its interpreter
+// and command table, and where everything goes. Text output and results go
+// to stdout, diagnostics to stderr; with --json stdout holds only JSON lines
+// (results, pictures, errors) and human text moves to stderr. Every event is
+// also recorded as notebook cells (for --notebook and `save notebook`).
+import Foundation
+import Lang
+import Vision
+
+/// How results are written on stdout.
+enum OutputMode: Sendable, Equatable {
+    /// Human text: results as their `resultText`.
+    case text
+    /// One JSON object per line: `{"type":"result","value":…}` and others.
+    case json
+}
+
+/// Where a host writes: stdout and stderr (injectable for tests).
+struct OutputStreams: Sendable {
+    /// Writes to stdout.
+    var out: @Sendable (String) -> Void
+    /// Writes to stderr.
+    var err: @Sendable (String) -> Void
+
+    /// The process's standard streams. stdout goes through Swift's `print`
+    /// and is flushed after each write, so text a command writes with `print`
+    /// (the same buffer) stays in order with results, and stdout and stderr
+    /// interleave in the order things happened.
+    static let standard = OutputStreams(
+        out: { text in
+            print(text, terminator: "")
+            fflush(nil)
+        },
+        err: { text in
+            fflush(nil)
+            FileHandle.standardError.write(Data(text.utf8))
+        })
+}
+
+/// The runtime of one session: runs scripts and REPL inputs and routes what
+/// they produce.
+final class Host {
+    /// The state the commands share.
+    let session: Session
+    /// The interpreter, with the command table registered.
+    let interpreter: Interpreter
+    /// Text or JSON results.
+    let mode: OutputMode
+    /// How `show` draws a picture in text mode.
+    let pictureMode: TerminalImage.Mode
+    /// True when results show as `Out[n]: value` (a REPL showing prompts).
+    var numbersResults = false
+    /// The `In [n]` of the input being run (0 outside the REPL).
+    var executionCount = 0
+    private let streams: OutputStreams
+
+    /// A session reading `environment`; pictures drawn in `pictureMode`.
+    init(environment: [String: String], mode: OutputMode, pictureMode: TerminalImage.Mode,
+         streams: OutputStreams = .standard) {
+        let session = Session(environment: environment)
+        self.session = session
+        self.mode = mode
+        self.pictureMode = pictureMode
+        self.streams = streams
+        interpreter = Interpreter(registry: CommandTable.registry(for: session))
+        wire()
+    }
+
+    private var recorder: NotebookRecorder { session.notebook }
+
+    private func wire() {
+        interpreter.output = { [unowned self] text in
+            recorder.stream(text)
+            if mode == .json { streams.err(text) } else { streams.out(text) }
+        }
+        interpreter.onResult = { [unowned self] value, _ in
+            recorder.result(value.resultText)
+            switch mode {
+            case .json:
+                streams.out(Self.line([("type", Self.quoted("result")), ("value", value.json.rendered)]))
+            case .text:
+                streams.out((numbersResults ? "Out[\(executionCount)]: " : "") + value.resultText + "\n")
+            }
+        }
+        interpreter.onNarration = { [unowned self] text, location in
+            recorder.narrate(text, line: location.line)
+            if mode == .json { streams.err(text + "\n") } else { streams.out(text + "\n") }
+        }
+        interpreter.onStatement = { [unowned self] source, location in recorder.beginCell(source, line: location.line) }
+        interpreter.completionProvider = { [unowned self] request in
+            HostCompletion.candidates(for: request, layerNames: session.model?.network.layerNames ?? [])
+        }
+        session.show = { [unowned self] picture in show(picture) }
+    }
+
+    /// Runs a whole script (all syntax errors first, nothing run then).
+    /// Returns false when it failed or was interrupted.
+    func run(source: String, name: String) -> Bool {
+        recorder.beginInput(source)
+        let (outcome, signalled) = InterruptBridge.run(flag: interpreter.interruptFlag) {
+            interpreter.run(source: source, name: name)
+        }
+        return report(outcome, signalled: signalled)
+    }
+
+    /// Evaluates one complete REPL input. Returns nil when the input is
+    /// incomplete (nothing ran), else whether it succeeded.
+    func evaluate(_ input: String) -> Bool? {
+        recorder.beginInput(input)
+        let (outcome, signalled) = InterruptBridge.run(flag: interpreter.interruptFlag) {
+            interpreter.evaluate(input: input)
+        }
+        if case .incomplete = outcome { return nil }
+        return report(outcome, signalled: signalled)
+    }
+
+    /// Reports an input that ended while incomplete (end of file inside `{`).
+    func reportIncomplete(_ input: String) {
+        recorder.beginInput(input)
+        if case .incomplete(let diagnostic) = interpreter.evaluate(input: input) {
+            reportErrors([diagnostic])
+        }
+    }
+
+    /// Writes diagnostics: rendered on stderr, as error cells, and in JSON
+    /// mode as `{"type":"error",…}` lines.
+    func reportErrors(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics {
+            recorder.error(diagnostic)
+            streams.err(diagnostic.render() + "\n")
+            if mode == .json {
+                // Diagnostic.json is an object; the line puts "type" first.
+                streams.out("{\"type\":\"error\"," + diagnostic.json.rendered.dropFirst() + "\n")
+            }
+        }
+    }
+
+    /// Writes a one-line message on stderr, `kungfu: MESSAGE`.
+    func warn(_ message: String) {
+        streams.err("kungfu: \(message)\n")
+    }
+
+    private func report(_ outcome: Outcome, signalled: Bool) -> Bool {
+        switch outcome {
+        case .completed:
+            return true
+        case .incomplete(let diagnostic):
+            reportErrors([diagnostic])
+            return false
+        case .failed(let diagnostics):
+            // A command that stopped through `Interrupts.check()` throws the
+            // shell's own `Interrupted`, which the interpreter reports as a
+            // runtime error reading "interrupted": that is a Ctrl-C too.
+            if signalled, diagnostics.count == 1, diagnostics[0].message == "interrupted" {
+                reportInterrupt(at: diagnostics[0].location)
+                return false
+            }
+            reportErrors(diagnostics)
+            return false
+        case .interrupted(let location):
+            reportInterrupt(at: location)
+            return false
+        }
+    }
+
+    private func reportInterrupt(at location: SourceLocation) {
+        recorder.interrupted(at: location)
+        streams.err("interrupted at \(location)\n")
+        if mode == .json {
+            streams.out(Self.line([("type", Self.quoted("interrupted")), ("source", Self.quoted(location.source)),
+                                   ("line", String(location.line)), ("column", String(location.column))]))
+        }
+    }
+
+    // MARK: - Pictures
+
+    /// What `session.show` does: records the picture in the notebook, then
+    /// draws it (terminal), describes it (not a terminal) or names it (JSON).
+    func show(_ picture: Picture) {
+        let image = picture.image
+        let description = Self.describe(picture)
+        let png: [UInt8]?
+        do { png = try image.pngData() } catch {
+            png = nil
+            warn("picture not encoded as PNG: \(error)")
+        }
+        if let png { recorder.image(png: png, text: description) } else { recorder.stream(description + "\n") }
+        switch mode {
+        case .json:
+            let path = picture.path.map(Self.quoted) ?? "null"
+            streams.out(Self.line([("type", Self.quoted("picture")), ("title", Self.quoted(picture.title)),
+                                   ("path", path), ("width", String(image.width)), ("height", String(image.height))]))
+        case .text where pictureMode == .description:
+            streams.out(description + "\n")
+        case .text:
+            let pixels = TerminalImage.Pixels(width: image.width, height: image.height, rgb: image.pixels)
+            streams.out(TerminalImage.render(pixels, png: png, mode: pictureMode, columns: TerminalImage.defaultColumns()))
+            streams.out(picture.title + "\n")
+        }
+    }
+
+    /// `[image 299×299: title]`, the plain text of a picture.
+    static func describe(_ picture: Picture) -> String {
+        let size = TerminalImage.description(width: picture.image.width, height: picture.image.height)
+        return String(size.dropLast()) + ": " + picture.title + "]"
+    }
+
+    /// One JSON line for stdout: an object with these keys in this order,
+    /// each value already JSON text. Lang's compact JSON writer does the
+    /// quoting (the shell's own `JSONValue` is the notebook's Python-style one).
+    static func line(_ fields: [(key: String, json: String)]) -> String {
+        "{" + fields.map { quoted($0.key) + ":" + $0.json }.joined(separator: ",") + "}\n"
+    }
+
+    /// A string as JSON text.
+    static func quoted(_ text: String) -> String { Value.string(text).json.rendered }
+}
