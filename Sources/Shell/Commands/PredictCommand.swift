@@ -4,7 +4,6 @@
 // preprocessed in 'tf' mode and run through the network 8 at a time.
 import Foundation
 import Lang
-import struct Lang.Interrupted
 import Vision
 
 /// `predict`: decode_predictions(model.predict(preprocess_input(x)), top=K).
@@ -49,7 +48,8 @@ struct PredictCommand: HostCommand {
         var skipped: [String] = []
         var done = 0
         for chunkStart in stride(from: 0, to: files.count, by: Self.batchSize) {
-            if Interrupts.isRequested || context.isInterruptRequested { throw Interrupted() }
+            // Lang's Interrupted (the interpreter's stop), not the Shell type of the same name.
+            if Interrupts.isRequested || context.isInterruptRequested { throw Lang::Interrupted() }
             let chunk = files[chunkStart..<min(files.count, chunkStart + Self.batchSize)]
             var images: [Image] = [], names: [String] = []
             for file in chunk {
