@@ -38,7 +38,7 @@ final class CommandsInspectTests: XCTestCase {
         XCTAssertEqual(all.layers.count, kf.session.model!.network.layers.count)
         XCTAssertEqual(all.layers.first?.info.index, 0)
         // Fields reach scripts: the last layer is the classifier.
-        kf.run("let l = layers matching \"pred*\"\nprint l[0].name, l[0].type, l.count")
+        kf.run("let l = layers matching \"pred*\"\nprint l[0].name, l[0].class, l.count")
         XCTAssertEqual(kf.printed, "predictions Dense 1\n")
         let none = kf.failure("layers matching \"mixd*\"")
         XCTAssertTrue(none.contains("no layer name matches \"mixd*\""), none)

@@ -71,7 +71,10 @@ final class RenderTests: XCTestCase {
     func testNormalisationAgainstScalarReference() {
         for count in [1, 2, 7, 64, 289] {
             // A fixed, irregular sequence in [-3, 5) (no randomness: reproducible failures).
-            let values = (0..<count).map { i in Float((i * 7919 + 13) % 1000) / 125 - 3 }
+            let values: [Float] = (0..<count).map { (i: Int) -> Float in
+                let step: Int = (i * 7919 + 13) % 1000
+                return Float(step) / 125 - 3
+            }
             let lo = Double(values.min()!), hi = Double(values.max()!)
             let expected: [UInt8] = values.map { v in
                 hi > lo ? UInt8(((Double(v) - lo) / (hi - lo) * 255).rounded()) : 0

@@ -71,13 +71,13 @@ struct LayerValue: HostValue {
     var trainable: Bool
 
     var typeName: String { "layer" }
-    var fieldNames: [String] { ["index", "name", "type", "shape", "parameters", "trainable", "inbound"] }
+    var fieldNames: [String] { ["index", "name", "class", "shape", "parameters", "trainable", "inbound"] }
 
     func field(_ field: String) -> Value? {
         switch field {
         case "index": return .int(info.index)
         case "name": return .string(info.name)
-        case "type": return .string(info.type)
+        case "class": return .string(info.type)
         case "shape": return .list(info.outputShape.map { .int($0) })
         case "parameters": return .int(info.parameterCount)
         case "trainable": return .bool(trainable)
