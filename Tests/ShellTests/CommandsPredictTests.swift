@@ -1,9 +1,8 @@
 // CommandsPredictTests.swift — `predict` on a file, a glob, a folder, a
-// missing file and a corrupt one. Oracle: the Vision pipeline called
-// directly (KerasImage.load nearest to 299×299 → Preprocessing.inceptionV3 →
-// predict → decodePredictions), itself checked against Keras in VisionTests;
-// batching must not change a result (the network computes each image in the
-// same order whatever the batch).
+// missing file and a corrupt one. Oracle: the Vision pipeline called directly
+// (KerasImage.load → Preprocessing.inceptionV3 → predict → decodePredictions),
+// itself checked against Keras in VisionTests; batching must not change a
+// result (each image is computed in the same order whatever the batch).
 import Foundation
 import Lang
 import Vision

@@ -1,13 +1,8 @@
-// TutorialTests.swift — every Tutorials/*.kf runs as a learner would run it
-// (working directory with the repository's examples/, KUNGFU_WEIGHTS=none
-// since CI has no network) and must complete. Oracle: the tutorial's own
-// `# expect:` lines (Lang's GoldenScript syntax), which must appear in order
-// among the output lines (timings and predictions from random weights vary,
-// so other lines are not compared), and the files its results name.
-//
-// The script runs in-process (Session + Interpreter over CommandTable), each
-// result printed as the interpreter prints results by default; `kungfu run`
-// belongs to the runtime branch.
+// TutorialTests.swift — every Tutorials/*.kf runs in-process (Session +
+// Interpreter over CommandTable; `kungfu run` is the runtime branch's) in a
+// folder linking examples/, with KUNGFU_WEIGHTS=none as CI. Oracle: its own
+// `# expect:` lines (GoldenScript syntax), in order among the output lines
+// (timings and random predictions vary), and the files its results name.
 import Foundation
 import Lang
 import Vision

@@ -1,9 +1,6 @@
-// RenderTests.swift — Vision/Render: the bitmap font, the canvas and the
-// feature-map grid. Oracles: glyph bitmaps written out by hand (the font's
-// table is data, so the test checks drawn pixels against an independent
-// drawing of the same letters); the grid's layout arithmetic written out for
-// known sizes; per-map normalisation against a Double-precision scalar
-// reference.
+// RenderTests.swift — Vision/Render: font, canvas, feature-map grid. Oracles:
+// glyphs drawn by hand pixel by pixel; the layout arithmetic written out for
+// known sizes; per-map normalisation against a Double scalar reference.
 import XCTest
 @testable import Vision
 

@@ -1,8 +1,7 @@
-// FeatureMapGrid.swift — a layer's output as one picture, laid out like
-// keract: the first N feature maps of a (1, H, W, C) output in a near-square
-// grid (columns = ⌈√N⌉), each map scaled on its own to 0…255 grey (a constant
-// map is black), upscaled by whole pixels (nearest) so each cell is at least
-// `minimumCell` pixels, thin separators, and a caption above saying what it is.
+// FeatureMapGrid.swift — a layer's output as one picture, like keract: the
+// first N maps of a (1, H, W, C) output in a near-square grid (⌈√N⌉ columns),
+// each scaled on its own to 0…255 grey (a constant map is black), upscaled by
+// whole pixels to at least `minimumCell`, thin separators, a caption above.
 // A (1, C) output (avg_pool, predictions) is one map of C cells in rows of ⌈√C⌉.
 
 /// Renders activations into a grid picture with a caption.
