@@ -6,6 +6,13 @@ enum CommandTable {
     /// Every command, in the order `help` lists them.
     static func commands(for session: Session) -> [any HostCommand] {
         [
+            LoadModelCommand(session: session),
+            SummaryCommand(session: session),
+            LayersCommand(session: session),
+            PredictCommand(session: session),
+            ShowImageCommand(session: session),
+            ShowActivationsCommand(session: session),
+            SaveActivationsCommand(session: session),
             SetSeedCommand(session: session),
             SaveNotebookCommand(session: session),
         ]

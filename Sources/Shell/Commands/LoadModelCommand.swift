@@ -1,0 +1,117 @@
+// LoadModelCommand.swift — `load model inception_v3 [weights imagenet|none|"f.h5"]
+// [top true|false] [pooling none|avg|max] [input N]`: builds the network with
+// ImageNet weights (cache or download, or the file KUNGFU_WEIGHTS names),
+// seeded random weights, or a Keras weights file. A failed load leaves the
+// session's previous model in place.
+import Foundation
+import Lang
+import Vision
+
+/// `load model`: keras.applications.InceptionV3(weights=…, include_top=…, pooling=…).
+struct LoadModelCommand: HostCommand {
+    let session: Session
+
+    let spec = CommandSpec(
+        "load model",
+        summary: "Load Inception V3 with ImageNet weights, random weights or a Keras weights file.",
+        parameters: [
+            .positional("model", .choice(["inception_v3"]), summary: "the network (only inception_v3)"),
+            .keyword("weights", .oneOf([.choice(["imagenet", "none"]), .string]), default: .string("imagenet"),
+                     placeholder: "imagenet|none|file.h5",
+                     summary: "imagenet (downloaded once, or KUNGFU_WEIGHTS), none (random, seeded) or a .h5 file"),
+            .keyword("top", .bool, default: .bool(true), summary: "include the 1000-class classifier"),
+            .keyword("pooling", .choice(["none", "avg", "max"]), default: .string("none"),
+                     summary: "global pooling after mixed10 when there is no top"),
+            .keyword("input", .integer, default: .int(299),
+                     summary: "input height and width in pixels (299 with the top, at least 75 without)"),
+        ],
+        example: "load model inception_v3 weights imagenet top false pooling avg",
+        keras: "model = keras.applications.InceptionV3(weights='imagenet', include_top=False, pooling='avg')",
+        returns: "model")
+
+    func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
+        let start = ProgressBar.monotonicSeconds()
+        let includeTop = arguments.bool("top")!
+        let pooling = InceptionV3.Pooling(rawValue: arguments.string("pooling")!)!
+        let size = arguments.int("input")!
+        let configuration: InceptionV3.Configuration
+        do {
+            configuration = try InceptionV3.Configuration(includeTop: includeTop, pooling: pooling,
+                                                          inputHeight: size, inputWidth: size)
+        } catch {
+            throw CommandError(String(describing: error), argument: arguments.wasGiven("input") ? "input" : "top")
+        }
+        var notes: [String] = []
+        let (weights, description) = try loadWeights(arguments.string("weights")!, configuration, &notes, context)
+        let network: InceptionV3
+        do {
+            network = try InceptionV3(configuration: configuration, weights: weights)
+        } catch {
+            throw Self.commandError(error, argument: "weights")
+        }
+        let model = LoadedModel(network: network, name: arguments.string("model")!, weightsDescription: description)
+        session.model = model
+        return .host(ModelInfoValue(model, seconds: ProgressBar.monotonicSeconds() - start, notes: notes))
+    }
+
+    /// The weights and a description of where they came from.
+    private func loadWeights(_ choice: String, _ configuration: InceptionV3.Configuration, _ notes: inout [String],
+                             _ context: CommandContext) throws -> ([LayerWeights], String) {
+        let specs = InceptionV3.weightSpecs(for: configuration)
+        switch choice {
+        case "none":
+            return (InceptionV3.randomWeights(for: configuration, seed: session.seed),
+                    "none (random, seed \(session.seed)): predictions are meaningless")
+        case "imagenet":
+            if let override = session.environment["KUNGFU_WEIGHTS"], !override.isEmpty {
+                notes.append("KUNGFU_WEIGHTS=\(override) overrides weights imagenet")
+                if override == "none" {
+                    return (InceptionV3.randomWeights(for: configuration, seed: session.seed),
+                            "none (random, seed \(session.seed), from KUNGFU_WEIGHTS): predictions are meaningless")
+                }
+                return (try loadFile(override, specs), override)
+            }
+            let path = try download(WeightsSource.imagenet(includeTop: configuration.includeTop), context)
+            return (try loadFile(path, specs), "imagenet (\(path))")
+        default:
+            return (try loadFile(choice, specs), choice)
+        }
+    }
+
+    private func loadFile(_ path: String, _ specs: [LayerWeightSpec]) throws -> [LayerWeights] {
+        do {
+            return try KerasWeightsFile.load(path, for: specs)
+        } catch {
+            throw Self.commandError(error, argument: "weights")
+        }
+    }
+
+    /// The cached or downloaded file, with a byte progress bar on stderr;
+    /// Ctrl-C cancels the download (no half file is left in the cache).
+    private func download(_ source: WeightsSource, _ context: CommandContext) throws -> String {
+        let cache = WeightsCache(environment: session.environment)
+        let cancellation = CancellationFlag()
+        var bar: ProgressBar?
+        do {
+            let path = try cache.file(for: source, progress: { progress in
+                if Interrupts.isRequested || context.isInterruptRequested { cancellation.cancel() }
+                let b = bar ?? ProgressBar(total: nil, kind: .bytes, sink: .standardError)
+                bar = b
+                if let total = progress.totalBytes { b.total = Int(total) }
+                b.update(Int(progress.bytesDone))
+            }, cancellation: cancellation)
+            bar?.finish()
+            return path
+        } catch {
+            if bar != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+            throw Self.commandError(error, argument: "weights")
+        }
+    }
+
+    /// A library error as a command error: its first line the message, the
+    /// rest notes.
+    static func commandError(_ error: any Error, argument: String?) -> CommandError {
+        let lines = String(describing: error).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        return CommandError(lines.first ?? "failed", argument: argument, notes: Array(lines.dropFirst()))
+    }
+}

@@ -1,0 +1,173 @@
+// PredictCommand.swift — `predict PATH [top K]`: the ImageNet classes of one
+// image, of the files a glob matches, or of the images in a folder. Images are
+// loaded as keras.utils.load_img does (nearest resize to the model's input),
+// preprocessed in 'tf' mode and run through the network 8 at a time.
+import Foundation
+import Lang
+import Vision
+
+/// `predict`: decode_predictions(model.predict(preprocess_input(x)), top=K).
+struct PredictCommand: HostCommand {
+    let session: Session
+    /// Images per forward pass.
+    static let batchSize = 8
+
+    let spec = CommandSpec(
+        "predict",
+        summary: "Classify an image, a glob of images or a folder of images into ImageNet classes.",
+        parameters: [
+            .positional("path", .string, placeholder: "image|glob|folder",
+                        summary: "a JPEG or PNG file, a glob such as \"examples/testset/*.jpg\", or a folder"),
+            .keyword("top", .integer, default: .int(5), summary: "how many classes to show per image (1…1000)"),
+        ],
+        example: "predict \"examples/testset/1.jpg\" top 3",
+        keras: "decode_predictions(model.predict(preprocess_input(img_to_array(load_img(path, target_size=(299, 299)))[None])), top=3)",
+        returns: "predictions")
+
+    func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
+        let model = try session.requireModel()
+        guard model.network.configuration.includeTop else {
+            throw CommandError("predict needs the ImageNet classifier, but this model was loaded with top false",
+                               notes: ["load one with it: load model inception_v3 top true"])
+        }
+        let top = arguments.int("top")!
+        guard (1...1000).contains(top) else {
+            throw CommandError("top must be between 1 and 1000, got \(top)", argument: "top")
+        }
+        let path = arguments.string("path")!
+        let (files, isSingle) = try ImagePaths.expand(path)
+        let start = ProgressBar.monotonicSeconds()
+        if isSingle {
+            let image = try ImagePaths.load(files[0], for: model.network)
+            let predictions = try classify([image], model.network, top: top)[0]
+            return .host(ImagePredictionsValue(path: files[0], predictions: predictions,
+                                               seconds: ProgressBar.monotonicSeconds() - start))
+        }
+        let bar = ProgressBar(total: files.count, kind: .steps(unit: "image"), sink: .standardError)
+        var results: [ImagePredictionsValue] = []
+        var skipped: [String] = []
+        var done = 0
+        for chunkStart in stride(from: 0, to: files.count, by: Self.batchSize) {
+            // Lang's Interrupted (the interpreter's stop), not the Shell type of the same name.
+            if Interrupts.isRequested || context.isInterruptRequested { throw Lang::Interrupted() }
+            let chunk = files[chunkStart..<min(files.count, chunkStart + Self.batchSize)]
+            var images: [Image] = [], names: [String] = []
+            for file in chunk {
+                do {
+                    images.append(try ImagePaths.load(file, for: model.network))
+                    names.append(file)
+                } catch {
+                    FileHandle.standardError.write(Data("warning: \(error) (skipped)\n".utf8))
+                    skipped.append(file)
+                }
+            }
+            if !images.isEmpty {
+                for (name, predictions) in zip(names, try classify(images, model.network, top: top)) {
+                    results.append(ImagePredictionsValue(path: name, predictions: predictions, seconds: nil))
+                }
+            }
+            done += chunk.count
+            bar.update(done)
+        }
+        bar.finish(done)
+        guard !results.isEmpty else {
+            throw CommandError("none of the \(files.count) files matching \"\(path)\" is a readable image", argument: "path")
+        }
+        return .host(PredictionBatchValue(pattern: path, results: results, skipped: skipped,
+                                          seconds: ProgressBar.monotonicSeconds() - start))
+    }
+
+    /// The top classes of each image (all of the model's input size).
+    private func classify(_ images: [Image], _ network: InceptionV3, top: Int) throws -> [[Prediction]] {
+        let x = Preprocessing.inceptionV3(images)        // (N, 299, 299, 3)
+        let probabilities = network.predict(x)            // (N, 1000)
+        return try decodePredictions(probabilities, top: top)
+    }
+}
+
+/// Turning what a learner typed into image files, and loading them as Keras does.
+enum ImagePaths {
+    /// File extensions taken from a folder (case-insensitive).
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
+
+    /// The files `path` names: itself (single), the files a glob in its last
+    /// component matches, or the image files of a folder, in natural order
+    /// (`2.jpg` before `10.jpg`). Throws when nothing matches.
+    static func expand(_ path: String) throws -> (files: [String], isSingle: Bool) {
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            let names = try listing(path).filter { name in
+                imageExtensions.contains((name as NSString).pathExtension.lowercased())
+            }
+            guard !names.isEmpty else {
+                throw CommandError("\(path): the folder has no .jpg, .jpeg or .png files", argument: "path")
+            }
+            return (names.map { join(path, $0) }, false)
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        let last = (path as NSString).lastPathComponent
+        let glob = Glob(last)
+        guard glob.hasWildcards else { return ([path], true) }
+        if Glob(folder).hasWildcards {
+            throw CommandError("\(path): wildcards are only allowed in the file name, not in folders", argument: "path")
+        }
+        let names = try listing(folder.isEmpty ? "." : folder).filter(glob.matches)
+        guard !names.isEmpty else {
+            throw CommandError("no file matches \"\(path)\"", argument: "path")
+        }
+        return (names.map { folder.isEmpty ? $0 : join(folder, $0) }, false)
+    }
+
+    /// The image at `path`, resized (nearest) to the network's input, as keras.utils.load_img.
+    static func load(_ path: String, for network: InceptionV3) throws -> Image {
+        let config = network.configuration
+        do {
+            return try KerasImage.load(path, targetSize: (config.inputHeight, config.inputWidth))
+        } catch {
+            throw CommandError(String(describing: error), argument: "path")
+        }
+    }
+
+    /// Visible regular entries of a folder, in natural order.
+    private static func listing(_ folder: String) throws -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            throw CommandError("\(folder): cannot list the folder", argument: "path")
+        }
+        return names.filter { name in
+            var isFolder: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: join(folder, name), isDirectory: &isFolder)
+                && !isFolder.boolValue
+        }.sorted(by: naturalOrder)
+    }
+
+    private static func join(_ folder: String, _ name: String) -> String {
+        folder.hasSuffix("/") ? folder + name : folder + "/" + name
+    }
+
+    /// Natural order: runs of digits compare as numbers, the rest by Unicode scalars.
+    static func naturalOrder(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        var i = 0, j = 0
+        while i < x.count && j < y.count {
+            if ("0"..."9").contains(x[i]),
+               ("0"..."9").contains(y[j]) {
+                var i2 = i, j2 = j
+                while i2 < x.count, ("0"..."9").contains(x[i2]) { i2 += 1 }
+                while j2 < y.count, ("0"..."9").contains(y[j2]) { j2 += 1 }
+                let n = String(String.UnicodeScalarView(x[i..<i2])), m = String(String.UnicodeScalarView(y[j..<j2]))
+                let nt = n.drop(while: { $0 == "0" }), mt = m.drop(while: { $0 == "0" })
+                if nt.count != mt.count { return nt.count < mt.count }
+                if nt != mt { return nt < mt }
+                i = i2; j = j2
+            } else {
+                if x[i] != y[j] { return x[i].value < y[j].value }
+                i += 1; j += 1
+            }
+        }
+        return x.count - i < y.count - j || (x.count - i == y.count - j && a < b)
+    }
+}

@@ -1,0 +1,37 @@
+// SaveActivationsCommand.swift — `save activations LAYER of PATH to "f.npy"`:
+// a layer's output for one image as a NumPy .npy file (float32, shape
+// (1, H, W, C) or (1, C)), written atomically.
+import Lang
+import Vision
+
+/// `save activations`: np.save(path, keras.Model(model.input, model.get_layer(LAYER).output).predict(x)).
+struct SaveActivationsCommand: HostCommand {
+    let session: Session
+
+    let spec = CommandSpec(
+        "save activations",
+        summary: "Save a layer's output for one image as a NumPy .npy file (float32).",
+        parameters: [
+            .positional("layer", .name, summary: "the layer's name, e.g. avg_pool (see `layers`)"),
+            .keyword("image", .string, keyword: "of", required: true, placeholder: "image", summary: "the picture file"),
+            .keyword("file", .string, keyword: "to", required: true, placeholder: "file.npy",
+                     summary: "the .npy file to write"),
+        ],
+        example: "save activations avg_pool of \"examples/testset/1.jpg\" to \"out/features.npy\"",
+        keras: "np.save('features.npy', keras.Model(model.input, model.get_layer('avg_pool').output).predict(x))",
+        returns: "activations")
+
+    func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
+        let model = try session.requireModel()
+        let layer = arguments.string("layer")!
+        let imagePath = arguments.string("image")!
+        let path = arguments.string("file")!
+        let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
+        do {
+            try NPYWriter.write(shape: output.shape, scalars: output.scalars, to: path)
+        } catch {
+            throw CommandError(String(describing: error), argument: "file")
+        }
+        return .host(ActivationsValue(kind: "npy", layer: layer, image: imagePath, shape: output.shape, path: path))
+    }
+}

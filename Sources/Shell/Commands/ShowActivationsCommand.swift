@@ -1,0 +1,107 @@
+// ShowActivationsCommand.swift — `show activations LAYER of PATH [to DIR]
+// [channels N]`: runs the network up to LAYER on one image and draws its
+// output as a keract-style grid (Vision's FeatureMapGrid), written atomically
+// to DIR/<layer>-<image stem>.png and shown in the terminal and notebook.
+import Foundation
+import Lang
+import Vision
+
+/// `show activations`: keract.display_activations(keract.get_activations(model, x, layer_names=LAYER)).
+struct ShowActivationsCommand: HostCommand {
+    let session: Session
+    /// Maps drawn when `channels` is not given: 64 keeps the grid readable.
+    static let defaultChannels = 64
+
+    let spec = CommandSpec(
+        "show activations",
+        summary: "Draw a layer's feature maps for one image as a grid picture, saved as a PNG.",
+        parameters: [
+            .positional("layer", .name, summary: "the layer's name, e.g. mixed5 (see `layers`)"),
+            .keyword("image", .string, keyword: "of", required: true, placeholder: "image", summary: "the picture file"),
+            .keyword("folder", .string, keyword: "to", default: .string("activations"), placeholder: "folder",
+                     summary: "where the PNG goes (created if missing)"),
+            .keyword("channels", .integer, default: .int(ShowActivationsCommand.defaultChannels),
+                     summary: "draw the first N feature maps"),
+        ],
+        example: "show activations mixed5 of \"examples/testset/1.jpg\" to \"activations\"",
+        keras: "keract.display_activations(keract.get_activations(model, x, layer_names='mixed5'), save=True)",
+        returns: "activations")
+
+    func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
+        let model = try session.requireModel()
+        let layer = arguments.string("layer")!
+        let imagePath = arguments.string("image")!
+        let channels = arguments.int("channels")!
+        guard channels > 0 else {
+            throw CommandError("channels must be at least 1, got \(channels)", argument: "channels")
+        }
+        let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
+        let picture = FeatureMapGrid.render(output, layer: layer, maxMaps: channels)
+        let folder = arguments.string("folder")!
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
+        }
+        let stem = ((imagePath as NSString).lastPathComponent as NSString).deletingPathExtension
+        let path = (folder as NSString).appendingPathComponent("\(layer)-\(stem).png")
+        do {
+            try AtomicFile.write(try picture.pngData(), to: path)
+        } catch {
+            throw CommandError(String(describing: error), argument: "folder")
+        }
+        let maps = output.rank == 4 ? min(channels, output.shape[3]) : 1
+        let value = ActivationsValue(kind: "grid", layer: layer, image: imagePath, shape: output.shape, path: path,
+                                     maps: maps, pictureSize: (picture.width, picture.height))
+        session.show(Picture(image: picture, title: "\(layer) of \(imagePath): \(Format.shape(output.shape))",
+                             path: path))
+        return .host(value)
+    }
+}
+
+/// One layer's output for one image, shared by `show activations` and `save activations`.
+enum LayerOutput {
+    /// The output of `layer` for the image at `path` (batch of 1), with
+    /// "did you mean" for an unknown layer.
+    static func compute(_ layer: String, of path: String, model: LoadedModel) throws -> Tensor {
+        guard model.network.layerNames.contains(layer) else {
+            let hint = closest(to: layer, among: model.network.layerNames).map { " (did you mean '\($0)'?)" } ?? ""
+            throw CommandError("\(model.name) has no layer '\(layer)'\(hint)", argument: "layer",
+                               notes: ["see the names with: layers"])
+        }
+        let image: Image
+        do {
+            image = try ImagePaths.load(path, for: model.network)
+        } catch var error as CommandError {
+            error.argument = "image"
+            throw error
+        }
+        let x = Preprocessing.inceptionV3([image])   // (1, 299, 299, 3)
+        do {
+            return try model.network.output(of: layer, for: x)
+        } catch {
+            throw LoadModelCommand.commandError(error, argument: "layer")
+        }
+    }
+
+    /// The candidate nearest to `name` by edit distance, if within a third of its length (at least 2).
+    static func closest(to name: String, among candidates: [String]) -> String? {
+        let a = Array(name)
+        var best: (String, Int)?
+        for candidate in candidates {
+            let b = Array(candidate)
+            var previous = Array(0...b.count)
+            for i in 1...max(1, a.count) where !a.isEmpty {
+                var current = [i] + [Int](repeating: 0, count: b.count)
+                for j in stride(from: 1, through: b.count, by: 1) {
+                    current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                }
+                previous = current
+            }
+            let distance = a.isEmpty ? b.count : previous[b.count]
+            if distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+        }
+        guard let best, best.1 <= max(2, a.count / 3) else { return nil }
+        return best.0
+    }
+}
