@@ -29,10 +29,12 @@ func kungfuBinary() throws -> URL {
 }
 
 /// Runs `kungfu ARGS` with `stdin` piped in; waits for it to exit.
-func runKungfu(_ args: [String], stdin: String = "", environment: [String: String] = [:]) throws -> RunResult {
+func runKungfu(_ args: [String], stdin: String = "", environment: [String: String] = [:],
+               currentDirectory: String? = nil) throws -> RunResult {
     let process = Process()
     process.executableURL = try kungfuBinary()
     process.arguments = args
+    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     process.environment = env

@@ -1,23 +1,15 @@
-// TutorialTests.swift — every Tutorials/*.kf runs in-process (Session +
-// Interpreter over CommandTable; `kungfu run` is the runtime branch's) in a
-// folder linking examples/, with KUNGFU_WEIGHTS=none as CI. Oracle: its own
-// `# expect:` lines (GoldenScript syntax), in order among the output lines
-// (timings and random predictions vary), and the files its results name.
+// TutorialTests.swift — every Tutorials/*.kf runs through the real binary
+// (`kungfu run FILE --notebook OUT`) in a folder linking examples/, with
+// KUNGFU_WEIGHTS=none as in CI. Oracles: its own `# expect:` lines
+// (GoldenScript syntax), in order among the output lines (timings and random
+// predictions vary); nbformat's validator for the exported notebook; and the
+// files and pictures the tutorial text promises.
 import Foundation
 import Lang
 import Vision
 import XCTest
-@testable import Shell
 
 final class TutorialTests: XCTestCase {
-    /// What one tutorial run gave.
-    private struct Run {
-        var outcome: Outcome
-        var stdout: String
-        var results: [Value]
-        var pictures: [Picture]
-    }
-
     private func tutorials() throws -> [String] {
         let folder = repositoryRoot + "/Tutorials"
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".kf") }.sorted()
@@ -25,25 +17,25 @@ final class TutorialTests: XCTestCase {
         return names.map { folder + "/" + $0 }
     }
 
-    /// Runs `path` in a fresh folder holding a link to examples/.
-    private func run(_ path: String, in folder: String) throws -> Run {
+    /// Runs `path` with `kungfu run` in a fresh folder holding a link to
+    /// examples/, exporting a notebook to `tutorial.ipynb` there.
+    private func run(_ path: String, in folder: String) throws -> RunResult {
         try FileManager.default.createSymbolicLink(atPath: folder + "/examples", withDestinationPath: repositoryRoot + "/examples")
-        let previous = FileManager.default.currentDirectoryPath
-        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(folder))
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
-        let session = Session(environment: ["KUNGFU_WEIGHTS": "none"])
-        var stdout = ""
-        var results: [Value] = []
-        var pictures: [Picture] = []
-        session.show = { pictures.append($0) }
-        let interpreter = Interpreter(registry: CommandTable.registry(for: session)) { stdout += $0 }
-        interpreter.onResult = { value, _ in
-            results.append(value)
-            stdout += value.resultText + "\n"
-        }
-        let source = try String(contentsOfFile: path, encoding: .utf8)
-        let outcome = interpreter.run(source: source, name: path)
-        return Run(outcome: outcome, stdout: stdout, results: results, pictures: pictures)
+        return try runKungfu(["run", path, "--notebook", folder + "/tutorial.ipynb"],
+                             environment: ["KUNGFU_WEIGHTS": "none"], currentDirectory: folder)
+    }
+
+    /// The notebook's output kinds, one line per cell, after nbformat validated it.
+    private func notebookOutputs(_ path: String) throws -> [String] {
+        try runPython("""
+            import sys, warnings
+            warnings.simplefilter("error")
+            nb = nbformat.read(sys.argv[1], as_version=4)
+            nbformat.validate(nb)
+            for c in nb.cells:
+                print(c.cell_type, " ".join(o.output_type + ":" + ",".join(sorted(o.get("data", {}))) for o in c.get("outputs", [])))
+            """, arguments: [path], modules: ["nbformat"])
+            .split(separator: "\n").map(String.init)
     }
 
     func testEveryTutorialRunsAndHoldsItsExpectations() throws {
@@ -52,8 +44,7 @@ final class TutorialTests: XCTestCase {
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let name = (path as NSString).lastPathComponent
             let run = try run(path, in: folder)
-            XCTAssertEqual(run.outcome, .completed,
-                           "\(name): \(run.outcome.diagnostics.map { $0.render() }.joined(separator: "\n"))")
+            XCTAssertEqual(run.status, 0, "\(name) failed:\n\(run.stderr)")
             let golden = GoldenScript(source: try String(contentsOfFile: path, encoding: .utf8), name: name)
             XCTAssertEqual(golden.problems, [], name)
             XCTAssertEqual(golden.expectedErrors, [], "\(name): tutorials expect no errors")
@@ -68,19 +59,9 @@ final class TutorialTests: XCTestCase {
                 }
                 next = found + 1
             }
-            // Every file a result names was written and reads back.
-            for case .host(let h) in run.results {
-                guard let activations = h as? ActivationsValue else { continue }
-                let file = folder + "/" + activations.path
-                if activations.kind == "grid" {
-                    let png = try Image(contentsOfFile: file)
-                    XCTAssertEqual(png.width, activations.pictureSize?.width, file)
-                } else {
-                    let bytes = try XCTUnwrap(FileManager.default.contents(atPath: file), file)
-                    XCTAssertEqual(Array(bytes.prefix(6)), [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59], "\(file) is not .npy")
-                    XCTAssertEqual(bytes.count, 128 + 4 * activations.shape.reduce(1, *), file)
-                }
-            }
+            let cells = try notebookOutputs(folder + "/tutorial.ipynb")
+            XCTAssertTrue(cells.contains { $0.hasPrefix("markdown") }, "\(name): narration becomes Markdown cells")
+            XCTAssertFalse(cells.contains { $0.contains("error:") }, "\(name): the notebook holds an error cell")
         }
     }
 
@@ -89,22 +70,33 @@ final class TutorialTests: XCTestCase {
         let paths = try tutorials()
         let first = try XCTUnwrap(paths.first { $0.hasSuffix("01-meet-inception.kf") }, "Tutorials/01-meet-inception.kf")
         let second = try XCTUnwrap(paths.first { $0.hasSuffix("02-look-inside.kf") }, "Tutorials/02-look-inside.kf")
+
         let folder1 = try makeTemporaryFolder("tutorial01")
         defer { try? FileManager.default.removeItem(atPath: folder1) }
         let run1 = try run(first, in: folder1)
-        XCTAssertEqual(run1.pictures.count, 16, "01 shows each of the 16 test photos")
-        let predictions = run1.results.compactMap { value -> ImagePredictionsValue? in
-            if case .host(let h) = value { return h as? ImagePredictionsValue }
-            return nil
+        XCTAssertEqual(run1.status, 0, run1.stderr)
+        let described = run1.stdout.split(separator: "\n").filter { $0.hasPrefix("[image ") }
+        XCTAssertEqual(described.count, 16, "01 shows each of the 16 test photos")
+        for i in 1...16 {
+            XCTAssertTrue(run1.stdout.contains("examples/testset/\(i).jpg\nrank"), "01 predicts \(i).jpg")
         }
-        XCTAssertEqual(predictions.count, 16)
-        XCTAssertEqual(predictions.map(\.path), (1...16).map { "examples/testset/\($0).jpg" })
+        let pictures1 = try notebookOutputs(folder1 + "/tutorial.ipynb").joined(separator: " ")
+            .components(separatedBy: "image/png").count - 1
+        XCTAssertEqual(pictures1, 16, "01's notebook keeps the 16 photos as image/png")
+
         let folder2 = try makeTemporaryFolder("tutorial02")
         defer { try? FileManager.default.removeItem(atPath: folder2) }
         let run2 = try run(second, in: folder2)
-        for file in ["out/activation_2-1.png", "out/mixed5-1.png", "out/mixed10-1.png", "out/cat-avg_pool.npy"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: folder2 + "/" + file), "02 writes \(file)")
+        XCTAssertEqual(run2.status, 0, run2.stderr)
+        for file in ["out/activation_2-1.png", "out/mixed5-1.png", "out/mixed10-1.png"] {
+            let png = try Image(contentsOfFile: folder2 + "/" + file)
+            XCTAssertGreaterThan(png.width, 100, "02 writes the grid \(file)")
         }
-        XCTAssertEqual(run2.pictures.count, 4, "02 shows the photo and three grids")
+        let npy = try XCTUnwrap(FileManager.default.contents(atPath: folder2 + "/out/cat-avg_pool.npy"), "02 writes out/cat-avg_pool.npy")
+        XCTAssertEqual(Array(npy.prefix(6)), [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59], "cat-avg_pool.npy is not .npy")
+        XCTAssertEqual(npy.count, 128 + 4 * 2048, "avg_pool of one image is (1, 2048) float32")
+        let pictures2 = try notebookOutputs(folder2 + "/tutorial.ipynb").joined(separator: " ")
+            .components(separatedBy: "image/png").count - 1
+        XCTAssertEqual(pictures2, 4, "02 shows the photo and three grids")
     }
 }
