@@ -29,7 +29,7 @@ let package = Package(
         .library(name: "Vision", targets: ["Vision"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
     ],
     targets: [
         // System libraries (Debian: libedit-dev libpng-dev libturbojpeg0-dev

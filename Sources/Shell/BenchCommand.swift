@@ -33,6 +33,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    /// The root command: its `--json` and `--threads` (RuntimeOptions) take
+    /// these words when both declare them, so they are read from there too.
+    @ParentCommand var root: Kungfu
+
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
@@ -40,7 +44,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallel.threadCount = threads }
+        if let threads = threads ?? root.options.threads { Parallel.threadCount = threads }
+        let json = json || root.options.json
         let configuration = try InceptionV3.Configuration()
         let model = try InceptionV3(configuration: configuration,
                                     weights: InceptionV3.randomWeights(for: configuration, seed: seed))
