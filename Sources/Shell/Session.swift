@@ -23,6 +23,22 @@ struct LoadedModel {
     var name: String
     /// Where the weights came from: `imagenet (path)`, `none (seed 42)`, a file path.
     var weightsDescription: String
+    /// Per layer of `network.layers` (same order): true when training may
+    /// change it (Keras' `layer.trainable`). All true after loading.
+    var trainable: [Bool]
+    /// The transfer-learning head, once trained or loaded. While it is set the
+    /// model is the base up to mixed10 plus this head, and the ImageNet top
+    /// (avg_pool, predictions) is set aside until the next `load model`.
+    var head: Head?
+
+    /// A freshly loaded model: every layer trainable, no head.
+    init(network: InceptionV3, name: String, weightsDescription: String) {
+        self.network = network
+        self.name = name
+        self.weightsDescription = weightsDescription
+        self.trainable = [Bool](repeating: true, count: network.layers.count)
+        self.head = nil
+    }
 }
 
 /// The state shared by every command of one session.
