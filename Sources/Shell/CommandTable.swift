@@ -13,6 +13,10 @@ enum CommandTable {
             ShowImageCommand(session: session),
             ShowActivationsCommand(session: session),
             SaveActivationsCommand(session: session),
+            TrainHeadCommand(session: session),
+            EvaluateCommand(session: session),
+            ShowHistoryCommand(session: session),
+            ShowConfusionCommand(session: session),
             SetSeedCommand(session: session),
             SaveNotebookCommand(session: session),
         ]

@@ -30,6 +30,13 @@ struct LoadedModel {
     /// model is the base up to mixed10 plus this head, and the ImageNet top
     /// (avg_pool, predictions) is set aside until the next `load model`.
     var head: Head?
+    /// Pooled base features of image files already computed with this model
+    /// (a new load starts a new cache).
+    let featureCache = FeatureCache()
+    /// What the last `train head` did (epochs so far) and the last confusion
+    /// matrix (of its validation images, or of the last `evaluate`), for
+    /// `show history` and `show confusion`.
+    var training: TrainingRecord?
 
     /// A freshly loaded model: every layer trainable, no head.
     init(network: InceptionV3, name: String, weightsDescription: String) {
@@ -39,6 +46,26 @@ struct LoadedModel {
         self.trainable = [Bool](repeating: true, count: network.layers.count)
         self.head = nil
     }
+}
+
+/// The trace of training the current head, kept for the pictures.
+struct TrainingRecord {
+    /// The folder trained on, as typed.
+    var folder: String
+    /// One record per completed epoch.
+    var history: [EpochRecord]
+    /// The latest confusion matrix and what it was computed on.
+    var confusion: ConfusionRecord?
+}
+
+/// A confusion matrix with its classes and what it counts.
+struct ConfusionRecord {
+    /// `matrix[true][predicted]` image counts.
+    var matrix: [[Int]]
+    /// Class names, in the head's order.
+    var classes: [String]
+    /// What was counted, e.g. `validation images of examples/objects`.
+    var source: String
 }
 
 /// The state shared by every command of one session.

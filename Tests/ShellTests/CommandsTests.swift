@@ -63,15 +63,20 @@ final class CommandHarness {
 /// One random-weights model (seed 0) for every test in the process: making
 /// it packs 23.9 M weights, which is worth doing once.
 enum SharedModel {
-    nonisolated(unsafe) private static var cached: LoadedModel?   // only touched from XCTest's main thread
+    nonisolated(unsafe) private static var cached: InceptionV3?   // only touched from XCTest's main thread
 
+    /// A freshly loaded model (no head, all trainable, an empty feature
+    /// cache) around the shared network.
     static func withTop() throws -> LoadedModel {
-        if let cached { return cached }
-        let config = try InceptionV3.Configuration()
-        let network = try InceptionV3(configuration: config, weights: InceptionV3.randomWeights(for: config, seed: 0))
-        let model = LoadedModel(network: network, name: "inception_v3", weightsDescription: "none (random, seed 0)")
-        cached = model
-        return model
+        let network: InceptionV3
+        if let cached {
+            network = cached
+        } else {
+            let config = try InceptionV3.Configuration()
+            network = try InceptionV3(configuration: config, weights: InceptionV3.randomWeights(for: config, seed: 0))
+            cached = network
+        }
+        return LoadedModel(network: network, name: "inception_v3", weightsDescription: "none (random, seed 0)")
     }
 }
 

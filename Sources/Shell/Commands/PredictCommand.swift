@@ -26,20 +26,23 @@ struct PredictCommand: HostCommand {
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let model = try session.requireModel()
-        guard model.network.configuration.includeTop else {
+        guard model.head != nil || model.network.configuration.includeTop else {
             throw CommandError("predict needs the ImageNet classifier, but this model was loaded with top false",
                                notes: ["load one with it: load model inception_v3 top true"])
         }
-        let top = arguments.int("top")!
-        guard (1...1000).contains(top) else {
-            throw CommandError("top must be between 1 and 1000, got \(top)", argument: "top")
+        let classCount = model.head?.classes.count ?? 1000
+        let top = arguments.wasGiven("top") ? arguments.int("top")! : min(arguments.int("top")!, classCount)
+        guard (1...classCount).contains(top) else {
+            throw CommandError("top must be between 1 and \(classCount), got \(top)", argument: "top",
+                               notes: model.head.map { ["the trained head has \($0.classes.count) classes: "
+                                                        + $0.classes.joined(separator: ", ")] } ?? [])
         }
         let path = arguments.string("path")!
         let (files, isSingle) = try ImagePaths.expand(path)
         let start = ProgressBar.monotonicSeconds()
         if isSingle {
             let image = try ImagePaths.load(files[0], for: model.network)
-            let predictions = try classify([image], model.network, top: top)[0]
+            let predictions = try classify([image], model, top: top)[0]
             return .host(ImagePredictionsValue(path: files[0], predictions: predictions,
                                                seconds: ProgressBar.monotonicSeconds() - start))
         }
@@ -62,7 +65,7 @@ struct PredictCommand: HostCommand {
                 }
             }
             if !images.isEmpty {
-                for (name, predictions) in zip(names, try classify(images, model.network, top: top)) {
+                for (name, predictions) in zip(names, try classify(images, model, top: top)) {
                     results.append(ImagePredictionsValue(path: name, predictions: predictions, seconds: nil))
                 }
             }
@@ -77,11 +80,30 @@ struct PredictCommand: HostCommand {
                                           seconds: ProgressBar.monotonicSeconds() - start))
     }
 
-    /// The top classes of each image (all of the model's input size).
-    private func classify(_ images: [Image], _ network: InceptionV3, top: Int) throws -> [[Prediction]] {
+    /// The top classes of each image (all of the model's input size): the
+    /// trained head's classes when there is one, else ImageNet's.
+    private func classify(_ images: [Image], _ model: LoadedModel, top: Int) throws -> [[Prediction]] {
+        if let head = model.head {
+            let features = try PooledFeatures.pooled(model.network, images)      // (N, 2048)
+            let probabilities = head.probabilities(features.scalars, count: images.count)
+            return Self.ranked(probabilities, classes: head.classes, top: top)
+        }
         let x = Preprocessing.inceptionV3(images)        // (N, 299, 299, 3)
-        let probabilities = network.predict(x)            // (N, 1000)
+        let probabilities = model.network.predict(x)      // (N, 1000)
         return try decodePredictions(probabilities, top: top)
+    }
+
+    /// The `top` most probable classes per row, by the rule decode_predictions
+    /// follows: probability descending, ties by the higher class index.
+    static func ranked(_ probabilities: [Float], classes: [String], top: Int) -> [[Prediction]] {
+        let n = classes.count
+        return stride(from: 0, to: probabilities.count, by: n).map { start in
+            let order = (0..<n).sorted { a, b in
+                let pa = probabilities[start + a], pb = probabilities[start + b]
+                return pa != pb ? pa > pb : a > b
+            }
+            return order.prefix(top).map { Prediction(index: $0, label: classes[$0], probability: probabilities[start + $0]) }
+        }
     }
 }
 

@@ -58,10 +58,15 @@ struct ImagePredictionsValue: HostValue {
     func element(at index: Int) -> Value { .host(classes[index]) }
 
     var text: String {
-        var table = TextTable(["rank", "label", "wnid", "probability"], alignments: [.right, .left, .left, .right])
+        // A trained head's classes have no WordNet ids: no wnid column then.
+        let withWNID = classes.contains { !$0.prediction.wnid.isEmpty }
+        var table = withWNID
+            ? TextTable(["rank", "label", "wnid", "probability"], alignments: [.right, .left, .left, .right])
+            : TextTable(["rank", "label", "probability"], alignments: [.right, .left, .right])
         for c in classes {
-            table.append([String(c.rank), c.prediction.label, c.prediction.wnid,
-                          Format.percent(Double(c.prediction.probability))])
+            let probability = Format.percent(Double(c.prediction.probability))
+            table.append(withWNID ? [String(c.rank), c.prediction.label, c.prediction.wnid, probability]
+                                  : [String(c.rank), c.prediction.label, probability])
         }
         var lines = [path] + table.lines
         if let seconds { lines.append("time: \(Format.seconds(seconds))") }

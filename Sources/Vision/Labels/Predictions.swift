@@ -25,6 +25,16 @@ public struct Prediction: Sendable, Equatable {
         self.label = imageNetClass.label
         self.probability = probability
     }
+
+    /// A prediction of a class of one's own (a trained head's), with no
+    /// WordNet id: `wnid` is empty.
+    public init(index: Int, label: String, probability: Float) {
+        precondition(index >= 0, "Prediction: negative class index \(index)")
+        self.index = index
+        self.wnid = ""
+        self.label = label
+        self.probability = probability
+    }
 }
 
 /// Why `decodePredictions` refused its input.

@@ -1,0 +1,215 @@
+// TrainHeadCommand.swift — `train head on DIR [epochs E] [rate R] [batch B]
+// [validation V] [optimizer adam|sgd] [momentum M] [hidden H] [dropout P]`:
+// sets the ImageNet top aside and trains a new head on the pooled base
+// features of a folder of class sub-folders. The base is not trained, so each
+// image's features are computed once (and kept for the model); the epochs
+// then only run the head. Keras-style epoch lines; Ctrl-C keeps the head of
+// the last completed epoch.
+import Foundation
+import Lang
+import Vision
+
+/// `train head`: base.trainable = False; model = Model(base.input, head(GlobalAveragePooling2D()(base.output))); model.fit(…).
+struct TrainHeadCommand: HostCommand {
+    let session: Session
+
+    let spec = CommandSpec(
+        "train head",
+        summary: "Train a new classifier head on a folder of class sub-folders, over the frozen base's features.",
+        parameters: [
+            .keyword("folder", .string, keyword: "on", required: true, placeholder: "folder",
+                     summary: "a folder with one sub-folder of images per class, e.g. \"examples/objects\""),
+            .keyword("epochs", .integer, default: .int(10), summary: "passes over the training images"),
+            .keyword("rate", .number, placeholder: "number",
+                     summary: "learning rate (default 0.001 for adam, 0.01 for sgd)"),
+            .keyword("batch", .integer, default: .int(32), summary: "images per gradient step"),
+            .keyword("validation", .number, default: .float(0.2),
+                     summary: "fraction of each class held out for validation (0 for none)"),
+            .keyword("optimizer", .choice(["adam", "sgd"]), default: .string("adam"), summary: "the optimizer"),
+            .keyword("momentum", .number, default: .float(0), summary: "sgd momentum, 0 to below 1 (Keras' default 0)"),
+            .keyword("hidden", .integer, summary: "units of a hidden Dense(relu) layer before the classifier (none by default)"),
+            .keyword("dropout", .number, default: .float(0), summary: "dropout rate after the hidden layer, 0 to below 1"),
+        ],
+        example: "train head on \"examples/objects\" epochs 10 batch 16 hidden 256 dropout 0.5",
+        keras: "base.trainable = False; x = GlobalAveragePooling2D()(base.output); x = Dense(H, activation='relu')(x); "
+            + "x = Dropout(P)(x); model = Model(base.input, Dense(n, activation='softmax')(x)); "
+            + "model.compile(Adam(R), 'categorical_crossentropy', ['accuracy']); model.fit(train, epochs=E, validation_data=val)",
+        returns: "history")
+
+    /// The checked options of one run.
+    struct Options {
+        var folder: String
+        var epochs: Int
+        var optimizer: Optimizer
+        var batch: Int
+        var validation: Double
+        var hidden: Int?
+        var dropout: Float
+    }
+
+    func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
+        var model = try session.requireModel()
+        let options = try Self.options(arguments)
+        let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
+
+        let folder = try ImageFolder.scan(options.folder, argument: "folder")
+        let data = try TrainingData.prepare(folder, model: model, validation: options.validation, seed: session.seed,
+                                            context: context, shouldStop: shouldStop)
+        guard data.train.count > 0 else {
+            throw CommandError("no readable training images in \(options.folder)", argument: "folder")
+        }
+
+        let head = Head(inputs: data.width, classes: folder.classes, hidden: options.hidden, dropout: options.dropout,
+                        seed: session.seed)
+        context.print(Self.describe(head, options))
+        var trainer = HeadTrainer(head: head, optimizer: options.optimizer, batchSize: options.batch, seed: session.seed)
+        let lines = EpochLines(epochs: options.epochs, steps: (data.train.count + options.batch - 1) / options.batch,
+                               hasValidation: data.validation != nil, context: context)
+        let (history, stopped) = trainer.fit(data.train, validation: data.validation, epochs: options.epochs,
+                                             shouldStop: shouldStop, onBatch: lines.batch, onEpoch: lines.epoch)
+        lines.clear()
+
+        let completed = !history.isEmpty
+        if completed {
+            model.head = trainer.head
+            let confusion = data.validation.map { validation in
+                ConfusionRecord(matrix: trainer.head.evaluate(validation).confusion, classes: folder.classes,
+                                source: "validation images of \(options.folder)")
+            }
+            model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion)
+            session.model = model
+        }
+        if stopped {
+            context.print(completed
+                ? "stopped by Ctrl-C after epoch \(history.count) of \(options.epochs): the head of epoch \(history.count) is kept"
+                : "stopped by Ctrl-C before the first epoch ended: no head was kept"
+                    + (model.head == nil ? "" : " (the previous head stays)"))
+        }
+        return .host(TrainingHistoryValue(folder: options.folder, classes: folder.classes,
+                                          trainCounts: data.trainCounts, validationCounts: data.validationCounts,
+                                          history: history, epochs: options.epochs, stopped: stopped))
+    }
+
+    /// Reads and checks the arguments, with Keras' defaults.
+    static func options(_ arguments: Arguments) throws -> Options {
+        let epochs = arguments.int("epochs")!
+        guard epochs >= 1 else { throw CommandError("epochs must be at least 1, got \(epochs)", argument: "epochs") }
+        let batch = arguments.int("batch")!
+        guard batch >= 1 else { throw CommandError("batch must be at least 1, got \(batch)", argument: "batch") }
+        let validation = arguments.double("validation")!
+        guard validation >= 0 && validation < 1 else {
+            throw CommandError("validation must be a fraction from 0 to below 1, got \(validation)", argument: "validation",
+                               notes: ["0.2 holds out a fifth of each class"])
+        }
+        let optimizerName = arguments.string("optimizer")!
+        let rate = arguments.double("rate") ?? (optimizerName == "adam" ? 0.001 : 0.01)
+        guard rate > 0 && rate.isFinite else {
+            throw CommandError("rate must be a positive number, got \(rate)", argument: "rate",
+                               notes: ["typical rates are 0.001 (adam) and 0.01 (sgd)"])
+        }
+        let momentum = arguments.double("momentum")!
+        guard momentum >= 0 && momentum < 1 else {
+            throw CommandError("momentum must be from 0 to below 1, got \(momentum)", argument: "momentum")
+        }
+        if arguments.wasGiven("momentum") && optimizerName != "sgd" {
+            throw CommandError("momentum is an sgd setting; adam keeps its own moving averages", argument: "momentum",
+                               notes: ["use: optimizer sgd momentum \(momentum)"])
+        }
+        let hidden = arguments.int("hidden")
+        if let hidden, hidden < 1 {
+            throw CommandError("hidden must be at least 1 unit, got \(hidden)", argument: "hidden")
+        }
+        let dropout = arguments.double("dropout")!
+        guard dropout >= 0 && dropout < 1 else {
+            throw CommandError("dropout must be from 0 to below 1, got \(dropout)", argument: "dropout")
+        }
+        if dropout > 0 && hidden == nil {
+            throw CommandError("dropout needs a hidden layer to act on", argument: "dropout",
+                               notes: ["add one: hidden 256 dropout \(dropout)"])
+        }
+        let optimizer: Optimizer = optimizerName == "adam"
+            ? .adam(rate: Float(rate)) : .sgd(rate: Float(rate), momentum: Float(momentum))
+        return Options(folder: arguments.string("folder")!, epochs: epochs, optimizer: optimizer, batch: batch,
+                       validation: validation, hidden: hidden, dropout: Float(dropout))
+    }
+
+    /// The head and the optimizer in one line, e.g.
+    /// `head: global_average_pooling2d → dense (4, softmax), 8,196 parameters; adam, rate 0.001, batch 32, 10 epochs`.
+    static func describe(_ head: Head, _ options: Options) -> String {
+        var layers = [Head.poolingLayerName]
+        if let hidden = head.hidden {
+            layers.append("\(hidden.name) (\(hidden.units), relu)")
+            if head.dropout > 0 { layers.append("\(Head.dropoutLayerName) (\(TrainingHistoryValue.number(Double(head.dropout))))") }
+        }
+        layers.append("\(head.output.name) (\(head.output.units), softmax)")
+        let optimizer: String
+        switch options.optimizer {
+        case .adam(let rate, _, _, _):
+            optimizer = "adam, rate \(TrainingHistoryValue.number(Double(rate)))"
+        case .sgd(let rate, let momentum):
+            optimizer = "sgd, rate \(TrainingHistoryValue.number(Double(rate)))"
+                + (momentum > 0 ? ", momentum \(TrainingHistoryValue.number(Double(momentum)))" : "")
+        }
+        return "head: " + layers.joined(separator: " → ") + ", \(Format.grouped(head.parameterCount)) parameters; "
+            + "\(optimizer), batch \(options.batch), \(options.epochs) epoch\(options.epochs == 1 ? "" : "s")"
+    }
+}
+
+/// Writes Keras' epoch lines: a live bar on a terminal's stderr while an
+/// epoch runs, then the finished line through the interpreter's output
+/// (stdout and the notebook):
+/// `Epoch 3/10 27/27 [==============================] - loss: 0.4120 - accuracy: 0.8800 - val_loss: 0.5231 - val_accuracy: 0.8333 - 0.02s`.
+final class EpochLines {
+    let epochs: Int
+    let steps: Int
+    let hasValidation: Bool
+    let context: CommandContext
+    private let live = ProgressSink.standardError
+    private var drawn = 0
+    private var lastDraw = -Double.infinity
+
+    init(epochs: Int, steps: Int, hasValidation: Bool, context: CommandContext) {
+        self.epochs = epochs
+        self.steps = steps
+        self.hasValidation = hasValidation
+        self.context = context
+    }
+
+    /// Redraws the running epoch's bar (terminals only, at most every 50 ms).
+    func batch(_ progress: BatchProgress) {
+        guard live.isTerminal else { return }
+        let now = ProgressBar.monotonicSeconds()
+        guard progress.step == progress.steps || now - lastDraw >= 0.05 else { return }
+        lastDraw = now
+        let text = "Epoch \(progress.epoch)/\(progress.epochs) "
+            + ProgressBar.stepLine(current: progress.step, total: progress.steps, elapsed: 0, finished: false,
+                                   metrics: [], width: 30, unit: "step")
+            + " - loss: \(ProgressBar.metricValue(progress.loss)) - accuracy: \(ProgressBar.metricValue(progress.accuracy))"
+        live.write("\r" + text + String(repeating: " ", count: max(0, drawn - text.count)))
+        drawn = text.count
+    }
+
+    /// Writes the finished epoch's line.
+    func epoch(_ record: EpochRecord) {
+        clear()
+        context.print(Self.line(record, epochs: epochs))
+    }
+
+    /// Erases the live bar, if one is drawn.
+    func clear() {
+        guard drawn > 0 else { return }
+        live.write("\r" + String(repeating: " ", count: drawn) + "\r")
+        drawn = 0
+    }
+
+    /// The finished line of one epoch.
+    static func line(_ record: EpochRecord, epochs: Int) -> String {
+        var text = "Epoch \(record.epoch)/\(epochs) \(record.steps)/\(record.steps) "
+            + ProgressBar.bar(fraction: 1, done: true, width: 30, empty: ".")
+        text += " - loss: \(ProgressBar.metricValue(record.loss)) - accuracy: \(ProgressBar.metricValue(record.accuracy))"
+        if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+            text += " - val_loss: \(ProgressBar.metricValue(loss)) - val_accuracy: \(ProgressBar.metricValue(accuracy))"
+        }
+        return text + " - " + ProgressBar.duration(record.seconds)
+    }
+}

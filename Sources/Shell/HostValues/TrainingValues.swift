@@ -1,0 +1,66 @@
+// TrainingValues.swift — what `train head` returns: the per-epoch history
+// (Keras' History.history) with the classes and the split. JSON:
+//   {"type":"history","folder":"examples/objects","classes":["fish",…],
+//    "train_images":[22,22,31,11],"validation_images":[6,5,8,3],"epochs":10,"completed":10,"stopped":false,
+//    "loss":[…],"accuracy":[…],"val_loss":[…],"val_accuracy":[…],"seconds":[…]}
+// (val_loss and val_accuracy are empty lists without validation).
+import Lang
+import Vision
+
+/// `history`: the epochs of one `train head` run.
+struct TrainingHistoryValue: HostValue {
+    var folder: String
+    var classes: [String]
+    var trainCounts: [Int]
+    var validationCounts: [Int]
+    var history: [EpochRecord]
+    /// Epochs asked for.
+    var epochs: Int
+    /// True when Ctrl-C ended the run early.
+    var stopped: Bool
+
+    var typeName: String { "history" }
+    var fieldNames: [String] {
+        ["folder", "classes", "train_images", "validation_images", "epochs", "completed", "stopped",
+         "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
+    }
+
+    func field(_ field: String) -> Value? {
+        switch field {
+        case "folder": return .string(folder)
+        case "classes": return .list(classes.map { .string($0) })
+        case "train_images": return .list(trainCounts.map { .int($0) })
+        case "validation_images": return .list(validationCounts.map { .int($0) })
+        case "epochs": return .int(epochs)
+        case "completed": return .int(history.count)
+        case "stopped": return .bool(stopped)
+        case "loss": return .list(history.map { .float($0.loss) })
+        case "accuracy": return .list(history.map { .float($0.accuracy) })
+        case "val_loss": return .list(history.compactMap(\.validationLoss).map { .float($0) })
+        case "val_accuracy": return .list(history.compactMap(\.validationAccuracy).map { .float($0) })
+        case "seconds": return .list(history.map { .float($0.seconds) })
+        default: return nil
+        }
+    }
+
+    /// One line: what was trained and where it ended.
+    var text: String {
+        guard let last = history.last else {
+            return "no epoch completed on \(folder): no head was trained"
+        }
+        var text = "head trained on \(folder) (\(classes.count) classes: \(classes.joined(separator: ", "))) "
+            + "for \(history.count) epoch\(history.count == 1 ? "" : "s")"
+            + (stopped ? " of \(epochs) (stopped)" : "")
+            + ": loss \(ProgressBar.metricValue(last.loss)), accuracy \(Format.percent(last.accuracy))"
+        if let loss = last.validationLoss, let accuracy = last.validationAccuracy {
+            text += ", val_loss \(ProgressBar.metricValue(loss)), val_accuracy \(Format.percent(accuracy))"
+        }
+        return text
+    }
+
+    /// A short decimal for messages: 0.001 → "0.001", 0.2 → "0.2", 1e-05 → "1e-05".
+    static func number(_ x: Double) -> String {
+        let text = "\(x)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+}
