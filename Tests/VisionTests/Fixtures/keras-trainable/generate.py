@@ -11,7 +11,8 @@
 # Two models, each built right after keras.backend.clear_session() so its
 # layer names are a fresh process's:
 #   "top":  InceptionV3(weights=None), 313 layers;
-#   "head": InceptionV3(include_top=False, weights=None) + GlobalAveragePooling2D
+#   "head": InceptionV3(include_top=False, weights=None, input_shape=(299, 299, 3))
+#           + GlobalAveragePooling2D
 #           + Dense(1024, relu) + Dropout(0.5) + Dense(4, softmax), 315 layers,
 #           of which the first 311 are the base.
 # Each case starts from every layer trainable, then freezes slices of
@@ -53,7 +54,8 @@ def build(kind):
     if kind == "top":
         model = keras.applications.InceptionV3(weights=None)
         return model, model
-    base = keras.applications.InceptionV3(include_top=False, weights=None)
+    # A fixed input size, as kungfu's model has: mixed10's shape is then (8, 8, 2048).
+    base = keras.applications.InceptionV3(include_top=False, weights=None, input_shape=(299, 299, 3))
     x = keras.layers.GlobalAveragePooling2D()(base.output)
     x = keras.layers.Dense(1024, activation="relu")(x)
     x = keras.layers.Dropout(0.5)(x)
