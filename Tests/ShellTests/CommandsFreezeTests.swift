@@ -270,3 +270,22 @@ final class CommandsFreezeTests: XCTestCase {
         }
     }
 }
+
+/// The real binary with stdin piped. Oracle: Keras' recipe numbers for
+/// layers[:249] frozen (trainable.json "recipe 249": 13,163,880 trainable,
+/// 10,687,904 non-trainable) and the error rendering of docs/commands.md.
+final class FreezeTranscriptTests: XCTestCase {
+    func testPipedRecipe() throws {
+        let run = try runKungfu([], stdin: """
+            load model inception_v3 weights none
+            let f = freeze layers all
+            let u = unfreeze layers from mixed9
+            print f.frozen, u.changed, u.first_frozen, u.last_frozen, u.trainable_parameters, u.non_trainable_parameters
+            freeze layers through mixed_8
+
+            """)
+        XCTAssertEqual(run.stdout.split(separator: "\n").last, "313 64 input_layer mixed8 13163880 10687904")
+        XCTAssertTrue(run.stderr.contains("error: inception_v3 has no layer 'mixed_8' (did you mean 'mixed8'?)"),
+                      run.stderr)
+    }
+}

@@ -100,16 +100,10 @@ enum LayerReference: Equatable {
 
     /// The reference an argument holds: an int is an index, a string a name.
     init(_ value: Value) {
-        if case .int(let i) = value { self = .index(i) } else if case .string(let s) = value { self = .name(s) } else {
-            preconditionFailure("LayerReference: the command spec admits only ints and names, got \(value)")
-        }
-    }
-
-    /// How messages show it: `mixed8`, `index 249`.
-    var shown: String {
-        switch self {
-        case .index(let i): return "index \(i)"
-        case .name(let name): return name
+        switch value {
+        case .int(let i): self = .index(i)
+        case .string(let name): self = .name(name)
+        default: preconditionFailure("LayerReference: the command spec admits only ints and names, got \(value)")
         }
     }
 }
