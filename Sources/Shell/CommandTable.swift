@@ -13,6 +13,8 @@ enum CommandTable {
             ShowImageCommand(session: session),
             ShowActivationsCommand(session: session),
             SaveActivationsCommand(session: session),
+            FreezeCommand(session: session),
+            UnfreezeCommand(session: session),
             TrainHeadCommand(session: session),
             EvaluateCommand(session: session),
             ShowHistoryCommand(session: session),

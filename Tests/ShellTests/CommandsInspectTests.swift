@@ -28,15 +28,15 @@ final class CommandsInspectTests: XCTestCase {
     func testLayersMatching() throws {
         let kf = CommandHarness(model: try SharedModel.withTop())
         let list = try CommandHarness.host(kf.run("layers matching \"mixed*\""), as: LayerListValue.self)
-        XCTAssertEqual(Set(list.layers.map(\.info.name)),
+        XCTAssertEqual(Set(list.layers.map(\.layer.name)),
                        ["mixed0", "mixed1", "mixed2", "mixed3", "mixed4", "mixed5", "mixed6", "mixed7", "mixed8",
                         "mixed9_0", "mixed9_1", "mixed9", "mixed10"])
-        XCTAssertEqual(list.layers.map(\.info.index), list.layers.map(\.info.index).sorted())
+        XCTAssertEqual(list.layers.map(\.layer.index), list.layers.map(\.layer.index).sorted())
         XCTAssertEqual(list.layers.count, 13)
         XCTAssertTrue(list.text.contains("mixed10"), list.text)
         let all = try CommandHarness.host(kf.run("layers"), as: LayerListValue.self)
         XCTAssertEqual(all.layers.count, kf.session.model!.network.layers.count)
-        XCTAssertEqual(all.layers.first?.info.index, 0)
+        XCTAssertEqual(all.layers.first?.layer.index, 0)
         // Fields reach scripts: the last layer is the classifier.
         kf.run("let l = layers matching \"pred*\"\nprint l[0].name, l[0].class, l.count")
         XCTAssertEqual(kf.printed, "predictions Dense 1\n")

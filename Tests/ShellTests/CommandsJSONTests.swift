@@ -27,9 +27,10 @@ final class CommandsJSONTests: XCTestCase {
         XCTAssertEqual(keys(layers), ["type", "count", "matching", "layers"])
         if case .host(let h)? = layers, let list = h as? LayerListValue {
             XCTAssertEqual(keys(.host(list.layers[0])),
-                           ["type", "index", "name", "class", "shape", "parameters", "trainable", "inbound"])
+                           ["type", "index", "name", "class", "shape", "parameters", "trainable",
+                            "trainable_parameters", "non_trainable_parameters", "inbound"])
             XCTAssertEqual(Value.host(list.layers[0]).json.rendered,
-                           #"{"type":"layer","index":311,"name":"avg_pool","class":"GlobalAveragePooling2D","shape":[2048],"parameters":0,"trainable":true,"inbound":["mixed10"]}"#)
+                           #"{"type":"layer","index":311,"name":"avg_pool","class":"GlobalAveragePooling2D","shape":[2048],"parameters":0,"trainable":true,"trainable_parameters":0,"non_trainable_parameters":0,"inbound":["mixed10"]}"#)
         }
         let one = kf.run("predict \"\(cat)\" top 2")
         XCTAssertEqual(keys(one), ["type", "path", "label", "wnid", "index", "probability", "top", "classes"])

@@ -1,6 +1,7 @@
 // LayersCommand.swift — `layers [matching "mixed*"]`: index, name, type,
-// output shape and trainable flag of every layer, or of those whose name
-// matches a glob (`*` any run of characters, `?` one character).
+// output shape and trainable flag of every layer of the model (the base, then
+// the head's layers when one is set), or of those whose name matches a glob
+// (`*` any run of characters, `?` one character).
 import Lang
 
 /// `layers`: [(i, l.name, type(l).__name__, l.output.shape, l.trainable) for i, l in enumerate(model.layers)].
@@ -20,13 +21,12 @@ struct LayersCommand: HostCommand {
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let model = try session.requireModel()
         let pattern = arguments.string("matching")
-        let chosen = model.network.layers.filter { pattern.map(Glob.init)?.matches($0.name) ?? true }
+        let chosen = model.layerTable.filter { pattern.map(Glob.init)?.matches($0.name) ?? true }
         if let pattern, chosen.isEmpty {
             throw CommandError("no layer name matches \"\(pattern)\"", argument: "matching",
                                notes: ["names look like conv2d_5, mixed3, mixed9_1, avg_pool, predictions"])
         }
-        // No layer is frozen until training commands exist: every layer is trainable, as in Keras.
-        return .host(LayerListValue(layers: chosen.map { LayerValue(info: $0, trainable: true) }, pattern: pattern))
+        return .host(LayerListValue(layers: chosen.map { LayerValue(layer: $0) }, pattern: pattern))
     }
 }
 

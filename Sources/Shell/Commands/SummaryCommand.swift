@@ -1,6 +1,8 @@
 // SummaryCommand.swift — `summary`: the loaded model as Keras 2's plain
 // `model.summary()` table (layer and type, output shape, parameters,
-// connections) with total, trainable and non-trainable parameter counts.
+// connections) with total, trainable and non-trainable parameter counts as
+// Keras counts them after freezing; with a head, the base through mixed10
+// then the head's rows.
 import Lang
 
 /// `summary`: model.summary().
@@ -16,7 +18,6 @@ struct SummaryCommand: HostCommand {
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let model = try session.requireModel()
-        return .host(SummaryValue(name: model.name, layers: model.network.layers,
-                                  parameters: model.network.parameterCounts))
+        return .host(SummaryValue(model))
     }
 }

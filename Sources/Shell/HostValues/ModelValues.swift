@@ -1,6 +1,6 @@
-// ModelValues.swift — what `load model`, `summary` and `layers` give back:
-// the loaded model's facts, Keras' summary table and the layer list, each a
-// Lang host value with fields for scripts, text for humans and JSON
+// ModelValues.swift — what `load model`, `summary`, `layers`, `freeze` and
+// `unfreeze` give back: the loaded model's facts, Keras' summary table, the
+// layer list and what freezing changed, each a Lang host value with fields for scripts, text for humans and JSON
 // (`{"type": …, field: value, …}`, docs/commands.md).
 import Lang
 import Vision
@@ -22,7 +22,7 @@ struct ModelInfoValue: HostValue {
         let config = model.network.configuration
         name = model.name
         layerCount = model.network.layers.count
-        parameters = model.network.parameterCounts
+        parameters = model.parameterCounts
         weights = model.weightsDescription
         includeTop = config.includeTop
         pooling = config.pooling.rawValue
@@ -67,26 +67,30 @@ struct ModelInfoValue: HostValue {
 
 /// One layer of the model, as `layers` lists it and `summary` counts it.
 struct LayerValue: HostValue {
-    var info: InceptionV3.LayerInfo
-    var trainable: Bool
+    var layer: ModelLayer
 
     var typeName: String { "layer" }
-    var fieldNames: [String] { ["index", "name", "class", "shape", "parameters", "trainable", "inbound"] }
+    var fieldNames: [String] {
+        ["index", "name", "class", "shape", "parameters", "trainable", "trainable_parameters",
+         "non_trainable_parameters", "inbound"]
+    }
 
     func field(_ field: String) -> Value? {
         switch field {
-        case "index": return .int(info.index)
-        case "name": return .string(info.name)
-        case "class": return .string(info.type)
-        case "shape": return .list(info.outputShape.map { .int($0) })
-        case "parameters": return .int(info.parameterCount)
-        case "trainable": return .bool(trainable)
-        case "inbound": return .list(info.inbound.map { .string($0) })
+        case "index": return .int(layer.index)
+        case "name": return .string(layer.name)
+        case "class": return .string(layer.type)
+        case "shape": return .list(layer.outputShape.map { .int($0) })
+        case "parameters": return .int(layer.parameterCount)
+        case "trainable": return .bool(layer.trainable)
+        case "trainable_parameters": return .int(layer.trainableParameterCount)
+        case "non_trainable_parameters": return .int(layer.nonTrainableParameterCount)
+        case "inbound": return .list(layer.inbound.map { .string($0) })
         default: return nil
         }
     }
 
-    var text: String { "\(info.index) \(info.name) (\(info.type)) \(Format.kerasShape(info.outputShape))" }
+    var text: String { "\(layer.index) \(layer.name) (\(layer.type)) \(Format.kerasShape(layer.outputShape))" }
 }
 
 /// The result of `layers`: the chosen layers, as a table and as elements.
@@ -113,8 +117,8 @@ struct LayerListValue: HostValue {
         var table = TextTable(["index", "name", "type", "output shape", "trainable"],
                               alignments: [.right, .left, .left, .left, .left])
         for layer in layers {
-            table.append([String(layer.info.index), layer.info.name, layer.info.type,
-                          Format.kerasShape(layer.info.outputShape), layer.trainable ? "true" : "false"])
+            table.append([String(layer.layer.index), layer.layer.name, layer.layer.type,
+                          Format.kerasShape(layer.layer.outputShape), layer.layer.trainable ? "true" : "false"])
         }
         let what = pattern.map { "\(layers.count) layers matching \"\($0)\"" } ?? "\(layers.count) layers"
         return (table.lines + [what]).joined(separator: "\n")
@@ -124,8 +128,15 @@ struct LayerListValue: HostValue {
 /// The result of `summary`: Keras 2's plain `model.summary()` table and totals.
 struct SummaryValue: HostValue {
     var name: String
-    var layers: [InceptionV3.LayerInfo]
+    var layers: [ModelLayer]
     var parameters: (total: Int, trainable: Int, nonTrainable: Int)
+
+    /// The summary of `model`: its layer table (the head's rows included) and Keras' totals.
+    init(_ model: LoadedModel) {
+        name = model.name
+        layers = model.layerTable
+        parameters = model.parameterCounts
+    }
 
     var typeName: String { "summary" }
     var fieldNames: [String] { ["name", "layers", "parameters", "trainable", "non_trainable"] }
@@ -179,5 +190,80 @@ struct SummaryValue: HostValue {
                 "Non-trainable params: \(Format.grouped(parameters.nonTrainable))",
                 String(repeating: "_", count: length)]
         return out.joined(separator: "\n")
+    }
+}
+
+/// The result of `freeze layers` and `unfreeze layers`: which layers were
+/// chosen, how many changed, and the model's trainable state afterwards.
+struct TrainableChangeValue: HostValue {
+    /// Which command made the change.
+    enum Action: String {
+        case freeze, unfreeze
+    }
+
+    var action: Action
+    /// The base layers the command chose (indexes in `model.layers`).
+    var selected: Range<Int>
+    /// How many of them changed (the others already were as asked).
+    var changed: Int
+    /// Every row of the model after the change.
+    var layers: [ModelLayer]
+    var parameters: (total: Int, trainable: Int, nonTrainable: Int)
+
+    /// What a frozen batch-norm layer does, said whenever one is frozen.
+    static let batchNormNote = "frozen batch-norm layers run in inference mode: they normalise with their "
+        + "moving mean and variance, which training leaves unchanged"
+
+    /// The change and `model` after it.
+    init(action: Action, selected: Range<Int>, changed: Int, model: LoadedModel) {
+        self.action = action
+        self.selected = selected
+        self.changed = changed
+        self.layers = model.layerTable
+        self.parameters = model.parameterCounts
+    }
+
+    var frozen: [ModelLayer] { layers.filter { !$0.trainable } }
+    var notes: [String] {
+        frozen.contains { $0.type == "BatchNormalization" } ? [Self.batchNormNote] : []
+    }
+
+    var typeName: String { action.rawValue }
+    var fieldNames: [String] {
+        ["changed", "layers", "frozen", "trainable", "first_frozen", "last_frozen", "parameters",
+         "trainable_parameters", "non_trainable_parameters", "notes"]
+    }
+
+    func field(_ field: String) -> Value? {
+        switch field {
+        case "changed": return .int(changed)
+        case "layers": return .int(layers.count)
+        case "frozen": return .int(frozen.count)
+        case "trainable": return .int(layers.count - frozen.count)
+        case "first_frozen": return .string(frozen.first?.name ?? "")
+        case "last_frozen": return .string(frozen.last?.name ?? "")
+        case "parameters": return .int(parameters.total)
+        case "trainable_parameters": return .int(parameters.trainable)
+        case "non_trainable_parameters": return .int(parameters.nonTrainable)
+        case "notes": return .list(notes.map { .string($0) })
+        default: return nil
+        }
+    }
+
+    var text: String {
+        let verb = action == .freeze ? "froze" : "unfroze"
+        let chosen = selected.isEmpty
+            ? "\(verb) no layers"
+            : "\(verb) layers \(selected.lowerBound)…\(selected.upperBound - 1) "
+                + "(\(layers[selected.lowerBound].name) … \(layers[selected.upperBound - 1].name)): "
+                + "\(changed) changed"
+        let span = frozen.isEmpty ? "" : " (\(frozen.first!.name) … \(frozen.last!.name))"
+        var lines = [chosen,
+                     "frozen: \(frozen.count) of \(layers.count) layers\(span); trainable: \(layers.count - frozen.count)",
+                     "parameters: \(Format.grouped(parameters.total)) total, "
+                        + "\(Format.grouped(parameters.trainable)) trainable, "
+                        + "\(Format.grouped(parameters.nonTrainable)) non-trainable"]
+        lines += notes.map { "note: " + $0 }
+        return lines.joined(separator: "\n")
     }
 }
