@@ -13,6 +13,9 @@ enum CommandTable {
             ShowImageCommand(session: session),
             ShowActivationsCommand(session: session),
             SaveActivationsCommand(session: session),
+            SaveHeadCommand(session: session),
+            LoadHeadCommand(session: session),
+            SaveModelCommand(session: session),
             SetSeedCommand(session: session),
             SaveNotebookCommand(session: session),
         ]
