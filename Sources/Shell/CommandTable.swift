@@ -19,6 +19,9 @@ enum CommandTable {
             EvaluateCommand(session: session),
             ShowHistoryCommand(session: session),
             ShowConfusionCommand(session: session),
+            SaveHeadCommand(session: session),
+            LoadHeadCommand(session: session),
+            SaveModelCommand(session: session),
             SetSeedCommand(session: session),
             SaveNotebookCommand(session: session),
         ]

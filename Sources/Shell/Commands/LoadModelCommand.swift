@@ -1,8 +1,9 @@
 // LoadModelCommand.swift — `load model inception_v3 [weights imagenet|none|"f.h5"]
 // [top true|false] [pooling none|avg|max] [input N]`: builds the network with
 // ImageNet weights (cache or download, or the file KUNGFU_WEIGHTS names),
-// seeded random weights, or a Keras weights file. A failed load leaves the
-// session's previous model in place.
+// seeded random weights, or a Keras weights file. A file written by `save
+// model` with a head (it has class names) restores the base without its top
+// and the head. A failed load leaves the session's previous model in place.
 import Foundation
 import Lang
 import Vision
@@ -31,6 +32,12 @@ struct LoadModelCommand: HostCommand {
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let start = ProgressBar.monotonicSeconds()
+        let choice = arguments.string("weights")!
+        // A file is read first: one saved with a head decides the configuration itself.
+        let file = choice == "imagenet" || choice == "none" ? nil : try readFile(choice)
+        if let file, HeadFile.isKungfuFile(file) {
+            return try loadWithHead(file, path: choice, arguments, start: start)
+        }
         let includeTop = arguments.bool("top")!
         let pooling = InceptionV3.Pooling(rawValue: arguments.string("pooling")!)!
         let size = arguments.int("input")!
@@ -42,7 +49,7 @@ struct LoadModelCommand: HostCommand {
             throw CommandError(String(describing: error), argument: arguments.wasGiven("input") ? "input" : "top")
         }
         var notes: [String] = []
-        let (weights, description) = try loadWeights(arguments.string("weights")!, configuration, &notes, context)
+        let (weights, description) = try loadWeights(choice, file, configuration, &notes, context)
         let network: InceptionV3
         do {
             network = try InceptionV3(configuration: configuration, weights: weights)
@@ -54,8 +61,45 @@ struct LoadModelCommand: HostCommand {
         return .host(ModelInfoValue(model, seconds: ProgressBar.monotonicSeconds() - start, notes: notes))
     }
 
-    /// The weights and a description of where they came from.
-    private func loadWeights(_ choice: String, _ configuration: InceptionV3.Configuration, _ notes: inout [String],
+    /// A file saved by `save model` with a head: the base without its top
+    /// (pooling none, so the head pools mixed10) and the head, as Keras'
+    /// `load_weights` into base + GlobalAveragePooling2D + Dense layers.
+    private func loadWithHead(_ file: KerasWeightsFile.Contents, path: String, _ arguments: Arguments,
+                              start: Double) throws -> Value {
+        let configuration: InceptionV3.Configuration
+        do {
+            configuration = try ModelFile.baseConfiguration(inputSize: arguments.int("input")!)
+        } catch {
+            throw CommandError(String(describing: error), argument: "input")
+        }
+        let base: [LayerWeights]
+        let head: Head
+        let network: InceptionV3
+        do {
+            (base, head) = try ModelFile.split(file, fileName: path, for: configuration)
+            network = try InceptionV3(configuration: configuration, weights: base)
+        } catch {
+            throw Self.commandError(error, argument: "weights")
+        }
+        var notes = ["\(path) holds a base and a head (saved by `save model`): loaded without the ImageNet top"]
+        if arguments.wasGiven("top"), arguments.bool("top")! {
+            notes.append("top true is ignored: the file's head replaces the ImageNet top")
+        }
+        if arguments.wasGiven("pooling"), arguments.string("pooling")! != "none" {
+            notes.append("pooling \(arguments.string("pooling")!) is ignored: the head pools mixed10 itself")
+        }
+        notes.append("head: \(WeightsFileText.classes(head.classes)); \(WeightsFileText.layers(of: head))")
+        var model = LoadedModel(network: network, name: arguments.string("model")!,
+                                weightsDescription: "\(path) (base and head for \(head.classes.count) classes)")
+        model.head = head
+        session.model = model
+        return .host(ModelInfoValue(model, seconds: ProgressBar.monotonicSeconds() - start, notes: notes))
+    }
+
+    /// The weights and a description of where they came from; `file` is the
+    /// already-read file when `choice` is a path.
+    private func loadWeights(_ choice: String, _ file: KerasWeightsFile.Contents?,
+                             _ configuration: InceptionV3.Configuration, _ notes: inout [String],
                              _ context: CommandContext) throws -> ([LayerWeights], String) {
         let specs = InceptionV3.weightSpecs(for: configuration)
         switch choice {
@@ -74,7 +118,20 @@ struct LoadModelCommand: HostCommand {
             let path = try download(WeightsSource.imagenet(includeTop: configuration.includeTop), context)
             return (try loadFile(path, specs), "imagenet (\(path))")
         default:
-            return (try loadFile(choice, specs), choice)
+            guard let file else { preconditionFailure("load model: \(choice) was not read") }
+            do {
+                return (try KerasWeightsFile.arrange(file, for: specs, fileName: choice), choice)
+            } catch {
+                throw Self.commandError(error, argument: "weights")
+            }
+        }
+    }
+
+    private func readFile(_ path: String) throws -> KerasWeightsFile.Contents {
+        do {
+            return try KerasWeightsFile.read(path)
+        } catch {
+            throw Self.commandError(error, argument: "weights")
         }
     }
 
