@@ -176,7 +176,7 @@ public struct HeadTrainer {
     /// update) and how many samples the training-mode outputs got right.
     private mutating func trainStep(_ data: LabelledFeatures, indices: [Int],
                                     masks: inout SeededGenerator) -> (meanLoss: Double, correct: Int) {
-        let rows = indices.count, width = data.width, classes = head.output.units
+        let rows = indices.count, width = data.width
         var x = [Float](repeating: 0, count: rows * width)                 // (rows, width)
         data.features.withUnsafeBufferPointer { source in
             x.withUnsafeMutableBufferPointer { batch in
@@ -185,51 +185,22 @@ public struct HeadTrainer {
                 }
             }
         }
-        // Hidden layer: z1 = x·K1 + b1; a = relu(z1)·mask (inverted dropout).
-        var z1: [Float] = []                                                  // (rows, H)
-        var keep: [Float] = []                                                // (rows, H): 0 or 1/(1-p)
-        var a = x                                                             // (rows, H) or (rows, width)
-        if let hidden = head.hidden {
-            z1 = hidden.affine(x, count: rows)
-            keep = Self.dropoutMask(count: rows * hidden.units, rate: head.dropout, generator: &masks)
-            a = Self.dropoutForward(Self.reluForward(z1), keep: keep)
+        let keep = head.hidden.flatMap { hidden in
+            head.dropout > 0 ? Self.dropoutMask(count: rows * hidden.units, rate: head.dropout, generator: &masks) : nil
         }
-        // Output layer: z2 = a·K2 + b2, p = softmax(z2), loss from the logits.
-        let z2 = head.output.affine(a, count: rows)                          // (rows, classes)
-        var p = [Float](repeating: 0, count: rows * classes)                 // (rows, classes)
-        var lossSum = 0.0, correct = 0
-        for r in 0..<rows {
-            let label = data.labels[indices[r]]
-            let loss = z2.withUnsafeBufferPointer { z in
-                p.withUnsafeMutableBufferPointer { q in
-                    CrossEntropy.fromLogits(z.baseAddress! + r * classes, width: classes, label: label,
-                                            probabilities: q.baseAddress! + r * classes)
-                }
-            }
-            lossSum += Double(loss)
-            if Self.argmax(p, row: r, width: classes) == label { correct += 1 }
-        }
-        // dz2 = (p − onehot) / rows: the gradient of the batch mean.
-        let scale = 1 / Float(rows)
-        var dz2 = p                                                           // (rows, classes)
-        for r in 0..<rows {
-            dz2[r * classes + data.labels[indices[r]]] -= 1
-            for j in 0..<classes { dz2[r * classes + j] *= scale }
-        }
-        // Gradients flow into the hidden layer through the output kernel as it
-        // was before this step's update.
-        let da = head.hidden == nil ? [] : head.output.inputGradient(dz2, count: rows)   // (rows, H)
+        let pass = head.trainingPass(x, labels: indices.map { data.labels[$0] }, keep: keep)
         let step = optimizer.step(iteration: iterations)
-        head.output.train(input: a, outputGradient: dz2, count: rows, step: step,
+        head.output.train(input: pass.outputInput, outputGradient: pass.outputGradient, count: rows, step: step,
                           kernelState: &states.outputKernel, biasState: &states.outputBias)
         if head.hidden != nil {
-            let dz1 = Self.reluBackward(Self.dropoutBackward(da, keep: keep), input: z1)   // (rows, H)
-            head.hidden!.train(input: x, outputGradient: dz1, count: rows, step: step,
+            head.hidden!.train(input: x, outputGradient: pass.hiddenGradient, count: rows, step: step,
                                kernelState: &states.hiddenKernel, biasState: &states.hiddenBias)
         }
         iterations += 1
-        return (lossSum / Double(rows), correct)
+        let correct = (0..<rows).filter { Self.argmax(pass.probabilities, row: $0, width: head.classes.count) == pass.labels[$0] }
+        return (pass.losses.map(Double.init).reduce(0, +) / Double(rows), correct.count)
     }
+
 
     /// max(0, z).
     static func reluForward(_ z: [Float]) -> [Float] { z.map { max(0, $0) } }
