@@ -51,8 +51,10 @@ extension DenseLayer {
         var db = [Float](repeating: 0, count: units)
         x.withUnsafeBufferPointer { x in
             dy.withUnsafeBufferPointer { dy in
+                let operands = DenseKernel.GradientOperands(x.baseAddress!, rows: count, inputs: inputs,
+                                                            outputGradient: dy.baseAddress!, units: units)
                 dK.withUnsafeMutableBufferPointer { dK in
-                    DenseKernel.kernelGradient(x.baseAddress!, rows: count, inputs: inputs, outputGradient: dy.baseAddress!,
+                    DenseKernel.kernelGradient(operands, rows: count, inputs: inputs, outputGradient: dy.baseAddress!,
                                                units: units, kernelRows: 0..<inputs, into: dK.baseAddress!)
                 }
                 db.withUnsafeMutableBufferPointer { db in
@@ -81,13 +83,15 @@ extension DenseLayer {
                     kernelState.first.withUnsafeMutableBufferPointer { m in
                         kernelState.second.withUnsafeMutableBufferPointer { v in
                             // Sendable-free raw addresses: each part writes only its own kernel rows.
-                            let (xp, dyp, kp, mp, vp) = (x.baseAddress!, dy.baseAddress!, k.baseAddress!, m.baseAddress, v.baseAddress)
+                            let (dyp, kp, mp, vp) = (dy.baseAddress!, k.baseAddress!, m.baseAddress, v.baseAddress)
+                            let operands = DenseKernel.GradientOperands(x.baseAddress!, rows: count, inputs: inputs,
+                                                                        outputGradient: dyp, units: units)
                             Parallel.forEach(parts: parts) { part in
                                 let gradient = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerChunk * units)
                                 defer { gradient.deallocate() }
                                 for chunk in Parallel.slice(part, of: parts, count: chunks) {
                                     let rows = (chunk * rowsPerChunk)..<min((chunk + 1) * rowsPerChunk, inputs)
-                                    DenseKernel.kernelGradient(xp, rows: count, inputs: inputs, outputGradient: dyp,
+                                    DenseKernel.kernelGradient(operands, rows: count, inputs: inputs, outputGradient: dyp,
                                                                units: units, kernelRows: rows, into: gradient)
                                     let offset = rows.lowerBound * units
                                     Optimizer.apply(step, weights: kp + offset, gradient: gradient,

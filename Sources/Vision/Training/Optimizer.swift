@@ -67,29 +67,71 @@ public enum Optimizer: Sendable, Equatable {
         }
     }
 
-    /// Applies `step` to elements `range` of a variable. Elementwise, so any
-    /// split of the range among threads gives the same result.
+    /// Applies `step` to elements `range` of a variable. Elementwise (16
+    /// lanes at a time, then a scalar tail, with the same IEEE operations), so
+    /// any split of the range among threads gives the same result.
     static func apply(_ step: Step, weights w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                       first m: UnsafeMutablePointer<Float>?, second v: UnsafeMutablePointer<Float>?,
                       range: Range<Int>) {
+        let lanes = 16
+        var k = range.lowerBound
         if step.isAdam {
             let m = m!, v = v!
             let oneMinusBeta1 = 1 - step.beta1, oneMinusBeta2 = 1 - step.beta2
-            for k in range {
+            // The hot loop of an Adam step: 2 M weights per step for a 2048×1024 kernel.
+            while k + lanes <= range.upperBound {
+                let gk = load(g + k)
+                let mk = load(m + k) + (gk - load(m + k)) * oneMinusBeta1
+                let vk = load(v + k) + (gk * gk - load(v + k)) * oneMinusBeta2
+                let wk = load(w + k) - (mk * step.alpha) / (vk.squareRoot() + Lanes(repeating: step.epsilon))
+                store(mk, m + k)
+                store(vk, v + k)
+                store(wk, w + k)
+                k += lanes
+            }
+            while k < range.upperBound {
                 m[k] = m[k] + (g[k] - m[k]) * oneMinusBeta1
                 v[k] = v[k] + (g[k] * g[k] - v[k]) * oneMinusBeta2
                 w[k] = w[k] - (m[k] * step.alpha) / (v[k].squareRoot() + step.epsilon)
+                k += 1
             }
         } else if let m, step.momentum != 0 {
-            for k in range {
+            while k + lanes <= range.upperBound {
+                let mk = load(m + k) * step.momentum - load(g + k) * step.rate
+                store(mk, m + k)
+                store(load(w + k) + mk, w + k)
+                k += lanes
+            }
+            while k < range.upperBound {
                 m[k] = m[k] * step.momentum - g[k] * step.rate
                 w[k] = w[k] + m[k]
+                k += 1
             }
         } else {
-            for k in range { w[k] = w[k] - g[k] * step.rate }
+            while k + lanes <= range.upperBound {
+                store(load(w + k) - load(g + k) * step.rate, w + k)
+                k += lanes
+            }
+            while k < range.upperBound {
+                w[k] = w[k] - g[k] * step.rate
+                k += 1
+            }
         }
     }
 }
+
+/// 16 Floats at a time, in this file so that builds without whole-module
+/// optimisation still inline them into the update loops.
+private typealias Lanes = SIMD16<Float>
+
+@inline(__always)
+private func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+
+@inline(__always)
+private func load(_ p: UnsafeMutablePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+
+@inline(__always)
+private func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self) }
 
 /// An optimizer's slots for one variable: SGD's momentum (`first`, empty
 /// without momentum), Adam's first and second moments.
