@@ -75,6 +75,16 @@ public struct BatchProgress: Sendable {
     public var loss: Double
     /// Running accuracy so far this epoch.
     public var accuracy: Double
+
+    /// Progress with the given values.
+    public init(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double) {
+        self.epoch = epoch
+        self.epochs = epochs
+        self.step = step
+        self.steps = steps
+        self.loss = loss
+        self.accuracy = accuracy
+    }
 }
 
 /// Trains a head with one optimizer; keeps the optimizer's slots and its
@@ -136,9 +146,10 @@ public struct HeadTrainer {
             precondition(data.labels.allSatisfy { $0 < head.classes.count },
                          "HeadTrainer.fit: a label is not below the \(head.classes.count) classes")
         }
+        guard epochs > 0 else { return ([], false) }
         let steps = (train.count + batchSize - 1) / batchSize
         var history: [EpochRecord] = []
-        for epoch in 1...max(epochs, 1) where epochs > 0 {
+        for epoch in 1...epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             saveCheckpoint()
             let epochKey = UInt64(epochsDone)
@@ -180,6 +191,7 @@ public struct HeadTrainer {
 
     private mutating func saveCheckpoint() {
         var saved = checkpoint ?? (head, states, iterations)
+        checkpoint = nil                       // so `saved` owns its buffers and is overwritten in place
         Self.copy(head, into: &saved.head)
         Self.copy(states, into: &saved.states)
         saved.iterations = iterations
