@@ -137,7 +137,7 @@ enum DenseKernel {
         let blocks = units / lanes
         operands.transposedInput.withUnsafeBufferPointer { xT in
             operands.packedGradient.withUnsafeBufferPointer { packed in
-                let xT = xT.baseAddress!, packed = packed.baseAddress ?? UnsafePointer(bitPattern: 16)!
+                let xT = xT.baseAddress!, packed = packed.baseAddress   // nil when units < 16: no blocks
                 var i = range.lowerBound
                 // The hot loop of the backward pass: 4 kernel rows × 16 units in
                 // registers while r runs over the batch; dy's block row loaded once.
@@ -145,7 +145,7 @@ enum DenseKernel {
                     let out = gradient + (i - range.lowerBound) * units
                     let x0 = xT + i * rows, x1 = x0 + rows, x2 = x1 + rows, x3 = x2 + rows
                     for block in 0..<blocks {
-                        let d = packed + block * rows * lanes
+                        let d = packed! + block * rows * lanes
                         var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes()
                         for r in 0..<rows {
                             let dr = load(d + r * lanes)
@@ -169,7 +169,7 @@ enum DenseKernel {
                     let out = gradient + (i - range.lowerBound) * units
                     let xi = xT + i * rows
                     for block in 0..<blocks {
-                        let d = packed + block * rows * lanes
+                        let d = packed! + block * rows * lanes
                         var a = Lanes()
                         for r in 0..<rows { a = a.addingProduct(xi[r], load(d + r * lanes)) }
                         store(a, out + block * lanes)
