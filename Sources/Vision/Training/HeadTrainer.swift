@@ -1,0 +1,321 @@
+// HeadTrainer.swift — trains a `Head` on cached pooled features, as Keras'
+// `model.fit(x, y, batch_size, epochs, shuffle, validation_data)` with
+// categorical cross-entropy and a softmax output.
+//
+// Per epoch: order (seeded shuffle or as given) → batches (last one partial)
+// → per batch: forward in training mode, loss metric, backward, update.
+// Reported loss/accuracy are Keras 3's running metrics: the mean of per-batch
+// mean losses weighted by batch size, measured before each batch's update.
+import Foundation
+
+/// Features with one integer label per sample: `count` rows of `width`.
+public struct LabelledFeatures: Sendable {
+    /// (count, width), row-major.
+    public var features: [Float]
+    /// One class index per row.
+    public var labels: [Int]
+    /// Features per sample (2048 for Inception V3's pooled output).
+    public var width: Int
+    /// Samples.
+    public var count: Int { labels.count }
+
+    /// Rows of `features` with their labels; the counts must fit.
+    public init(features: [Float], labels: [Int], width: Int) {
+        precondition(width > 0, "LabelledFeatures: width \(width) must be positive")
+        precondition(features.count == labels.count * width,
+                     "LabelledFeatures: \(features.count) scalars are not \(labels.count) samples × \(width)")
+        precondition(labels.allSatisfy { $0 >= 0 }, "LabelledFeatures: negative label")
+        self.features = features
+        self.labels = labels
+        self.width = width
+    }
+}
+
+/// One finished epoch, as a line of Keras' History.
+public struct EpochRecord: Sendable, Equatable, Codable {
+    /// 1-based within the `fit` call.
+    public var epoch: Int
+    /// Batches in the epoch.
+    public var steps: Int
+    /// Keras' `loss`: mean training-mode loss over the epoch, each batch measured before its update.
+    public var loss: Double
+    /// Keras' `accuracy`: categorical accuracy of the same training-mode outputs.
+    public var accuracy: Double
+    /// Keras' `val_loss` (inference mode, after the epoch), if validation data was given.
+    public var validationLoss: Double?
+    /// Keras' `val_accuracy`.
+    public var validationAccuracy: Double?
+    /// Wall time of the epoch, validation included.
+    public var seconds: Double
+
+    /// A record with the given values.
+    public init(epoch: Int, steps: Int, loss: Double, accuracy: Double, validationLoss: Double?,
+                validationAccuracy: Double?, seconds: Double) {
+        self.epoch = epoch
+        self.steps = steps
+        self.loss = loss
+        self.accuracy = accuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.seconds = seconds
+    }
+}
+
+/// Where a run is after one batch: what a Keras progress bar shows.
+public struct BatchProgress: Sendable {
+    /// 1-based epoch within the `fit` call.
+    public var epoch: Int
+    /// Epochs asked for.
+    public var epochs: Int
+    /// 1-based batch within the epoch.
+    public var step: Int
+    /// Batches per epoch.
+    public var steps: Int
+    /// Running mean loss so far this epoch.
+    public var loss: Double
+    /// Running accuracy so far this epoch.
+    public var accuracy: Double
+
+    /// Progress with the given values.
+    public init(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double) {
+        self.epoch = epoch
+        self.epochs = epochs
+        self.step = step
+        self.steps = steps
+        self.loss = loss
+        self.accuracy = accuracy
+    }
+}
+
+/// Trains a head with one optimizer; keeps the optimizer's slots and its
+/// iteration count between `fit` calls, as a compiled Keras model does.
+///
+///     var trainer = HeadTrainer(head: head, optimizer: .adam(rate: 0.001), batchSize: 16, seed: 7)
+///     let (history, _) = trainer.fit(train, validation: valid, epochs: 5,
+///                                    shouldStop: { false }, onBatch: { _ in }, onEpoch: { print($0) })
+public struct HeadTrainer {
+    /// The head as trained so far.
+    public private(set) var head: Head
+    /// The update rule.
+    public let optimizer: Optimizer
+    /// Samples per batch (the last batch of an epoch may be smaller).
+    public let batchSize: Int
+    /// Seeds the shuffles and the dropout masks.
+    public let seed: UInt64
+    /// Whether every epoch visits the samples in a fresh seeded order.
+    public let shuffle: Bool
+
+    /// Optimizer slots of the four variables.
+    private struct States {
+        var hiddenKernel, hiddenBias, outputKernel, outputBias: OptimizerState
+    }
+    private var states: States
+    /// Updates applied so far (Keras' `optimizer.iterations`).
+    private var iterations = 0
+    /// Epochs completed over all `fit` calls: keys the shuffles and masks, so
+    /// a second `fit` does not repeat the first one's orders.
+    private var epochsDone = 0
+
+    /// A trainer starting from `head`, with fresh optimizer slots.
+    public init(head: Head, optimizer: Optimizer, batchSize: Int, seed: UInt64, shuffle: Bool = true) {
+        precondition(batchSize >= 1, "HeadTrainer: batch size \(batchSize) must be at least 1")
+        self.head = head
+        self.optimizer = optimizer
+        self.batchSize = batchSize
+        self.seed = seed
+        self.shuffle = shuffle
+        let hidden = head.hidden
+        states = States(hiddenKernel: optimizer.initialState(count: hidden?.kernel.count ?? 0),
+                        hiddenBias: optimizer.initialState(count: hidden?.bias.count ?? 0),
+                        outputKernel: optimizer.initialState(count: head.output.kernel.count),
+                        outputBias: optimizer.initialState(count: head.output.bias.count))
+    }
+
+    /// Runs `epochs` epochs. `shouldStop` is polled before every batch: when
+    /// it returns true the run stops, the head (and optimizer state) go back
+    /// to those of the last completed epoch (or the start if none completed),
+    /// and `stopped` is true. `onBatch` runs after every batch, `onEpoch`
+    /// after every completed epoch (validation included).
+    public mutating func fit(_ train: LabelledFeatures, validation: LabelledFeatures?, epochs: Int,
+                             shouldStop: () -> Bool, onBatch: (BatchProgress) -> Void,
+                             onEpoch: (EpochRecord) -> Void) -> (history: [EpochRecord], stopped: Bool) {
+        precondition(epochs >= 0, "HeadTrainer.fit: negative epoch count \(epochs)")
+        precondition(train.count > 0, "HeadTrainer.fit: no training samples")
+        for data in [train] + (validation.map { [$0] } ?? []) {
+            precondition(data.width == head.inputs, "HeadTrainer.fit: features of width \(data.width) for a head of \(head.inputs) inputs")
+            precondition(data.labels.allSatisfy { $0 < head.classes.count },
+                         "HeadTrainer.fit: a label is not below the \(head.classes.count) classes")
+        }
+        guard epochs > 0 else { return ([], false) }
+        let steps = (train.count + batchSize - 1) / batchSize
+        var history: [EpochRecord] = []
+        for epoch in 1...epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            saveCheckpoint()
+            let epochKey = UInt64(epochsDone)
+            let order = shuffle ? Self.shuffled(count: train.count, seed: Self.derive(seed, 1, epochKey))
+                                : Array(0..<train.count)
+            var lossSum = 0.0, correct = 0, seen = 0
+            for step in 0..<steps {
+                if shouldStop() {
+                    restoreCheckpoint()
+                    return (history, true)
+                }
+                let indices = Array(order[(step * batchSize)..<min((step + 1) * batchSize, train.count)])
+                var masks = SeededGenerator(seed: Self.derive(seed, 2 + epochKey, UInt64(step)))
+                let result = trainStep(train, indices: indices, masks: &masks)
+                lossSum += result.meanLoss * Double(indices.count)
+                correct += result.correct
+                seen += indices.count
+                onBatch(BatchProgress(epoch: epoch, epochs: epochs, step: step + 1, steps: steps,
+                                      loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen)))
+            }
+            epochsDone += 1
+            let checked = validation.map { head.evaluate($0) }
+            let record = EpochRecord(epoch: epoch, steps: steps, loss: lossSum / Double(seen),
+                                     accuracy: Double(correct) / Double(seen),
+                                     validationLoss: checked?.loss, validationAccuracy: checked?.accuracy,
+                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            history.append(record)
+            onEpoch(record)
+        }
+        return (history, false)
+    }
+
+    /// The head, slots and iteration count at the start of the current
+    /// epoch, for a stop to return to. Kept in buffers of its own that are
+    /// overwritten in place each epoch: sharing the live arrays would make
+    /// the epoch's first update re-allocate and copy them (24 MB for Adam
+    /// on a 2048×1024 kernel, page faults included).
+    private var checkpoint: (head: Head, states: States, iterations: Int)?
+
+    private mutating func saveCheckpoint() {
+        var saved = checkpoint ?? (head, states, iterations)
+        checkpoint = nil                       // so `saved` owns its buffers and is overwritten in place
+        Self.copy(head, into: &saved.head)
+        Self.copy(states, into: &saved.states)
+        saved.iterations = iterations
+        checkpoint = saved
+    }
+
+    private mutating func restoreCheckpoint() {
+        guard let saved = checkpoint else { return }
+        Self.copy(saved.head, into: &head)
+        Self.copy(saved.states, into: &states)
+        iterations = saved.iterations
+    }
+
+    private static func copy(_ source: Head, into target: inout Head) {
+        if let hidden = source.hidden {
+            copy(hidden.kernel, into: &target.hidden!.kernel)
+            copy(hidden.bias, into: &target.hidden!.bias)
+        }
+        copy(source.output.kernel, into: &target.output.kernel)
+        copy(source.output.bias, into: &target.output.bias)
+    }
+
+    private static func copy(_ source: States, into target: inout States) {
+        for path in [\States.hiddenKernel, \States.hiddenBias, \States.outputKernel, \States.outputBias] {
+            copy(source[keyPath: path].first, into: &target[keyPath: path].first)
+            copy(source[keyPath: path].second, into: &target[keyPath: path].second)
+        }
+    }
+
+    /// Overwrites `target`'s scalars with `source`'s, in place once `target`
+    /// owns its buffer (the first call after sharing makes it unique).
+    private static func copy(_ source: [Float], into target: inout [Float]) {
+        precondition(source.count == target.count, "HeadTrainer: checkpoint of \(target.count) scalars for \(source.count)")
+        if source.isEmpty { return }
+        target.withUnsafeMutableBufferPointer { t in
+            source.withUnsafeBufferPointer { s in t.baseAddress!.update(from: s.baseAddress!, count: s.count) }
+        }
+    }
+
+    /// One batch: forward in training mode, loss, backward, one optimizer
+    /// update of every variable. Returns the batch's mean loss (before the
+    /// update) and how many samples the training-mode outputs got right.
+    private mutating func trainStep(_ data: LabelledFeatures, indices: [Int],
+                                    masks: inout SeededGenerator) -> (meanLoss: Double, correct: Int) {
+        let rows = indices.count, width = data.width
+        var x = [Float](repeating: 0, count: rows * width)                 // (rows, width)
+        data.features.withUnsafeBufferPointer { source in
+            x.withUnsafeMutableBufferPointer { batch in
+                for (r, sample) in indices.enumerated() {
+                    (batch.baseAddress! + r * width).update(from: source.baseAddress! + sample * width, count: width)
+                }
+            }
+        }
+        let keep = head.hidden.flatMap { hidden in
+            head.dropout > 0 ? Self.dropoutMask(count: rows * hidden.units, rate: head.dropout, generator: &masks) : nil
+        }
+        let pass = head.trainingPass(x, labels: indices.map { data.labels[$0] }, keep: keep)
+        let step = optimizer.step(iteration: iterations)
+        head.output.train(input: pass.outputInput, outputGradient: pass.outputGradient, count: rows, step: step,
+                          kernelState: &states.outputKernel, biasState: &states.outputBias)
+        if head.hidden != nil {
+            head.hidden!.train(input: x, outputGradient: pass.hiddenGradient, count: rows, step: step,
+                               kernelState: &states.hiddenKernel, biasState: &states.hiddenBias)
+        }
+        iterations += 1
+        let correct = (0..<rows).filter { Self.argmax(pass.probabilities, row: $0, width: head.classes.count) == pass.labels[$0] }
+        return (pass.losses.map(Double.init).reduce(0, +) / Double(rows), correct.count)
+    }
+
+
+    /// max(0, z).
+    static func reluForward(_ z: [Float]) -> [Float] { z.map { max(0, $0) } }
+
+    /// The gradient through ReLU: dy where the input was positive, else 0
+    /// (TensorFlow's ReluGrad: 0 at exactly 0).
+    static func reluBackward(_ dy: [Float], input z: [Float]) -> [Float] {
+        precondition(dy.count == z.count, "reluBackward: \(dy.count) gradients for \(z.count) inputs")
+        return zip(dy, z).map { $1 > 0 ? $0 : 0 }
+    }
+
+    /// Inverted dropout's multipliers: each element is kept (1/(1−rate)) when
+    /// a uniform draw is ≥ rate, else dropped (0). All ones for rate 0.
+    static func dropoutMask(count: Int, rate: Float, generator: inout SeededGenerator) -> [Float] {
+        precondition(rate >= 0 && rate < 1, "dropoutMask: rate \(rate) is outside [0, 1)")
+        if rate == 0 { return [Float](repeating: 1, count: count) }
+        let kept = 1 / (1 - rate)
+        return (0..<count).map { _ in generator.nextUniform() >= rate ? kept : 0 }
+    }
+
+    /// x·mask.
+    static func dropoutForward(_ x: [Float], keep: [Float]) -> [Float] {
+        precondition(x.count == keep.count, "dropoutForward: \(x.count) values for a mask of \(keep.count)")
+        return zip(x, keep).map { $0 * $1 }
+    }
+
+    /// dy·mask: the same multipliers scale the gradient.
+    static func dropoutBackward(_ dy: [Float], keep: [Float]) -> [Float] {
+        dropoutForward(dy, keep: keep)
+    }
+
+    /// The first index of the largest value in row `row` (tf.argmax's tie rule).
+    static func argmax(_ values: [Float], row: Int, width: Int) -> Int {
+        var best = 0
+        for j in 1..<width where values[row * width + j] > values[row * width + best] { best = j }
+        return best
+    }
+
+    /// 0..<count in a Fisher–Yates order drawn from `seed`.
+    static func shuffled(count: Int, seed: UInt64) -> [Int] {
+        var order = Array(0..<count)
+        var generator = SeededGenerator(seed: seed)
+        var i = count - 1
+        while i > 0 {
+            // An index in 0...i from the high half of a 64×64-bit product.
+            let j = Int(generator.next().multipliedFullWidth(by: UInt64(i + 1)).high)
+            order.swapAt(i, j)
+            i -= 1
+        }
+        return order
+    }
+
+    /// A seed for one purpose (`a`, `b`) of a run seeded with `seed`.
+    static func derive(_ seed: UInt64, _ a: UInt64, _ b: UInt64) -> UInt64 {
+        var generator = SeededGenerator(seed: seed ^ (a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F))
+        return generator.next()
+    }
+}
