@@ -1,0 +1,191 @@
+// CommandsTrainingTests.swift — `train head`, `predict` with a head,
+// `evaluate`, `show history`, `show confusion`, run in-process on random
+// weights over a small folder of real photos (copied from examples/objects)
+// plus a corrupt file. Oracles: the folder's known contents (counts, class
+// order, which file is unreadable), the trainer's own determinism (same seed
+// → identical numbers), Keras' epoch-line format, and the head the command
+// stored (its probabilities reproduce what `predict` prints).
+import Foundation
+import Lang
+import Vision
+import XCTest
+@testable import Shell
+
+final class CommandsTrainingTests: XCTestCase {
+    private var root = ""
+    private var data: String { root + "/data" }
+
+    override func setUpWithError() throws {
+        root = try makeTemporaryFolder("training")
+        let fm = FileManager.default
+        for (name, files) in [("windmill", ["windmill1.jpg", "windmill2.jpg", "windmill3.jpg"]),
+                              ("fish", ["fish1.jpg", "fish2.jpg", "fish3.jpg"])] {
+            try fm.createDirectory(atPath: "\(data)/\(name)", withIntermediateDirectories: true)
+            for file in files {
+                try fm.copyItem(atPath: "\(repositoryRoot)/examples/objects/\(name)/\(file)", toPath: "\(data)/\(name)/\(file)")
+            }
+        }
+        XCTAssertTrue(fm.createFile(atPath: "\(data)/fish/broken.jpg", contents: Data("not a picture".utf8)))
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    private func harness(seed: Int = 3) throws -> CommandHarness {
+        let harness = CommandHarness(model: try SharedModel.withTop())
+        harness.run("set seed \(seed)")
+        return harness
+    }
+
+    private func train(_ harness: CommandHarness, _ options: String = "epochs 3 batch 2 validation 0.34") throws
+        -> TrainingHistoryValue {
+        try CommandHarness.host(harness.run("train head on \"\(data)\" \(options)"), as: TrainingHistoryValue.self)
+    }
+
+    func testTrainHeadReportsTheDataTheSplitAndOneLinePerEpoch() throws {
+        let harness = try harness()
+        let history = try train(harness, "epochs 3 batch 2 validation 0.34 hidden 8 dropout 0.5")
+        let lines = harness.printed.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[0], "found 7 files in 2 classes: fish 4, windmill 3")
+        XCTAssertTrue(lines[1].hasPrefix("computing base features of 7 images (inception_v3 through mixed10"), lines[1])
+        // 4 fish files, one unreadable; round(0.34 × 4) = 1 and round(0.34 × 3) = 1 held out per class.
+        let split = lines[2]
+        XCTAssertTrue(split == "split (seed 3, validation 0.34 of each class): train 4 (fish 2, windmill 2), validation 2 (fish 1, windmill 1)"
+                      || split == "split (seed 3, validation 0.34 of each class): train 5 (fish 3, windmill 2), validation 1 (fish 0, windmill 1)",
+                      split)
+        XCTAssertEqual(lines[3], "head: global_average_pooling2d → dense (8, relu) → dropout (0.5) → dense_1 (2, softmax), "
+                       + "16,418 parameters; adam, rate 0.001, batch 2, 3 epochs")
+        let epochLines = lines.filter { $0.hasPrefix("Epoch ") }
+        XCTAssertEqual(epochLines.count, 3)
+        let pattern = #"^Epoch 2/3 (\d)/\1 \[={30}\] - loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy: \d\.\d{4} - \d+\.\d\ds$"#
+        XCTAssertNotNil(epochLines[1].range(of: pattern, options: .regularExpression), epochLines[1])
+
+        XCTAssertEqual(history.classes, ["fish", "windmill"])
+        XCTAssertEqual(history.history.count, 3)
+        XCTAssertFalse(history.stopped)
+        XCTAssertEqual(history.trainCounts.reduce(0, +) + history.validationCounts.reduce(0, +), 6, "the broken file is skipped")
+        let json = history.json.rendered
+        XCTAssertTrue(json.hasPrefix(#"{"type":"history","folder":"\#(data)","classes":["fish","windmill"],"train_images":["#), json)
+        XCTAssertTrue(json.contains(#""epochs":3,"completed":3,"stopped":false,"loss":["#), json)
+
+        let head = try XCTUnwrap(harness.session.model?.head)
+        XCTAssertEqual(head.classes, ["fish", "windmill"])
+        XCTAssertEqual(head.hidden?.units, 8)
+        XCTAssertEqual(harness.session.model?.training?.history, history.history)
+        XCTAssertNotNil(harness.session.model?.training?.confusion, "the validation images' confusion matrix is kept")
+    }
+
+    func testSameSeedSameNumbersAndFeaturesAreReused() throws {
+        let first = try harness(seed: 5)
+        let a = try train(first)
+        let b = try train(try harness(seed: 5))
+        XCTAssertEqual(a.history.map(\.loss), b.history.map(\.loss))
+        XCTAssertEqual(a.history.map(\.validationLoss), b.history.map(\.validationLoss))
+        let c = try train(try harness(seed: 6))
+        XCTAssertNotEqual(a.history.map(\.loss), c.history.map(\.loss), "the seed sets the head's first weights")
+
+        let before = first.printed.count
+        _ = try train(first)
+        let again = String(first.printed.dropFirst(before))
+        XCTAssertFalse(again.contains("computing base features"), again)
+        XCTAssertTrue(again.contains("reusing the base features of 6 images computed before with this model"), again)
+    }
+
+    func testPredictAnswersWithTheHeadsClasses() throws {
+        let harness = try harness()
+        _ = try train(harness, "epochs 2 batch 4 validation 0")
+        let image = "\(data)/windmill/windmill1.jpg"
+        let value = try CommandHarness.host(harness.run("predict \"\(image)\""), as: ImagePredictionsValue.self)
+        XCTAssertEqual(value.classes.count, 2, "top defaults to the head's 2 classes")
+        XCTAssertEqual(Set(value.classes.map(\.prediction.label)), ["fish", "windmill"])
+        XCTAssertFalse(value.text.contains("wnid"), value.text)
+        // The same numbers as the stored head on the model's pooled features.
+        let model = try XCTUnwrap(harness.session.model)
+        let loaded = try KerasImage.load(image, targetSize: (299, 299))
+        let features = try PooledFeatures.pooled(model.network, [loaded])
+        let probabilities = model.head!.probabilities(features.scalars, count: 1)
+        for c in value.classes {
+            XCTAssertEqual(c.prediction.probability, probabilities[c.prediction.index], accuracy: 1e-6)
+        }
+        XCTAssertTrue(harness.failure("predict \"\(image)\" top 3").contains("top must be between 1 and 2, got 3"))
+    }
+
+    func testEvaluateReportsScoresConfusionAndWorstFiles() throws {
+        let harness = try harness()
+        XCTAssertTrue(harness.failure("evaluate on \"\(data)\"").contains("no head to evaluate"))
+        _ = try train(harness, "epochs 2 batch 4 validation 0")
+        let value = try CommandHarness.host(harness.run("evaluate on \"\(data)\" worst 2"), as: EvaluationValue.self)
+        XCTAssertEqual(value.paths.count, 6)
+        XCTAssertEqual(value.skipped, 1)
+        XCTAssertEqual(value.evaluation.confusion.flatMap { $0 }.reduce(0, +), 6)
+        XCTAssertEqual(value.support, [3, 3])
+        let correct = value.evaluation.confusion[0][0] + value.evaluation.confusion[1][1]
+        XCTAssertEqual(value.evaluation.accuracy, Double(correct) / 6, accuracy: 1e-12)
+        XCTAssertEqual(value.mistakes.count, 6 - correct)
+        XCTAssertTrue(value.text.hasPrefix("\(data): 6 images (1 unreadable skipped), loss "), value.text)
+        XCTAssertTrue(value.text.contains("class     precision  recall  images"), value.text)
+        XCTAssertEqual(harness.session.model?.training?.confusion?.source, "images of \(data)")
+
+        // A class folder the head does not know.
+        try FileManager.default.createDirectory(atPath: "\(data)/tool", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/objects/tool/tool1.jpg", toPath: "\(data)/tool/tool1.jpg")
+        XCTAssertTrue(harness.failure("evaluate on \"\(data)\"").contains("\(data)/tool is not one of the head's classes"))
+    }
+
+    func testShowHistoryAndConfusionDrawSaveAndDescribe() throws {
+        let harness = try harness()
+        XCTAssertTrue(harness.failure("show history").contains("there is no training history yet"))
+        XCTAssertTrue(harness.failure("show confusion").contains("there is no confusion matrix yet"))
+        _ = try train(harness)
+        let plots = root + "/plots"
+        let history = try CommandHarness.host(harness.run("show history to \"\(plots)\""), as: ChartValue.self)
+        XCTAssertEqual(history.path, plots + "/history.png")
+        let png = try Image(contentsOfFile: history.path)
+        XCTAssertEqual(png.width, history.size.width)
+        XCTAssertEqual(harness.pictures.last?.path, history.path)
+        XCTAssertFalse(history.text.isEmpty)
+        let confusion = try CommandHarness.host(harness.run("show confusion to \"\(plots)\""), as: ChartValue.self)
+        XCTAssertEqual(try Image(contentsOfFile: confusion.path).height, confusion.size.height)
+        XCTAssertTrue(harness.pictures.last?.title.hasPrefix("confusion: validation images of ") ?? false)
+    }
+
+    func testCtrlCKeepsTheHeadOfTheLastCompletedEpoch() throws {
+        let harness = try harness()
+        var printed = ""
+        harness.interpreter.output = { text in
+            printed += text
+            // Ctrl-C as epoch 2's line appears: training stops within epoch 3.
+            if text.hasPrefix("Epoch 2/") { harness.interpreter.requestInterrupt() }
+        }
+        let outcome = harness.interpreter.run(source: "train head on \"\(data)\" epochs 5 batch 2 validation 0", name: "<test>")
+        guard case .interrupted = outcome else { return XCTFail("expected an interrupted run, got \(outcome)") }
+        XCTAssertTrue(printed.contains("stopped by Ctrl-C after epoch 2 of 5: the head of epoch 2 is kept"), printed)
+        XCTAssertEqual(harness.session.model?.training?.history.count, 2)
+        XCTAssertNotNil(harness.session.model?.head)
+        // The session stays usable.
+        harness.run("predict \"\(data)/fish/fish1.jpg\"")
+    }
+
+    func testOptionErrorsNameTheArgument() throws {
+        let harness = try harness()
+        let cases = [
+            ("epochs 0", "epochs must be at least 1, got 0"),
+            ("batch 0", "batch must be at least 1, got 0"),
+            ("validation 1", "validation must be a fraction from 0 to below 1, got 1.0"),
+            ("rate -1", "rate must be a positive number, got -1.0"),
+            ("momentum 0.9", "momentum is an sgd setting; adam keeps its own moving averages"),
+            ("optimizer sgd momentum 1", "momentum must be from 0 to below 1, got 1.0"),
+            ("hidden 0", "hidden must be at least 1 unit, got 0"),
+            ("dropout 0.5", "dropout needs a hidden layer to act on"),
+            ("hidden 4 dropout 1", "dropout must be from 0 to below 1, got 1.0"),
+        ]
+        for (options, expected) in cases {
+            let message = harness.failure("train head on \"\(data)\" \(options)")
+            XCTAssertTrue(message.contains(expected), "\(options): \(message)")
+        }
+        XCTAssertTrue(harness.failure("train head on \"\(data)/fish\"").contains("has 0 class folders; training needs at least 2"))
+        XCTAssertNil(harness.session.model?.head, "failed runs leave no head")
+        XCTAssertTrue(CommandHarness().failure("train head on \"\(data)\"").contains("no model is loaded"))
+    }
+}
