@@ -16,9 +16,10 @@ extension TrainingCharts {
     /// first, last and best value (lowest loss, highest accuracy) with the
     /// best epoch. With `ascii`, the marks are `_.-~=+*#` and the dash is '-'.
     ///
-    ///     history: epochs 1–4                           first      last      best
-    ///     loss (▁ = 0.3, █ = 0.9)
-    ///       train       █▅▂▁                              0.9       0.3       0.3 @4
+    ///     history: epochs 1–4                         first      last      best
+    ///     loss (▁ = 0.3, █ = 1)
+    ///       train       ▇▄▂▁                            0.9       0.3       0.3 @4
+    ///       validation  █ ▅▄                              1      0.62      0.62 @4
     public static func historyText(loss: [ChartSeries], accuracy: [ChartSeries], ascii: Bool = false) -> String {
         let marks: [Character] = ascii ? Array("_.-~=+*#") : Array("▁▂▃▄▅▆▇█")
         let epochs = max(1, (loss + accuracy).map(\.values.count).max() ?? 1)
