@@ -186,7 +186,8 @@ public enum TrainingCharts {
                              titleScale: titleScale, epochs: epochs, panels: panels)
     }
 
-    /// The legend box in the plot corner its series cross least, in
+    /// The legend box in the plot corner its series cross least (counting
+    /// curve samples within 4 pixels of the box), in
     /// matplotlib's order of preference: upper right, upper left, lower left,
     /// lower right.
     static func legendBox(for panel: PanelLayout, series: [ChartSeries], epochs: Int) -> Rect? {
@@ -217,7 +218,11 @@ public enum TrainingCharts {
                 }
             }
         }
-        let scores = candidates.map { box in samples.filter { box.contains($0) }.count }
+        // A curve passing within 4 pixels of a box counts as covered by it.
+        let scores = candidates.map { box in
+            let clear = Rect(x: box.x - 4, y: box.y - 4, width: box.width + 8, height: box.height + 8)
+            return samples.filter { clear.contains($0) }.count
+        }
         return candidates[scores.firstIndex(of: scores.min()!)!]
     }
 
