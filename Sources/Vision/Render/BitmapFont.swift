@@ -1,8 +1,10 @@
 // BitmapFont.swift — a 5×7 pixel font for captions drawn into `Image`s, so
 // pictures can say what they show without a font library. Glyphs cover the
-// digits, the letters (lowercase is drawn with the capital glyphs) and the
-// punctuation captions use; any other character draws as '?'. Each glyph is
-// 7 rows of 5 pixels, top row first; the advance is 6 pixels (one blank column).
+// digits, the letters (lowercase is drawn with the capital glyphs unless the
+// caller asks for the lowercase set) and the punctuation captions use; any
+// other character draws as '?'. Each glyph is 7 rows of 5 pixels, top row
+// first (lowercase descenders add 2 rows below); the advance is 6 pixels.
+// Text can also be drawn turned a quarter turn, reading bottom to top.
 
 /// A tiny fixed-width bitmap font, scalable by whole pixels.
 ///
@@ -15,10 +17,16 @@ public enum BitmapFont {
     public static let glyphHeight = 7
     /// Horizontal distance from one character to the next, in unscaled pixels.
     public static let advance = 6
+    /// Rows below the 7 that the lowercase descenders (g j p q y) reach.
+    public static let descender = 2
 
     /// The rows of `character`'s glyph (bit 4 is the leftmost pixel), or the
     /// '?' glyph for a character the font does not have.
-    public static func rows(of character: Character) -> [UInt8] {
+    /// With `lowercase`, a lowercase letter a…z has its own glyph (x-height 5
+    /// rows; g j p q y have `descender` more rows below the 7); otherwise it
+    /// is drawn as its capital.
+    public static func rows(of character: Character, lowercase: Bool = false) -> [UInt8] {
+        if lowercase, let small = lowercaseGlyphs[character] { return small }
         let key = character.isLowercase ? Character(character.uppercased()) : character
         return glyphs[key] ?? glyphs["?"]!
     }
@@ -38,10 +46,10 @@ public enum BitmapFont {
     /// Draws `text` with its top-left corner at (x, y); pixels outside the
     /// canvas are clipped.
     public static func draw(_ text: String, on canvas: inout Canvas, x: Int, y: Int, scale: Int = 1,
-                            colour: (UInt8, UInt8, UInt8)) {
+                            colour: (UInt8, UInt8, UInt8), lowercase: Bool = false) {
         precondition(scale > 0, "BitmapFont.draw: scale must be positive, got \(scale)")
         for (i, character) in text.enumerated() {
-            let rows = rows(of: character)
+            let rows = rows(of: character, lowercase: lowercase)
             let left = x + i * advance * scale
             for (row, bits) in rows.enumerated() {
                 for column in 0..<glyphWidth where bits & (0x10 >> UInt8(column)) != 0 {
@@ -52,10 +60,32 @@ public enum BitmapFont {
         }
     }
 
-    /// Parses "01110 10001 …" (7 groups of 5) into row bits.
+    /// Draws `text` turned a quarter turn anticlockwise, so it reads bottom to
+    /// top (a vertical axis title). (x, y) is the top-left corner of its
+    /// bounding box, which is `glyphHeight * scale` wide and
+    /// `width(of: text, scale:)` tall; the first character is at the bottom.
+    public static func drawRotated(_ text: String, on canvas: inout Canvas, x: Int, y: Int, scale: Int = 1,
+                                   colour: (UInt8, UInt8, UInt8), lowercase: Bool = false) {
+        precondition(scale > 0, "BitmapFont.drawRotated: scale must be positive, got \(scale)")
+        let length = width(of: text, scale: 1)   // unscaled extent along the text
+        for (i, character) in text.enumerated() {
+            for (row, bits) in rows(of: character, lowercase: lowercase).enumerated() {
+                for column in 0..<glyphWidth where bits & (0x10 >> UInt8(column)) != 0 {
+                    // Text pixel (i·advance + column, row) → canvas (row, length − 1 − along).
+                    let along = i * advance + column
+                    canvas.fill(x: x + row * scale, y: y + (length - 1 - along) * scale, width: scale, height: scale,
+                                colour: colour)
+                }
+            }
+        }
+    }
+
+    /// Parses "01110 10001 …" (7 groups of 5, or 9 for a lowercase
+    /// descender) into row bits.
     private static func glyph(_ pattern: String) -> [UInt8] {
         let rows = pattern.split(separator: " ").map { UInt8($0, radix: 2)! }
-        precondition(rows.count == glyphHeight, "BitmapFont: glyph '\(pattern)' has \(rows.count) rows")
+        precondition(rows.count == glyphHeight || rows.count == glyphHeight + descender,
+                     "BitmapFont: glyph '\(pattern)' has \(rows.count) rows")
         return rows
     }
 
@@ -122,6 +152,39 @@ public enum BitmapFont {
             "#": "01010 01010 11111 01010 11111 01010 01010",
             "×": "00000 10001 01010 00100 01010 10001 00000",
             "…": "00000 00000 00000 00000 00000 00000 10101",
+        ]
+        return table.mapValues(glyph)
+    }()
+
+    /// a…z for `lowercase` drawing; x-height 5 rows, descenders below the 7 rows.
+    private static let lowercaseGlyphs: [Character: [UInt8]] = {
+        let table: [Character: String] = [
+            "a": "00000 00000 01110 00001 01111 10001 01111",
+            "b": "10000 10000 10110 11001 10001 10001 11110",
+            "c": "00000 00000 01110 10000 10000 10001 01110",
+            "d": "00001 00001 01101 10011 10001 10001 01111",
+            "e": "00000 00000 01110 10001 11111 10000 01110",
+            "f": "00110 01001 01000 11100 01000 01000 01000",
+            "g": "00000 00000 01111 10001 10001 10001 01111 00001 01110",
+            "h": "10000 10000 10110 11001 10001 10001 10001",
+            "i": "00100 00000 01100 00100 00100 00100 01110",
+            "j": "00010 00000 00110 00010 00010 00010 00010 10010 01100",
+            "k": "10000 10000 10010 10100 11000 10100 10010",
+            "l": "01100 00100 00100 00100 00100 00100 01110",
+            "m": "00000 00000 11010 10101 10101 10001 10001",
+            "n": "00000 00000 10110 11001 10001 10001 10001",
+            "o": "00000 00000 01110 10001 10001 10001 01110",
+            "p": "00000 00000 11110 10001 10001 10001 11110 10000 10000",
+            "q": "00000 00000 01111 10001 10001 10001 01111 00001 00001",
+            "r": "00000 00000 10110 11001 10000 10000 10000",
+            "s": "00000 00000 01110 10000 01110 00001 11110",
+            "t": "01000 01000 11100 01000 01000 01001 00110",
+            "u": "00000 00000 10001 10001 10001 10011 01101",
+            "v": "00000 00000 10001 10001 10001 01010 00100",
+            "w": "00000 00000 10001 10001 10101 10101 01010",
+            "x": "00000 00000 10001 01010 00100 01010 10001",
+            "y": "00000 00000 10001 10001 10001 10001 01111 00001 01110",
+            "z": "00000 00000 11111 00010 00100 01000 11111",
         ]
         return table.mapValues(glyph)
     }()

@@ -2,7 +2,8 @@
 // no row padding, as `Image`), turned into an `Image` when done. Drawing
 // outside the canvas is clipped, never an error.
 
-/// A picture being drawn: rectangles, grey-level maps and text.
+/// A picture being drawn: rectangles, grey-level maps, text, and (in
+/// Canvas+Shapes.swift) anti-aliased lines and discs.
 public struct Canvas: Sendable {
     /// Width in pixels.
     public let width: Int
@@ -53,6 +54,21 @@ public struct Canvas: Sendable {
                 fill(x: x + mx * scale, y: y + my * scale, width: scale, height: scale, colour: (v, v, v))
             }
         }
+    }
+
+    /// Mixes `colour` into the pixel at (x, y) by `coverage` (0 keeps the
+    /// pixel, 1 replaces it; values outside 0…1 are clamped): the one
+    /// primitive anti-aliased shapes are drawn with. Outside the canvas: nothing.
+    public mutating func blend(x: Int, y: Int, colour: (UInt8, UInt8, UInt8), coverage: Double) {
+        guard x >= 0, x < width, y >= 0, y < height, coverage > 0 else { return }
+        let a = min(1, coverage)
+        let i = 3 * (y * width + x)
+        func mix(_ old: UInt8, _ new: UInt8) -> UInt8 {
+            UInt8((Double(old) * (1 - a) + Double(new) * a).rounded())
+        }
+        pixels[i] = mix(pixels[i], colour.0)
+        pixels[i + 1] = mix(pixels[i + 1], colour.1)
+        pixels[i + 2] = mix(pixels[i + 2], colour.2)
     }
 
     /// The RGB8 pixel at (x, y).
