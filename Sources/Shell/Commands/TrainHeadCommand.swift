@@ -139,16 +139,16 @@ struct TrainHeadCommand: HostCommand {
         var layers = [Head.poolingLayerName]
         if let hidden = head.hidden {
             layers.append("\(hidden.name) (\(hidden.units), relu)")
-            if head.dropout > 0 { layers.append("\(Head.dropoutLayerName) (\(TrainingHistoryValue.number(Double(head.dropout))))") }
+            if head.dropout > 0 { layers.append("\(Head.dropoutLayerName) (\(TrainingHistoryValue.number(head.dropout)))") }
         }
         layers.append("\(head.output.name) (\(head.output.units), softmax)")
         let optimizer: String
         switch options.optimizer {
         case .adam(let rate, _, _, _):
-            optimizer = "adam, rate \(TrainingHistoryValue.number(Double(rate)))"
+            optimizer = "adam, rate \(TrainingHistoryValue.number(rate))"
         case .sgd(let rate, let momentum):
-            optimizer = "sgd, rate \(TrainingHistoryValue.number(Double(rate)))"
-                + (momentum > 0 ? ", momentum \(TrainingHistoryValue.number(Double(momentum)))" : "")
+            optimizer = "sgd, rate \(TrainingHistoryValue.number(rate))"
+                + (momentum > 0 ? ", momentum \(TrainingHistoryValue.number(momentum))" : "")
         }
         return "head: " + layers.joined(separator: " → ") + ", \(Format.grouped(head.parameterCount)) parameters; "
             + "\(optimizer), batch \(options.batch), \(options.epochs) epoch\(options.epochs == 1 ? "" : "s")"

@@ -63,4 +63,10 @@ struct TrainingHistoryValue: HostValue {
         let text = "\(x)"
         return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
+
+    /// The same for a Float, by its own shortest spelling (0.001, not 0.0010000000474974513).
+    static func number(_ x: Float) -> String {
+        let text = "\(x)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
 }

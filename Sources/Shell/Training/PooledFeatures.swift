@@ -16,16 +16,22 @@ final class FeatureCache {
         var modified: Double
     }
 
-    private var store: [Key: [Float]] = [:]
+    /// What reading a file gave: its features, or why it could not be read.
+    enum Entry {
+        case features([Float])
+        case unreadable(String)
+    }
 
-    /// Files whose features are kept.
+    private var store: [Key: Entry] = [:]
+
+    /// Files whose outcome is kept.
     var count: Int { store.count }
 
-    /// The features of the file as it is now, if computed before.
-    func features(for key: Key) -> [Float]? { store[key] }
+    /// The outcome for the file as it is now, if it was read before.
+    func entry(for key: Key) -> Entry? { store[key] }
 
-    /// Keeps a file's features.
-    func keep(_ features: [Float], for key: Key) { store[key] = features }
+    /// Keeps a file's outcome.
+    func keep(_ entry: Entry, for key: Key) { store[key] = entry }
 
     /// The key of `path` as it is on disk now, or nil if it cannot be read.
     static func key(for path: String) -> Key? {
@@ -52,7 +58,7 @@ enum PooledFeatures {
         var kept: [Int]
         /// Files that could not be read, with the reason (already warned about).
         var skipped: [(path: String, reason: String)]
-        /// How many were taken from the cache rather than computed.
+        /// How many features were taken from the cache rather than computed.
         var reused: Int
     }
 
@@ -89,15 +95,21 @@ enum PooledFeatures {
         var rows = [[Float]?](repeating: nil, count: paths.count)
         var keys = [FeatureCache.Key?](repeating: nil, count: paths.count)
         var missing: [Int] = []
+        var skipped: [(path: String, reason: String)] = []
+        var reused = 0
         for (i, path) in paths.enumerated() {
             keys[i] = FeatureCache.key(for: path)
-            if let key = keys[i], let cached = model.featureCache.features(for: key) {
+            switch keys[i].flatMap(model.featureCache.entry(for:)) {
+            case .features(let cached):
                 rows[i] = cached
-            } else {
+                reused += 1
+            case .unreadable(let reason):
+                warn("warning: \(reason) (skipped)")
+                skipped.append((path, reason))
+            case nil:
                 missing.append(i)
             }
         }
-        var skipped: [(path: String, reason: String)] = []
         if !missing.isEmpty {
             let bar = ProgressBar(total: missing.count, kind: .steps(unit: "image"), sink: progress)
             var done = 0
@@ -114,6 +126,7 @@ enum PooledFeatures {
                         let reason = String(describing: error)
                         warn("warning: \(reason) (skipped)")
                         skipped.append((paths[i], reason))
+                        if let key = keys[i] { model.featureCache.keep(.unreadable(reason), for: key) }
                     }
                 }
                 if !images.isEmpty {
@@ -121,7 +134,7 @@ enum PooledFeatures {
                     for (row, i) in positions.enumerated() {
                         let features = Array(pooled.scalars[(row * width)..<((row + 1) * width)])
                         rows[i] = features
-                        if let key = keys[i] { model.featureCache.keep(features, for: key) }
+                        if let key = keys[i] { model.featureCache.keep(.features(features), for: key) }
                     }
                 }
                 done += chunk.count
@@ -137,6 +150,6 @@ enum PooledFeatures {
             kept.append(i)
         }
         return Result(features: features, width: width, kept: kept, skipped: skipped,
-                      reused: paths.count - missing.count)
+                      reused: reused)
     }
 }

@@ -68,7 +68,7 @@ struct TrainingData {
     static func features(of paths: [String], model: LoadedModel, context: CommandContext,
                          shouldStop: () -> Bool) throws -> PooledFeatures.Result {
         let fresh = paths.filter { path in
-            FeatureCache.key(for: path).flatMap(model.featureCache.features(for:)) == nil
+            FeatureCache.key(for: path).flatMap(model.featureCache.entry(for:)) == nil
         }.count
         if fresh > 0 {
             context.print("computing base features of \(fresh) image\(fresh == 1 ? "" : "s") "
