@@ -17,12 +17,28 @@ final class TutorialTests: XCTestCase {
         return names.map { folder + "/" + $0 }
     }
 
+    /// Each tutorial runs once per test process (each takes seconds; 03
+    /// computes the features of 108 photos): its folder and result are kept
+    /// for every test here and removed when the class's tests end.
+    nonisolated(unsafe) private static var runs: [String: (folder: String, result: RunResult)] = [:]   // XCTest's main thread only
+
+    override class func tearDown() {
+        for (_, run) in runs { try? FileManager.default.removeItem(atPath: run.folder) }
+        runs = [:]
+        super.tearDown()
+    }
+
     /// Runs `path` with `kungfu run` in a fresh folder holding a link to
-    /// examples/, exporting a notebook to `tutorial.ipynb` there.
-    private func run(_ path: String, in folder: String) throws -> RunResult {
+    /// examples/, exporting a notebook to `tutorial.ipynb` there; returns the
+    /// folder and what the run printed (the first run's, later calls reuse it).
+    private func run(_ path: String) throws -> (folder: String, result: RunResult) {
+        if let done = Self.runs[path] { return done }
+        let folder = try makeTemporaryFolder("tutorial")
         try FileManager.default.createSymbolicLink(atPath: folder + "/examples", withDestinationPath: repositoryRoot + "/examples")
-        return try runKungfu(["run", path, "--notebook", folder + "/tutorial.ipynb"],
-                             environment: ["KUNGFU_WEIGHTS": "none"], currentDirectory: folder)
+        let result = try runKungfu(["run", path, "--notebook", folder + "/tutorial.ipynb"],
+                                   environment: ["KUNGFU_WEIGHTS": "none"], currentDirectory: folder)
+        Self.runs[path] = (folder, result)
+        return (folder, result)
     }
 
     /// The notebook's output kinds, one line per cell, after nbformat validated it.
@@ -40,10 +56,8 @@ final class TutorialTests: XCTestCase {
 
     func testEveryTutorialRunsAndHoldsItsExpectations() throws {
         for path in try tutorials() {
-            let folder = try makeTemporaryFolder("tutorial")
-            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let (folder, run) = try run(path)
             let name = (path as NSString).lastPathComponent
-            let run = try run(path, in: folder)
             XCTAssertEqual(run.status, 0, "\(name) failed:\n\(run.stderr)")
             let golden = GoldenScript(source: try String(contentsOfFile: path, encoding: .utf8), name: name)
             XCTAssertEqual(golden.problems, [], name)
@@ -71,9 +85,7 @@ final class TutorialTests: XCTestCase {
         let first = try XCTUnwrap(paths.first { $0.hasSuffix("01-meet-inception.kf") }, "Tutorials/01-meet-inception.kf")
         let second = try XCTUnwrap(paths.first { $0.hasSuffix("02-look-inside.kf") }, "Tutorials/02-look-inside.kf")
 
-        let folder1 = try makeTemporaryFolder("tutorial01")
-        defer { try? FileManager.default.removeItem(atPath: folder1) }
-        let run1 = try run(first, in: folder1)
+        let (folder1, run1) = try run(first)
         XCTAssertEqual(run1.status, 0, run1.stderr)
         let described = run1.stdout.split(separator: "\n").filter { $0.hasPrefix("[image ") }
         XCTAssertEqual(described.count, 16, "01 shows each of the 16 test photos")
@@ -84,9 +96,7 @@ final class TutorialTests: XCTestCase {
             .components(separatedBy: "image/png").count - 1
         XCTAssertEqual(pictures1, 16, "01's notebook keeps the 16 photos as image/png")
 
-        let folder2 = try makeTemporaryFolder("tutorial02")
-        defer { try? FileManager.default.removeItem(atPath: folder2) }
-        let run2 = try run(second, in: folder2)
+        let (folder2, run2) = try run(second)
         XCTAssertEqual(run2.status, 0, run2.stderr)
         for file in ["out/activation_2-1.png", "out/mixed5-1.png", "out/mixed10-1.png"] {
             let png = try Image(contentsOfFile: folder2 + "/" + file)
@@ -98,5 +108,20 @@ final class TutorialTests: XCTestCase {
         let pictures2 = try notebookOutputs(folder2 + "/tutorial.ipynb").joined(separator: " ")
             .components(separatedBy: "image/png").count - 1
         XCTAssertEqual(pictures2, 4, "02 shows the photo and three grids")
+
+        let third = try XCTUnwrap(paths.first { $0.hasSuffix("03-train-a-head.kf") }, "Tutorials/03-train-a-head.kf")
+        let (folder3, run3) = try run(third)
+        XCTAssertEqual(run3.status, 0, run3.stderr)
+        XCTAssertEqual(run3.stdout.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }.count, 10, "03 trains 10 epochs")
+        for file in ["out/history.png", "out/confusion.png"] {
+            let png = try Image(contentsOfFile: folder3 + "/" + file)
+            XCTAssertGreaterThan(png.width, 500, "03 writes \(file)")
+        }
+        let head = try HeadFile.read(folder3 + "/out/objects-head.h5")
+        XCTAssertEqual(head.classes, ["fish", "monument", "tool", "windmill"], "03 saves the head with its classes")
+        XCTAssertEqual(head.hidden?.units, 256)
+        let pictures3 = try notebookOutputs(folder3 + "/tutorial.ipynb").joined(separator: " ")
+            .components(separatedBy: "image/png").count - 1
+        XCTAssertEqual(pictures3, 2, "03 shows the history and the confusion matrix")
     }
 }

@@ -132,7 +132,7 @@ struct EvaluationValue: HostValue {
         lines += table.lines
         lines += ["", "confusion matrix (rows: true class, columns: predicted):"]
         lines += TrainingCharts.confusionText(matrix: evaluation.confusion, classes: classes)
-            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            .split(separator: "\n").map(String.init)
         let wrong = mistakes
         if worst > 0 {
             lines.append("")

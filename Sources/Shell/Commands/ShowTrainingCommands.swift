@@ -42,7 +42,8 @@ struct ShowHistoryCommand: HostCommand {
         session.show(Picture(image: image, title: "\(title), \(history.count) epochs", path: path))
         let ascii = !ChartFile.unicodeTerminal(session.environment)
         return .host(ChartValue(kind: "history", path: path, size: (image.width, image.height),
-                                text: TrainingCharts.historyText(loss: loss, accuracy: accuracy, ascii: ascii)))
+                                text: ChartFile.trimmed(TrainingCharts.historyText(loss: loss, accuracy: accuracy,
+                                                                                   ascii: ascii))))
     }
 }
 
@@ -72,7 +73,8 @@ struct ShowConfusionCommand: HostCommand {
         let path = try ChartFile.write(image, folder: arguments.string("folder")!, name: "confusion.png")
         session.show(Picture(image: image, title: title, path: path))
         return .host(ChartValue(kind: "confusion", path: path, size: (image.width, image.height),
-                                text: TrainingCharts.confusionText(matrix: confusion.matrix, classes: confusion.classes)))
+                                text: ChartFile.trimmed(TrainingCharts.confusionText(matrix: confusion.matrix,
+                                                                                     classes: confusion.classes))))
     }
 }
 
@@ -92,6 +94,11 @@ enum ChartFile {
             throw CommandError(String(describing: error), argument: "folder")
         }
         return path
+    }
+
+    /// `text` without trailing newlines (a result's text never ends with one).
+    static func trimmed(_ text: String) -> String {
+        String(text.reversed().drop(while: { $0 == "\n" }).reversed())
     }
 
     /// True unless the environment says the terminal cannot draw Unicode
