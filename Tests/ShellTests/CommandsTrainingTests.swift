@@ -151,6 +151,22 @@ final class CommandsTrainingTests: XCTestCase {
         XCTAssertTrue(harness.pictures.last?.title.hasPrefix("confusion: validation images of ") ?? false)
     }
 
+    func testASavedHeadPredictsTheSameAfterLoadingAndDropsTheOldHistory() throws {
+        let harness = try harness()
+        _ = try train(harness, "epochs 2 batch 4 validation 0 hidden 4")
+        let image = "\(data)/fish/fish2.jpg"
+        let before = try CommandHarness.host(harness.run("predict \"\(image)\""), as: ImagePredictionsValue.self)
+        harness.run("save head \"\(root)/head.h5\"")
+        let other = try self.harness()
+        other.run("load head \"\(root)/head.h5\"")
+        let after = try CommandHarness.host(other.run("predict \"\(image)\""), as: ImagePredictionsValue.self)
+        XCTAssertEqual(after.classes.map(\.prediction), before.classes.map(\.prediction), "the file round-trips the head exactly")
+        _ = try train(harness, "epochs 1 batch 4 validation 0")
+        harness.run("load head \"\(root)/head.h5\"")
+        XCTAssertTrue(harness.failure("show history").contains("there is no training history yet"),
+                      "the history of the replaced head is not shown for the loaded one")
+    }
+
     func testCtrlCKeepsTheHeadOfTheLastCompletedEpoch() throws {
         let harness = try harness()
         var printed = ""

@@ -40,6 +40,7 @@ struct LoadHeadCommand: HostCommand {
             notes.append("it replaces \(model.name)'s ImageNet top (avg_pool, predictions)")
         }
         model.head = head
+        model.training = nil   // the history and confusion matrix belonged to the previous head
         session.model = model
         return .host(HeadFileValue(action: "loaded", path: path, head: head, notes: notes))
     }
