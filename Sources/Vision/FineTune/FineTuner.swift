@@ -30,7 +30,7 @@ public struct FineTuner: Sendable {
     public let model: InceptionV3
     /// Current base weights, unfolded, in `InceptionV3.weightSpecs` order
     /// (trained conv kernels and betas updated; moving statistics unchanged).
-    public private(set) var weights: [LayerWeights]
+    private(set) var weights: [LayerWeights]
     /// The current head.
     public private(set) var head: Head
     /// Names of the frozen layers whose outputs the trainable part reads, in
@@ -62,6 +62,12 @@ public struct FineTuner: Sendable {
     /// A tuner for `model` with Keras' trainable flags (one per `model.layers`
     /// entry), a head over mixed10's 2048 channels, and an optimizer. Dropout
     /// masks of a hidden head layer come from `dropoutSeed`.
+    ///
+    /// Flags of layers after mixed10 (`avg_pool`, `predictions` of a model
+    /// with its top) are ignored: the head takes their place. A trainable
+    /// Conv2D or BatchNormalization brings its whole conv2d_bn unit into the
+    /// trainable part; with nothing trainable only the head trains, on mixed10.
+    /// Throws if the flags do not fit the model or the head does not take 2048 features.
     public init(model: InceptionV3, trainable: [Bool], head: Head, optimizer: Optimizer,
                 dropoutSeed: UInt64 = 0) throws {
         let graph = model.graph
@@ -187,7 +193,10 @@ public struct FineTuner: Sendable {
         return (loss, backward(pass, mixed10Gradient: dx), headGradients)
     }
 
-    /// The base weights as they are now, in `weightSpecs` order (for saving).
+    /// The base weights as they are now, unfolded, in `InceptionV3.weightSpecs`
+    /// order (trained conv kernels and betas updated; moving statistics and
+    /// frozen layers as given), ready for `InceptionV3(configuration:weights:)`
+    /// or a weights file.
     public func exportWeights() -> [LayerWeights] { weights }
 
     /// A model with the current base weights and the original configuration.
