@@ -170,4 +170,38 @@ final class FineTunerTests: XCTestCase {
         }
         XCTAssertNoThrow(try one.tunedModel())
     }
+
+    /// Dropout after the hidden layer is Keras' inverted dropout, seeded.
+    /// Batch of one, label 1 of 2: the output kernel's gradient is
+    /// ∂K[i, 1] = x_i · (p_1 − 1) with p_1 = exp(−loss), x_i the hidden output
+    /// after dropout. Against the same head at rate 0 (x_i = h_i), each row at
+    /// rate 0.5 is 0 (dropped) or scaled by 2 · (p′_1 − 1) / (p_1 − 1), the 2
+    /// being 1/(1 − 0.5) (oracle: that definition).
+    func testDropoutMasksAreInvertedAndSeeded() throws {
+        let model = FineTunerTests.model
+        var g = SeededGenerator(seed: 11)
+        let hidden = DenseLayer(name: "dense", inputs: 2048, units: 16, activation: .relu, generator: &g)
+        let output = DenseLayer(name: "dense_1", inputs: 16, units: 2, activation: .softmax, generator: &g)
+        let frozen = [Bool](repeating: false, count: model.layers.count)
+        func tuner(_ rate: Float, seed: UInt64) throws -> FineTuner {
+            try FineTuner(model: model, trainable: frozen,
+                          head: Head(classes: ["a", "b"], hidden: hidden, dropout: rate, output: output),
+                          optimizer: .kerasFineTuning, dropoutSeed: seed)
+        }
+        var plain = try tuner(0, seed: 1), dropped = try tuner(0.5, seed: 1), again = try tuner(0.5, seed: 1)
+        let boundary = try plain.boundary(for: Tensor.random([1, 139, 139, 3], seed: 12))
+        let reference = plain.gradients(boundary: boundary, labels: [1])
+        let masked = dropped.gradients(boundary: boundary, labels: [1])
+        XCTAssertEqual(again.gradients(boundary: boundary, labels: [1]).head[1].kernel, masked.head[1].kernel)
+        let scale = 2 * (Foundation.exp(-masked.loss) - 1) / (Foundation.exp(-reference.loss) - 1)
+        var kept = 0, zeroed = 0
+        for unit in 0..<16 where reference.head[1].kernel[unit * 2 + 1] != 0 {
+            let (before, after) = (reference.head[1].kernel[unit * 2 + 1], masked.head[1].kernel[unit * 2 + 1])
+            if after == 0 { zeroed += 1; continue }
+            kept += 1
+            XCTAssertEqual(after, scale * before, accuracy: 1e-5 * abs(after), "hidden unit \(unit)")
+        }
+        XCTAssertGreaterThan(kept, 0)
+        XCTAssertGreaterThan(zeroed, 0)
+    }
 }
