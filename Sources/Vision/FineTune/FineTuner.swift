@@ -1,0 +1,442 @@
+// FineTuner.swift — fine-tuning the top of Inception V3 together with a head
+// (Keras' recipe: freeze model.layers[:249], train the rest), batch norm always
+// in inference mode (moving statistics fixed, beta trains).
+//
+//   images (N, H, W, 3) → frozen base → boundary values (cached per image)
+//   boundary → trainable part → mixed10 (N, h, w, 2048) → global mean (N, 2048)
+//   → head → logits (N, classes) → softmax cross-entropy, mean over the batch
+//
+// Backward runs the same way in reverse (Gradients.swift); the optimizer
+// (FineTuneOptimizer.swift) then updates conv kernels (unfolded), BN betas and
+// the head's kernels and biases. Weights leave as [LayerWeights] in weightSpecs order.
+import Foundation
+
+/// Trains the unfrozen top layers of an `InceptionV3` and a `Head` on the
+/// global average of mixed10, one batch per `step`.
+///
+/// Which layers train is Keras' `layer.trainable`, one flag per entry of
+/// `model.layers`. The frozen bottom runs once per image: `boundary(for:)`
+/// gives the values where it meets the trainable part (for Keras' recipe,
+/// mixed8's output), which callers cache and feed to `step` in batches.
+///
+///     var flags = [Bool](repeating: true, count: model.layers.count)
+///     for i in 0..<249 { flags[i] = false }                       // through mixed8
+///     var tuner = try FineTuner(model: model, trainable: flags, head: head, optimizer: .kerasFineTuning)
+///     let cached = try tuner.boundary(for: images)                 // [(N, 8, 8, 1280)]
+///     let loss = tuner.step(boundary: FineTuner.rows(cached, [0, 5, 7]), labels: [1, 0, 1])
+///     let tuned = try tuner.tunedModel()                            // an InceptionV3 with the new weights
+public struct FineTuner: Sendable {
+    /// The model as given: its frozen layers make the boundary values.
+    public let model: InceptionV3
+    /// Current base weights, unfolded, in `InceptionV3.weightSpecs` order
+    /// (trained conv kernels and betas updated; moving statistics unchanged).
+    private(set) var weights: [LayerWeights]
+    /// The current head.
+    public private(set) var head: Head
+    /// Names of the frozen layers whose outputs the trainable part reads, in
+    /// creation order: what `boundary(for:)` returns and `step` takes.
+    public let boundaryLayerNames: [String]
+    /// Names of the weighted layers that train (conv kernels, BN betas), in `model.layers` order.
+    public let trainedLayerNames: [String]
+    /// Steps taken (Keras' `optimizer.iterations`).
+    public var iterations: Int { state.iterations }
+
+    private var state: OptimizerState
+    private var dropoutGenerator: SeededGenerator
+    /// Creation indices of the boundary values.
+    private let boundary: [Int]
+    /// The trainable part's steps, in creation order.
+    private let steps: [Step]
+    /// Conv or BN creation index → trains.
+    private let trains: Set<Int>
+    private let mixed10: Int
+
+    /// One layer of the trainable part. `conv` is Keras' conv2d_bn (Conv2D →
+    /// BatchNormalization → ReLU), run fused; the value is the ReLU's.
+    enum Step: Sendable {
+        case conv(conv: Int, norm: Int, relu: Int)
+        case pool(Int)
+        case concatenate(Int)
+    }
+
+    /// A tuner for `model` with Keras' trainable flags (one per `model.layers`
+    /// entry), a head over mixed10's 2048 channels, and an optimizer. Dropout
+    /// masks of a hidden head layer come from `dropoutSeed`.
+    ///
+    /// Flags of layers after mixed10 (`avg_pool`, `predictions` of a model
+    /// with its top) are ignored: the head takes their place. A trainable
+    /// Conv2D or BatchNormalization brings its whole conv2d_bn unit into the
+    /// trainable part; with nothing trainable only the head trains, on mixed10.
+    /// Throws if the flags do not fit the model or the head does not take 2048 features.
+    public init(model: InceptionV3, trainable: [Bool], head: Head, optimizer: Optimizer,
+                dropoutSeed: UInt64 = 0) throws {
+        let graph = model.graph
+        guard trainable.count == model.layers.count else {
+            throw FineTuneError.invalidTrainableFlags(
+                "expected one trainable flag per layer of inception_v3 (\(model.layers.count)), got \(trainable.count)")
+        }
+        guard let mixed10 = graph.indexByName["mixed10"], head.inputs == graph.layers[mixed10].shape[2] else {
+            throw FineTuneError.invalidHead("the head takes \(head.inputs) features, mixed10 gives 2048")
+        }
+        let base = graph.ancestors(of: mixed10)
+        var trainableLayers = Set<Int>()
+        for (index, flag) in trainable.enumerated() where flag { trainableLayers.insert(graph.kerasOrder[index]) }
+
+        // The part: layers that train or read a value that depends on one,
+        // in creation order (a conv2d_bn unit joins or stays out as a whole).
+        var inPart = Set<Int>(), trains = Set<Int>()
+        for (index, layer) in graph.layers.enumerated() where base.contains(index) {
+            switch layer.operation {
+            case .relu:
+                let norm = layer.inputs[0], conv = graph.layers[norm].inputs[0], input = graph.layers[conv].inputs[0]
+                for l in [conv, norm] where trainableLayers.contains(l) { trains.insert(l) }
+                if trains.contains(conv) || trains.contains(norm) || inPart.contains(input) {
+                    inPart.formUnion([conv, norm, index])
+                }
+            case .pool, .concatenate:
+                if layer.inputs.contains(where: inPart.contains) { inPart.insert(index) }
+            default:
+                break
+            }
+        }
+        // A frozen pool read only by the part joins it (it is cheap), so the
+        // boundary is the block output it pools: mixed8, not also its average.
+        for (index, layer) in graph.layers.enumerated().reversed() where base.contains(index) && !inPart.contains(index) {
+            guard case .pool = layer.operation else { continue }
+            let readers = graph.consumers(of: index)
+            if !readers.isEmpty && readers.allSatisfy(inPart.contains) { inPart.insert(index) }
+        }
+        let steps: [Step] = graph.layers.indices.filter(inPart.contains).compactMap { index in
+            switch graph.layers[index].operation {
+            case .relu:
+                let norm = graph.layers[index].inputs[0]
+                return .conv(conv: graph.layers[norm].inputs[0], norm: norm, relu: index)
+            case .pool: return .pool(index)
+            case .concatenate: return .concatenate(index)
+            default: return nil
+            }
+        }
+        var boundary = graph.layers.indices.filter { value in
+            !inPart.contains(value) && base.contains(value)
+                && graph.layers.indices.contains { inPart.contains($0) && graph.layers[$0].inputs.contains(value) }
+        }
+        if !inPart.contains(mixed10) { boundary = [mixed10] }   // the base is frozen: only the head trains
+
+        self.model = model
+        self.weights = model.weights
+        self.head = head
+        self.boundary = boundary
+        self.boundaryLayerNames = boundary.map { graph.layers[$0].name }
+        self.trainedLayerNames = graph.kerasOrder.filter(trains.contains).map { graph.layers[$0].name }
+        self.steps = steps
+        self.trains = trains
+        self.mixed10 = mixed10
+        self.state = OptimizerState(optimizer)
+        self.dropoutGenerator = SeededGenerator(seed: dropoutSeed)
+    }
+
+    /// The boundary values for preprocessed images (N, H, W, 3), one tensor
+    /// per name in `boundaryLayerNames`, computed by the frozen layers (fast path).
+    public func boundary(for images: Tensor) throws -> [Tensor] {
+        try boundaryLayerNames.map { try model.output(of: $0, for: images) }
+    }
+
+    /// The rows `indices` of cached boundary tensors (a batch out of a cache).
+    public static func rows(_ values: [Tensor], _ indices: [Int]) -> [Tensor] {
+        values.map { value in
+            let size = value.count / max(value.shape[0], 1)
+            var scalars: [Float] = []
+            scalars.reserveCapacity(size * indices.count)
+            for i in indices {
+                precondition(i >= 0 && i < value.shape[0], "FineTuner.rows: row \(i) of \(value.shape[0])")
+                scalars += value.scalars[(i * size)..<((i + 1) * size)]
+            }
+            return Tensor(shape: [indices.count] + value.shape.dropFirst(), scalars: scalars)
+        }
+    }
+
+    /// Class probabilities (N, classes) in inference mode (dropout off).
+    public func probabilities(boundary values: [Tensor]) -> Tensor {
+        let pass = forward(values)
+        let features = Kernels.globalAveragePool2D(pass.values[mixed10]!)   // (N, 2048)
+        let n = features.shape[0]
+        return Tensor(shape: [n, head.output.units], scalars: head.probabilities(features.scalars, count: n))
+    }
+
+    /// One training step on a batch: forward, softmax cross-entropy (mean
+    /// over the batch), backward, one optimizer update of every trained
+    /// tensor. Returns the loss before the update, as Keras' `train_on_batch`.
+    ///
+    /// The loss is computed from the logits (log-sum-exp), as Keras does when
+    /// the output is a softmax layer (it reads `_keras_logits` and skips the
+    /// 1e-7 clip), so the gradient is softmax − one-hot.
+    public mutating func step(boundary values: [Tensor], labels: [Int]) -> Float {
+        let result = gradients(boundary: values, labels: labels)
+        apply(result.base, result.head)
+        return result.loss
+    }
+
+    /// The loss of a batch and the gradients of every trained tensor: base
+    /// tensors as (creation index, array position, gradient), head layers in
+    /// `denseLayers` order. Draws dropout masks, hence mutating.
+    mutating func gradients(boundary values: [Tensor], labels: [Int])
+        -> (loss: Float, base: [(layer: Int, array: Int, gradient: [Float])], head: HeadGradients) {
+        let pass = forward(values)
+        let x = pass.values[mixed10]!                                     // (N, h, w, 2048)
+        let n = x.shape[0]
+        precondition(labels.count == n && labels.allSatisfy { (0..<head.output.units).contains($0) },
+                     "FineTuner.step: \(labels.count) labels in 0..<\(head.output.units) for \(n) images")
+        let features = Kernels.globalAveragePool2D(x)                     // (N, 2048)
+        let (loss, headGradients, dFeatures) = headStep(features.scalars, labels: labels)
+        let dx = Gradients.globalAveragePool(Tensor(shape: [n, features.shape[1]], scalars: dFeatures),
+                                             height: x.shape[1], width: x.shape[2])   // (N, h, w, 2048)
+        return (loss, backward(pass, mixed10Gradient: dx), headGradients)
+    }
+
+    /// The base weights as they are now, unfolded, in `InceptionV3.weightSpecs`
+    /// order (trained conv kernels and betas updated; moving statistics and
+    /// frozen layers as given), ready for `InceptionV3(configuration:weights:)`
+    /// or a weights file.
+    public func exportWeights() -> [LayerWeights] { weights }
+
+    /// A model with the current base weights and the original configuration.
+    public func tunedModel() throws -> InceptionV3 {
+        try InceptionV3(configuration: model.configuration, weights: weights)
+    }
+
+    // MARK: Forward and backward through the trainable part
+
+    /// The values of one forward pass by creation index (boundary and part).
+    struct Pass {
+        var values: [Int: Tensor]
+    }
+
+    /// The weights of layer `layer` (a creation index).
+    private func arrays(_ layer: Int) -> [WeightTensor] { weights[model.weightIndex[layer]!].tensors }
+
+    /// inv = 1/sqrt(var + eps) and beta − mean·inv of batch norm `norm`.
+    private func fold(_ norm: Int) -> (inv: [Float], shift: [Float]) {
+        guard case .batchNorm(let epsilon) = model.graph.layers[norm].operation else {
+            preconditionFailure("FineTuner: \(model.graph.layers[norm].name) is not a batch norm")
+        }
+        let a = arrays(norm)
+        let inv = a[2].scalars.map { 1 / ($0 + epsilon).squareRoot() }
+        return (inv, inv.indices.map { a[0].scalars[$0] - a[1].scalars[$0] * inv[$0] })
+    }
+
+    private func forward(_ given: [Tensor]) -> Pass {
+        let graph = model.graph
+        precondition(given.count == boundary.count, "FineTuner: \(given.count) boundary tensors for \(boundary.count)")
+        var values: [Int: Tensor] = [:]
+        for (layer, value) in zip(boundary, given) {
+            precondition(Array(value.shape.dropFirst()) == graph.layers[layer].shape && value.shape[0] == given[0].shape[0],
+                         "FineTuner: boundary \(graph.layers[layer].name) has shape \(value.shape), expected (N, \(graph.layers[layer].shape))")
+            values[layer] = value
+        }
+        for step in steps {
+            switch step {
+            case .conv(let conv, let norm, let relu):
+                guard case .conv2D(let shape, let strides, let padding) = graph.layers[conv].operation else {
+                    preconditionFailure("FineTuner: \(graph.layers[conv].name) is not a convolution")
+                }
+                let (inv, shift) = fold(norm)
+                let packed = arrays(conv)[0].scalars.withUnsafeBufferPointer {
+                    PackedConv2D(kernel: $0, shape: shape, bias: shift, scale: inv, strides: strides, padding: padding)
+                }
+                let x = values[graph.layers[conv].inputs[0]]!
+                let (oh, ow) = packed.outputSize(height: x.shape[1], width: x.shape[2])
+                var y = Tensor(zeros: [x.shape[0], oh, ow, shape[3]])   // (N, Ho, Wo, Cout), after ReLU
+                withFeatureMap(x) { input in y.withFeatureMap { packed.apply(input, $0, relu: true) } }
+                values[relu] = y
+            case .pool(let layer):
+                guard case .pool(let kind, let size, let strides, let padding) = graph.layers[layer].operation else {
+                    preconditionFailure("FineTuner: \(graph.layers[layer].name) is not a pool")
+                }
+                let x = values[graph.layers[layer].inputs[0]]!
+                values[layer] = kind == .max ? Kernels.maxPool2D(x, size: size, strides: strides, padding: padding)
+                                             : Kernels.averagePool2D(x, size: size, strides: strides, padding: padding)
+            case .concatenate(let layer):
+                values[layer] = Kernels.concatenate(graph.layers[layer].inputs.map { values[$0]! })
+            }
+        }
+        return Pass(values: values)
+    }
+
+    /// Gradients of the trained tensors, keyed "layer/array".
+    private func backward(_ pass: Pass, mixed10Gradient: Tensor) -> [(layer: Int, array: Int, gradient: [Float])] {
+        let graph = model.graph
+        var values = pass.values
+        var grads: [Int: Tensor] = [mixed10: mixed10Gradient]
+        var result: [(layer: Int, array: Int, gradient: [Float])] = []
+        let boundarySet = Set(boundary)
+        func accumulate(_ layer: Int, _ g: Tensor) {
+            if boundarySet.contains(layer) { return }
+            if var sum = grads[layer] {
+                for i in 0..<sum.count { sum.scalars[i] += g.scalars[i] }
+                grads[layer] = sum
+            } else {
+                grads[layer] = g
+            }
+        }
+        for step in steps.reversed() {
+            switch step {
+            case .conv(let conv, let norm, let relu):
+                guard case .conv2D(let shape, let strides, let padding) = graph.layers[conv].operation,
+                      let dA = grads.removeValue(forKey: relu) else {
+                    preconditionFailure("FineTuner: no gradient reached \(graph.layers[relu].name)")
+                }
+                let input = graph.layers[conv].inputs[0]
+                let x = values[input]!
+                let dY = Gradients.relu(dA, output: values.removeValue(forKey: relu)!)   // ∂L/∂(BN output)
+                let (inv, _) = fold(norm)
+                let (dZ, dBeta) = Gradients.batchNorm(dY, inv: inv)                      // ∂L/∂(conv output)
+                if trains.contains(norm) { result.append((norm, 0, dBeta)) }
+                if trains.contains(conv) {
+                    let dK = Gradients.conv2DKernel(x, dZ, kernelHeight: shape[0], kernelWidth: shape[1],
+                                                    strides: strides, padding: padding)
+                    result.append((conv, 0, dK.scalars))
+                }
+                if !boundarySet.contains(input) {
+                    let kernel = Tensor(shape: shape, scalars: arrays(conv)[0].scalars)
+                    accumulate(input, Gradients.conv2DInput(dZ, kernel: kernel, inputHeight: x.shape[1],
+                                                            inputWidth: x.shape[2], strides: strides, padding: padding))
+                }
+            case .pool(let layer):
+                guard case .pool(let kind, let size, let strides, let padding) = graph.layers[layer].operation,
+                      let dy = grads.removeValue(forKey: layer) else {
+                    preconditionFailure("FineTuner: no gradient reached \(graph.layers[layer].name)")
+                }
+                let input = graph.layers[layer].inputs[0], x = values[input]!
+                if boundarySet.contains(input) { continue }   // a frozen pool pulled into the part
+                accumulate(input, kind == .max
+                    ? Gradients.maxPool(dy, input: x, size: size, strides: strides, padding: padding)
+                    : Gradients.averagePool(dy, inputShape: x.shape, size: size, strides: strides, padding: padding))
+            case .concatenate(let layer):
+                guard let dy = grads.removeValue(forKey: layer) else {
+                    preconditionFailure("FineTuner: no gradient reached \(graph.layers[layer].name)")
+                }
+                values[layer] = nil
+                let inputs = graph.layers[layer].inputs
+                for (input, g) in zip(inputs, Gradients.concatenate(dy, channels: inputs.map { graph.layers[$0].shape[2] })) {
+                    accumulate(input, g)
+                }
+            }
+        }
+        return result
+    }
+
+    // MARK: Head
+
+    /// Gradients of the head's tensors, in `denseLayers` order: (kernel, bias) each.
+    typealias HeadGradients = [(kernel: [Float], bias: [Float])]
+
+    /// Forward and backward through the head for features (N, inputs):
+    /// the mean loss, the dense layers' gradients, and ∂L/∂features.
+    private mutating func headStep(_ features: [Float], labels: [Int]) -> (Float, HeadGradients, [Float]) {
+        let n = labels.count
+        var x = features                                        // (N, hidden or inputs): the output layer's input
+        var preActivation: [Float] = []                         // (N, hidden) before ReLU
+        var mask: [Float] = []                                  // dropout: 0 or 1/(1 − rate) per unit
+        if let hidden = head.hidden {
+            preActivation = FineTuner.affine(features, hidden, count: n)
+            x = preActivation.map { max($0, 0) }
+            if head.dropout > 0 {
+                let keep = 1 - head.dropout
+                mask = (0..<x.count).map { _ in dropoutGenerator.nextUniform() >= head.dropout ? 1 / keep : 0 }
+                for i in x.indices { x[i] *= mask[i] }
+            }
+        }
+        let logits = FineTuner.affine(x, head.output, count: n)   // (N, classes)
+        let classes = head.output.units
+        var dLogits = [Float](repeating: 0, count: logits.count)  // (softmax − one-hot) / N
+        var loss: Double = 0
+        for row in 0..<n {
+            let z = logits[(row * classes)..<((row + 1) * classes)]
+            let top = z.max()!
+            let sum = z.map { Foundation.exp($0 - top) }.reduce(0, +)
+            loss += Double(Foundation.log(sum) + top - z[row * classes + labels[row]])
+            for j in 0..<classes {
+                let p = Foundation.exp(z[row * classes + j] - top) / sum
+                dLogits[row * classes + j] = (p - (j == labels[row] ? 1 : 0)) / Float(n)
+            }
+        }
+        let output = FineTuner.affineBackward(x, head.output, dLogits, count: n)
+        guard let hidden = head.hidden else { return (Float(loss / Double(n)), [(output.kernel, output.bias)], output.input) }
+        // Back through dropout and ReLU (zero gradient at 0, as TF).
+        let dPre = preActivation.indices.map {
+            preActivation[$0] > 0 ? output.input[$0] * (mask.isEmpty ? 1 : mask[$0]) : 0
+        }
+        let first = FineTuner.affineBackward(features, hidden, dPre, count: n)
+        return (Float(loss / Double(n)), [(first.kernel, first.bias), (output.kernel, output.bias)], first.input)
+    }
+
+    /// x·kernel + bias for `count` rows.
+    static func affine(_ x: [Float], _ layer: DenseLayer, count: Int) -> [Float] {
+        var y = [Float](repeating: 0, count: count * layer.units)
+        for row in 0..<count {
+            for j in 0..<layer.units { y[row * layer.units + j] = layer.bias[j] }
+            for i in 0..<layer.inputs {
+                let xi = x[row * layer.inputs + i], k = i * layer.units, o = row * layer.units
+                for j in 0..<layer.units { y[o + j] = y[o + j].addingProduct(xi, layer.kernel[k + j]) }
+            }
+        }
+        return y
+    }
+
+    /// Gradients of y = x·kernel + bias: ∂kernel = xᵀ·dy, ∂bias = Σ rows of dy,
+    /// ∂x = dy·kernelᵀ (rows summed in order).
+    static func affineBackward(_ x: [Float], _ layer: DenseLayer, _ dy: [Float], count: Int)
+        -> (kernel: [Float], bias: [Float], input: [Float]) {
+        let (inputs, units) = (layer.inputs, layer.units)
+        var dKernel = [Float](repeating: 0, count: inputs * units), dBias = [Float](repeating: 0, count: units)
+        var dx = [Float](repeating: 0, count: count * inputs)
+        for row in 0..<count {
+            for j in 0..<units { dBias[j] += dy[row * units + j] }
+            for i in 0..<inputs {
+                let xi = x[row * inputs + i]
+                var sum: Float = 0
+                for j in 0..<units {
+                    dKernel[i * units + j] = dKernel[i * units + j].addingProduct(xi, dy[row * units + j])
+                    sum = sum.addingProduct(dy[row * units + j], layer.kernel[i * units + j])
+                }
+                dx[row * inputs + i] = sum
+            }
+        }
+        return (dKernel, dBias, dx)
+    }
+
+    /// One optimizer update of every trained tensor: base tensors in
+    /// `model.layers` order, then the head's kernels and biases.
+    private mutating func apply(_ base: [(layer: Int, array: Int, gradient: [Float])], _ headGradients: HeadGradients) {
+        let order = Dictionary(uniqueKeysWithValues: model.graph.kerasOrder.enumerated().map { ($1, $0) })
+        for (layer, array, gradient) in base.sorted(by: { order[$0.layer]! < order[$1.layer]! }) {
+            let position = model.weightIndex[layer]!
+            let key = "\(weights[position].layerName)/\(weights[position].tensors[array].name)"
+            state.update(key, &weights[position].tensors[array].scalars, gradient)
+        }
+        var layers = head.denseLayers
+        for (index, gradient) in headGradients.enumerated() {
+            state.update("head/\(layers[index].name)/kernel", &layers[index].kernel, gradient.kernel)
+            state.update("head/\(layers[index].name)/bias", &layers[index].bias, gradient.bias)
+        }
+        head = Head(classes: head.classes, hidden: head.hidden == nil ? nil : layers[0], dropout: head.dropout,
+                    output: layers[layers.count - 1])
+        state.finishStep()
+    }
+}
+
+/// What can be wrong in setting up fine-tuning.
+public enum FineTuneError: Error, Equatable, CustomStringConvertible {
+    /// The trainable flags do not fit the model's layers.
+    case invalidTrainableFlags(String)
+    /// The head does not fit mixed10.
+    case invalidHead(String)
+
+    /// The message to show a user.
+    public var description: String {
+        switch self {
+        case .invalidTrainableFlags(let message): return "fine-tuning: \(message)"
+        case .invalidHead(let message): return "fine-tuning: \(message)"
+        }
+    }
+}
