@@ -76,9 +76,10 @@ final class FineTuneParityTests: XCTestCase {
         for run in fixture.runs {
             XCTAssertEqual(model.layerNames[run.frozenLayerCount - 1], run.lastFrozen, run.name)
             let flags = model.layers.indices.map { $0 >= run.frozenLayerCount }
-            let optimizer: FineTuner.Optimizer = run.optimizer.kind == "sgd"
-                ? .sgd(rate: run.optimizer.learningRate, momentum: run.optimizer.momentum ?? 0)
-                : .adam(rate: run.optimizer.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
+            let rate = run.optimizer.learningRate
+            let optimizer = run.optimizer.kind == "sgd"
+                ? FineTuner.sgd(rate: rate, momentum: run.optimizer.momentum ?? 0)
+                : FineTuner.adam(rate: rate)
             var tuner = try FineTuner(model: model, trainable: flags, head: head, optimizer: optimizer)
             let boundary = try tuner.boundary(for: images)
             assertClose(tuner.probabilities(boundary: boundary), Tensor(shape: [2, fixture.classes], scalars: run.probabilitiesBefore),

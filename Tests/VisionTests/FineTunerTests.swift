@@ -112,7 +112,7 @@ final class FineTunerTests: XCTestCase {
     func testOptimizersFollowKerasFormulas() {
         let start: [Float] = [0.5, -1.25, 2, 0.001]
         let grads: [[Float]] = [[0.1, -0.2, 0.3, 1e-6], [-0.05, 0.4, 0.3, 0], [0.2, 0.1, -0.7, 2]]
-        var sgd = OptimizerState(.sgd(rate: 0.01, momentum: 0.9)), adam = OptimizerState(.adamDefaults)
+        var sgd = FineTuneSlots(.sgd(rate: 0.01, momentum: 0.9)), adam = FineTuneSlots(.adamDefaults)
         var ws = start, wa = start
         var m = [Double](repeating: 0, count: 4), v = m, ma = m, w1 = start.map(Double.init), w2 = w1
         for (t, g) in grads.enumerated() {

@@ -41,7 +41,7 @@ public struct FineTuner: Sendable {
     /// Steps taken (Keras' `optimizer.iterations`).
     public var iterations: Int { state.iterations }
 
-    private var state: OptimizerState
+    private var state: FineTuneSlots
     private var dropoutGenerator: SeededGenerator
     /// Creation indices of the boundary values.
     private let boundary: [Int]
@@ -131,7 +131,7 @@ public struct FineTuner: Sendable {
         self.steps = steps
         self.trains = trains
         self.mixed10 = mixed10
-        self.state = OptimizerState(optimizer)
+        self.state = FineTuneSlots(optimizer)
         self.dropoutGenerator = SeededGenerator(seed: dropoutSeed)
     }
 
