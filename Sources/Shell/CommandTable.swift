@@ -16,6 +16,7 @@ enum CommandTable {
             FreezeCommand(session: session),
             UnfreezeCommand(session: session),
             TrainHeadCommand(session: session),
+            FineTuneCommand(session: session),
             EvaluateCommand(session: session),
             ShowHistoryCommand(session: session),
             ShowConfusionCommand(session: session),

@@ -32,7 +32,7 @@ struct LoadedModel {
     var head: Head?
     /// Pooled base features of image files already computed with this model
     /// (a new load starts a new cache).
-    let featureCache = FeatureCache()
+    var featureCache = FeatureCache()
     /// What the last `train head` did (epochs so far) and the last confusion
     /// matrix (of its validation images, or of the last `evaluate`), for
     /// `show history` and `show confusion`.

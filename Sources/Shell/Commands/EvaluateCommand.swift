@@ -43,7 +43,7 @@ struct EvaluateCommand: HostCommand {
         }
         let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
         let result = try TrainingData.features(of: folder.items.map(\.path), model: model, context: context,
-                                               shouldStop: shouldStop)
+                                               explain: false, shouldStop: shouldStop)
         guard !result.kept.isEmpty else {
             throw CommandError("none of the \(folder.items.count) files in \(path) is a readable image", argument: "folder")
         }

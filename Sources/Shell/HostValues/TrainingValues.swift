@@ -1,9 +1,10 @@
 // TrainingValues.swift — what `train head` returns: the per-epoch history
 // (Keras' History.history) with the classes and the split. JSON:
-//   {"type":"history","folder":"examples/objects","classes":["fish",…],
+//   {"type":"history","trained":"head","folder":"examples/objects","classes":["fish",…],
 //    "train_images":[22,22,31,11],"validation_images":[6,5,8,3],"epochs":10,"completed":10,"stopped":false,
 //    "loss":[…],"accuracy":[…],"val_loss":[…],"val_accuracy":[…],"seconds":[…]}
-// (val_loss and val_accuracy are empty lists without validation).
+// (val_loss and val_accuracy are empty lists without validation; "trained" is
+// "head" for train head, "fine-tune" for fine tune).
 import Lang
 import Vision
 
@@ -18,15 +19,24 @@ struct TrainingHistoryValue: HostValue {
     var epochs: Int
     /// True when Ctrl-C ended the run early.
     var stopped: Bool
+    /// What trained: the head alone, or the head with the unfrozen base.
+    var kind: Kind = .head
+
+    /// What a run trained.
+    enum Kind: String {
+        case head
+        case fineTune = "fine-tune"
+    }
 
     var typeName: String { "history" }
     var fieldNames: [String] {
-        ["folder", "classes", "train_images", "validation_images", "epochs", "completed", "stopped",
+        ["trained", "folder", "classes", "train_images", "validation_images", "epochs", "completed", "stopped",
          "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
     }
 
     func field(_ field: String) -> Value? {
         switch field {
+        case "trained": return .string(kind.rawValue)
         case "folder": return .string(folder)
         case "classes": return .list(classes.map { .string($0) })
         case "train_images": return .list(trainCounts.map { .int($0) })
@@ -46,9 +56,10 @@ struct TrainingHistoryValue: HostValue {
     /// One line: what was trained and where it ended.
     var text: String {
         guard let last = history.last else {
-            return "no epoch completed on \(folder): no head was trained"
+            return "no epoch completed on \(folder): " + (kind == .head ? "no head was trained" : "the model is unchanged")
         }
-        var text = "head trained on \(folder) (\(classes.count) classes: \(classes.joined(separator: ", "))) "
+        var text = (kind == .head ? "head trained" : "head and unfrozen base fine-tuned")
+            + " on \(folder) (\(classes.count) classes: \(classes.joined(separator: ", "))) "
             + "for \(history.count) epoch\(history.count == 1 ? "" : "s")"
             + (stopped ? " of \(epochs) (stopped)" : "")
             + ": loss \(ProgressBar.metricValue(last.loss)), accuracy \(Format.percent(last.accuracy))"

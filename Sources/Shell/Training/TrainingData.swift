@@ -63,17 +63,18 @@ struct TrainingData {
                             validationCounts: validationCounts, width: result.width)
     }
 
-    /// The pooled features of `paths`, saying how many are computed and why
-    /// once is enough; warnings for unreadable files go to stderr.
-    static func features(of paths: [String], model: LoadedModel, context: CommandContext,
+    /// The pooled features of `paths`, saying how many are computed (and,
+    /// with `explain`, why once is enough); warnings for unreadable files go to stderr.
+    static func features(of paths: [String], model: LoadedModel, context: CommandContext, explain: Bool = true,
                          shouldStop: () -> Bool) throws -> PooledFeatures.Result {
         let fresh = paths.filter { path in
             FeatureCache.key(for: path).flatMap(model.featureCache.entry(for:)) == nil
         }.count
         if fresh > 0 {
             context.print("computing base features of \(fresh) image\(fresh == 1 ? "" : "s") "
-                          + "(\(model.name) through mixed10, averaged to 2048 numbers each); the base is not "
-                          + "trained, so they never change and are computed once for this model")
+                          + "(\(model.name) through mixed10, averaged to 2048 numbers each); "
+                          + (explain ? "the base is not trained here, so they never change and are computed once for this model"
+                                     : "they are kept until the base changes"))
         }
         let result = try PooledFeatures.compute(paths, model: model, warn: { message in
             FileHandle.standardError.write(Data((message + "\n").utf8))

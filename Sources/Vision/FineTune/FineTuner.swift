@@ -40,6 +40,10 @@ public struct FineTuner: Sendable {
     public let trainedLayerNames: [String]
     /// Steps taken (Keras' `optimizer.iterations`).
     public var iterations: Int { state.iterations }
+    /// How many images of the last `step` the training-mode outputs (dropout
+    /// on, before the update) put in their true class: the count behind
+    /// Keras' `accuracy` metric for that batch (arg-max, first maximum on ties).
+    public private(set) var lastStepCorrect = 0
 
     private var state: FineTuneSlots
     private var dropoutGenerator: SeededGenerator
@@ -350,9 +354,11 @@ public struct FineTuner: Sendable {
         let classes = head.output.units
         var dLogits = [Float](repeating: 0, count: logits.count)  // (softmax − one-hot) / N
         var loss: Double = 0
+        lastStepCorrect = 0
         for row in 0..<n {
             let z = logits[(row * classes)..<((row + 1) * classes)]
             let top = z.max()!
+            if z.firstIndex(of: top)! - row * classes == labels[row] { lastStepCorrect += 1 }
             let sum = z.map { Foundation.exp($0 - top) }.reduce(0, +)
             loss += Double(Foundation.log(sum) + top - z[row * classes + labels[row]])
             for j in 0..<classes {

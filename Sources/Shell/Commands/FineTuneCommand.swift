@@ -1,0 +1,266 @@
+// FineTuneCommand.swift — `fine tune on DIR [epochs E] [rate R] [batch B]
+// [validation V] [optimizer sgd|adam] [momentum M]`: trains the trained
+// head together with every unfrozen base layer (Keras' recipe: freeze
+// through mixed8, SGD(1e-4, momentum 0.9)). The frozen bottom runs once per
+// image and its output (the trainable part's input) is kept for the epochs;
+// batch norm stays in inference mode. Same split, epoch lines, history,
+// Ctrl-C and reproducibility as `train head`.
+import Foundation
+import Lang
+import Vision
+
+/// `fine tune`: for l in model.layers[:249]: l.trainable = False; model.compile(SGD(1e-4, momentum=0.9), …); model.fit(…).
+struct FineTuneCommand: HostCommand {
+    let session: Session
+
+    let spec = CommandSpec(
+        "fine tune",
+        summary: "Train the head together with the unfrozen top of the base (after train head and unfreeze).",
+        parameters: [
+            .keyword("folder", .string, keyword: "on", required: true, placeholder: "folder",
+                     summary: "the folder of class sub-folders the head was trained on"),
+            .keyword("epochs", .integer, default: .int(5), summary: "passes over the training images"),
+            .keyword("rate", .number, placeholder: "number",
+                     summary: "learning rate (default 0.0001 for sgd, 0.00001 for adam: small, to adapt, not overwrite)"),
+            .keyword("batch", .integer, default: .int(16), summary: "images per gradient step"),
+            .keyword("validation", .number, default: .float(0.2),
+                     summary: "fraction of each class held out (the same seeded split as train head)"),
+            .keyword("optimizer", .choice(["sgd", "adam"]), default: .string("sgd"), summary: "the optimizer"),
+            .keyword("momentum", .number, default: .float(0.9), summary: "sgd momentum, 0 to below 1"),
+        ],
+        example: "fine tune on \"examples/objects\" epochs 3",
+        keras: "for layer in model.layers[:249]: layer.trainable = False; for layer in model.layers[249:]: layer.trainable = True; "
+            + "model.compile(SGD(learning_rate=0.0001, momentum=0.9), 'categorical_crossentropy', ['accuracy']); model.fit(…)",
+        returns: "history")
+
+    func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
+        var model = try session.requireModel()
+        guard let head = model.head else {
+            throw CommandError("fine tune continues from a trained head, and there is none yet",
+                               notes: ["train one first: train head on \"\(arguments.string("folder")!)\"",
+                                       "a new head's random weights would send large, random gradients into the base"])
+        }
+        let options = try Self.options(arguments)
+        let flags = Array(model.trainable.prefix(model.baseLayerCount))
+        guard flags.contains(true) else {
+            throw CommandError("nothing in the base is unfrozen, so there is nothing to fine-tune",
+                               notes: ["unfreeze the top blocks first: unfreeze layers from mixed9",
+                                       "(train head already trains the head alone)"])
+        }
+        var tuner: FineTuner
+        do {
+            tuner = try FineTuner(model: model.network, trainable: model.trainable, head: head,
+                                  optimizer: options.optimizer, dropoutSeed: session.seed)
+        } catch {
+            throw CommandError(String(describing: error))
+        }
+        context.print("fine-tuning \(tuner.trainedLayerNames.count) weighted layers of the base "
+                      + "(\(tuner.trainedLayerNames.first ?? "") … \(tuner.trainedLayerNames.last ?? "")) with the head; "
+                      + "they start from " + tuner.boundaryLayerNames.joined(separator: ", ") + ", computed once per image")
+        context.print("batch norm stays in inference mode: the moving mean and variance are not updated and beta trains, "
+                      + "as Keras' guide advises for fine-tuning")
+
+        let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
+        let folder = try ImageFolder.scan(options.folder, argument: "folder")
+        let labelOf = try Self.labels(folder, head: head, path: options.folder)
+        let counts = folder.classes.indices.map { label in folder.items.filter { $0.label == label }.count }
+        context.print("found \(folder.items.count) files in \(folder.classes.count) classes: "
+                      + zip(folder.classes, counts).map { "\($0) \($1)" }.joined(separator: ", "))
+        let (trainItems, validationItems) = folder.split(validation: options.validation, seed: session.seed)
+        let train = try Self.boundaries(trainItems, tuner, model: model, labelOf: labelOf, context: context,
+                                        shouldStop: shouldStop, what: "training")
+        let validation = validationItems.isEmpty ? nil
+            : try Self.boundaries(validationItems, tuner, model: model, labelOf: labelOf, context: context,
+                                  shouldStop: shouldStop, what: "validation")
+        guard !train.labels.isEmpty else {
+            throw CommandError("no readable training images in \(options.folder)", argument: "folder")
+        }
+        if validation != nil {
+            context.print("split (seed \(session.seed), validation \(TrainingHistoryValue.number(options.validation)) "
+                          + "of each class, as train head): train \(train.labels.count), validation \(validation!.labels.count)")
+        }
+        context.print("\(Self.describe(options.optimizer)), batch \(options.batch), "
+                      + "\(options.epochs) epoch\(options.epochs == 1 ? "" : "s")")
+
+        let steps = (train.labels.count + options.batch - 1) / options.batch
+        let lines = EpochLines(epochs: options.epochs, steps: steps, hasValidation: validation != nil, context: context)
+        var history: [EpochRecord] = []
+        var stopped = false
+        var generator = SeededGenerator(seed: session.seed ^ 0xF1_7E_70_4E)
+        epochs: for epoch in 1...options.epochs {
+            let start = ProgressBar.monotonicSeconds()
+            let checkpoint = tuner
+            var order = Array(train.labels.indices)
+            order.shuffle(using: &generator)
+            var lossSum = 0.0, correct = 0, seen = 0
+            for step in 0..<steps {
+                if shouldStop() {
+                    tuner = checkpoint
+                    stopped = true
+                    break epochs
+                }
+                let batch = Array(order[(step * options.batch)..<min(order.count, (step + 1) * options.batch)])
+                let loss = tuner.step(boundary: FineTuner.rows(train.values, batch), labels: batch.map { train.labels[$0] })
+                lossSum += Double(loss) * Double(batch.count)
+                correct += tuner.lastStepCorrect
+                seen += batch.count
+                lines.batch(BatchProgress(epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps,
+                                          loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen)))
+            }
+            let scores = validation.map { Self.score(tuner, $0) }
+            let record = EpochRecord(epoch: epoch, steps: steps, loss: lossSum / Double(seen),
+                                     accuracy: Double(correct) / Double(seen), validationLoss: scores?.loss,
+                                     validationAccuracy: scores?.accuracy,
+                                     seconds: ProgressBar.monotonicSeconds() - start)
+            history.append(record)
+            lines.epoch(record)
+        }
+        lines.clear()
+
+        if !history.isEmpty {
+            model.network = try tuner.tunedModel()
+            model.head = tuner.head
+            model.featureCache = FeatureCache()   // the base changed: its features must be computed again
+            model.weightsDescription += ", fine-tuned from \(tuner.trainedLayerNames.first ?? "") on \(options.folder)"
+            let confusion = validation.map { v in
+                ConfusionRecord(matrix: Self.score(tuner, v).confusion, classes: head.classes,
+                                source: "validation images of \(options.folder) after fine-tuning")
+            }
+            model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion)
+            session.model = model
+        }
+        if stopped {
+            context.print(history.isEmpty
+                ? "stopped by Ctrl-C before the first epoch ended: the model is unchanged"
+                : "stopped by Ctrl-C after epoch \(history.count) of \(options.epochs): the weights of epoch \(history.count) are kept")
+        }
+        let trainCounts = folder.classes.indices.map { c in train.labels.filter { $0 == c }.count }
+        let validationCounts = folder.classes.indices.map { c in validation?.labels.filter { $0 == c }.count ?? 0 }
+        return .host(TrainingHistoryValue(folder: options.folder, classes: head.classes, trainCounts: trainCounts,
+                                          validationCounts: validationCounts, history: history,
+                                          epochs: options.epochs, stopped: stopped, kind: .fineTune))
+    }
+
+    /// The checked options.
+    struct Options {
+        var folder: String
+        var epochs: Int
+        var optimizer: Optimizer
+        var batch: Int
+        var validation: Double
+    }
+
+    static func options(_ arguments: Arguments) throws -> Options {
+        let epochs = arguments.int("epochs")!
+        guard epochs >= 1 else { throw CommandError("epochs must be at least 1, got \(epochs)", argument: "epochs") }
+        let batch = arguments.int("batch")!
+        guard batch >= 1 else { throw CommandError("batch must be at least 1, got \(batch)", argument: "batch") }
+        let validation = arguments.double("validation")!
+        guard validation >= 0 && validation < 1 else {
+            throw CommandError("validation must be a fraction from 0 to below 1, got \(validation)", argument: "validation")
+        }
+        let name = arguments.string("optimizer")!
+        let rate = arguments.double("rate") ?? (name == "sgd" ? 0.0001 : 0.00001)
+        guard rate > 0 && rate.isFinite else {
+            throw CommandError("rate must be a positive number, got \(rate)", argument: "rate",
+                               notes: ["fine-tuning uses small rates, e.g. 0.0001 with sgd"])
+        }
+        let momentum = arguments.double("momentum")!
+        guard momentum >= 0 && momentum < 1 else {
+            throw CommandError("momentum must be from 0 to below 1, got \(momentum)", argument: "momentum")
+        }
+        if arguments.wasGiven("momentum") && name != "sgd" {
+            throw CommandError("momentum is an sgd setting; adam keeps its own moving averages", argument: "momentum")
+        }
+        let optimizer: Optimizer = name == "sgd" ? .sgd(rate: Float(rate), momentum: Float(momentum)) : .adam(rate: Float(rate))
+        return Options(folder: arguments.string("folder")!, epochs: epochs, optimizer: optimizer, batch: batch,
+                       validation: validation)
+    }
+
+    static func describe(_ optimizer: Optimizer) -> String {
+        switch optimizer {
+        case .sgd(let rate, let momentum):
+            return "sgd, rate \(TrainingHistoryValue.number(rate))"
+                + (momentum > 0 ? ", momentum \(TrainingHistoryValue.number(momentum))" : "")
+        case .adam(let rate, _, _, _):
+            return "adam, rate \(TrainingHistoryValue.number(rate))"
+        }
+    }
+
+    /// The head's class index of each class folder; every folder must be one of the head's classes.
+    static func labels(_ folder: ImageFolder, head: Head, path: String) throws -> [Int] {
+        try folder.classes.map { name in
+            guard let index = head.classes.firstIndex(of: name) else {
+                throw CommandError("\(path)/\(name) is not one of the head's classes", argument: "folder",
+                                   notes: ["the head knows: " + head.classes.joined(separator: ", ")])
+            }
+            return index
+        }
+    }
+
+    /// Boundary values of readable images, kept for all epochs, with their labels.
+    struct Boundaries {
+        var values: [Tensor]
+        var labels: [Int]
+    }
+
+    /// Runs the frozen bottom once over `items` (8 images per pass, progress
+    /// bar on stderr); unreadable files are skipped with a warning.
+    static func boundaries(_ items: [ImageFolder.Item], _ tuner: FineTuner, model: LoadedModel, labelOf: [Int],
+                           context: CommandContext, shouldStop: () -> Bool, what: String) throws -> Boundaries {
+        let size = (model.network.configuration.inputHeight, model.network.configuration.inputWidth)
+        let bar = ProgressBar(total: items.count, kind: .steps(unit: "image"), sink: .standardError)
+        var parts: [[Tensor]] = []
+        var labels: [Int] = []
+        var done = 0
+        for start in stride(from: 0, to: items.count, by: PooledFeatures.batchSize) {
+            if shouldStop() { throw Lang::Interrupted() }
+            var images: [Image] = []
+            for item in items[start..<min(items.count, start + PooledFeatures.batchSize)] {
+                do {
+                    images.append(try KerasImage.load(item.path, targetSize: size))
+                    labels.append(labelOf[item.label])
+                } catch {
+                    FileHandle.standardError.write(Data("warning: \(error) (skipped)\n".utf8))
+                }
+            }
+            if !images.isEmpty {
+                do { parts.append(try tuner.boundary(for: Preprocessing.inceptionV3(images))) } catch {
+                    throw CommandError(String(describing: error))
+                }
+            }
+            done = min(items.count, start + PooledFeatures.batchSize)
+            bar.update(done)
+        }
+        bar.finish(done)
+        guard let first = parts.first else { return Boundaries(values: [], labels: []) }
+        let values = first.indices.map { k in
+            let shape = first[k].shape
+            return Tensor(shape: [labels.count] + Array(shape.dropFirst()), scalars: parts.flatMap { $0[k].scalars })
+        }
+        context.print("kept the \(what) images' \(tuner.boundaryLayerNames.joined(separator: ", ")) outputs: "
+                      + "\(labels.count) images, \(Format.grouped(values.map(\.count).reduce(0, +) * 4 / 1_048_576)) MB")
+        return Boundaries(values: values, labels: labels)
+    }
+
+    /// Loss, accuracy and confusion matrix of the tuner in inference mode.
+    static func score(_ tuner: FineTuner, _ data: Boundaries) -> (loss: Double, accuracy: Double, confusion: [[Int]]) {
+        let classes = tuner.head.classes.count
+        var loss = 0.0, correct = 0
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        for start in stride(from: 0, to: data.labels.count, by: 16) {
+            let rows = Array(start..<min(data.labels.count, start + 16))
+            let p = tuner.probabilities(boundary: FineTuner.rows(data.values, rows))
+            for (r, index) in rows.enumerated() {
+                let row = p.scalars[(r * classes)..<((r + 1) * classes)]
+                let predicted = row.firstIndex(of: row.max()!)! - r * classes
+                let truth = data.labels[index]
+                loss -= Foundation.log(Double(max(row[row.startIndex + truth], Float.leastNormalMagnitude)))
+                if predicted == truth { correct += 1 }
+                confusion[truth][predicted] += 1
+            }
+        }
+        let n = Double(max(1, data.labels.count))
+        return (loss / n, Double(correct) / n, confusion)
+    }
+}
