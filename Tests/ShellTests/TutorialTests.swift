@@ -123,5 +123,14 @@ final class TutorialTests: XCTestCase {
         let pictures3 = try notebookOutputs(folder3 + "/tutorial.ipynb").joined(separator: " ")
             .components(separatedBy: "image/png").count - 1
         XCTAssertEqual(pictures3, 2, "03 shows the history and the confusion matrix")
+
+        let fourth = try XCTUnwrap(paths.first { $0.hasSuffix("04-fine-tune.kf") }, "Tutorials/04-fine-tune.kf")
+        let (folder4, run4) = try run(fourth)
+        XCTAssertEqual(run4.status, 0, run4.stderr)
+        XCTAssertEqual(run4.stdout.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }.count, 12,
+                       "04 trains the head 10 epochs, then fine-tunes 2")
+        let saved = try KerasWeightsFile.read(folder4 + "/out/objects-model.h5")
+        XCTAssertEqual(saved.layerNames.suffix(4), ["global_average_pooling2d", "dense", "dropout", "dense_1"],
+                       "04 saves base and head in Keras' layout")
     }
 }
