@@ -66,7 +66,7 @@ final class CommandsTrainingTests: XCTestCase {
         XCTAssertFalse(history.stopped)
         XCTAssertEqual(history.trainCounts.reduce(0, +) + history.validationCounts.reduce(0, +), 6, "the broken file is skipped")
         let json = history.json.rendered
-        XCTAssertTrue(json.hasPrefix(#"{"type":"history","folder":"\#(data)","classes":["fish","windmill"],"train_images":["#), json)
+        XCTAssertTrue(json.hasPrefix(#"{"type":"history","trained":"head","folder":"\#(data)","classes":["fish","windmill"],"train_images":["#), json)
         XCTAssertTrue(json.contains(#""epochs":3,"completed":3,"stopped":false,"loss":["#), json)
 
         let head = try XCTUnwrap(harness.session.model?.head)

@@ -33,14 +33,7 @@ struct EvaluateCommand: HostCommand {
         guard worst >= 0 else { throw CommandError("worst must be 0 or more, got \(worst)", argument: "worst") }
         let path = arguments.string("folder")!
         let folder = try ImageFolder.scan(path, argument: "folder")
-        var labelOf: [Int: Int] = [:]
-        for (label, name) in folder.classes.enumerated() {
-            guard let index = head.classes.firstIndex(of: name) else {
-                throw CommandError("\(path)/\(name) is not one of the head's classes", argument: "folder",
-                                   notes: ["the head knows: " + head.classes.joined(separator: ", ")])
-            }
-            labelOf[label] = index
-        }
+        let labelOf = try folder.labels(in: head)
         let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
         let result = try TrainingData.features(of: folder.items.map(\.path), model: model, context: context,
                                                explain: false, shouldStop: shouldStop)
@@ -48,7 +41,7 @@ struct EvaluateCommand: HostCommand {
             throw CommandError("none of the \(folder.items.count) files in \(path) is a readable image", argument: "folder")
         }
         let items = result.kept.map { folder.items[$0] }
-        let data = LabelledFeatures(features: result.features, labels: items.map { labelOf[$0.label]! },
+        let data = LabelledFeatures(features: result.features, labels: items.map { labelOf[$0.label] },
                                     width: result.width)
         let evaluation = head.evaluate(data)
         let confusion = ConfusionRecord(matrix: evaluation.confusion, classes: head.classes, source: "images of \(path)")

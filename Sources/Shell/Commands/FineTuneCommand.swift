@@ -40,7 +40,7 @@ struct FineTuneCommand: HostCommand {
                                notes: ["train one first: train head on \"\(arguments.string("folder")!)\"",
                                        "a new head's random weights would send large, random gradients into the base"])
         }
-        let options = try Self.options(arguments)
+        let options = try RunOptions(arguments, defaultRates: ["sgd": 0.0001, "adam": 0.00001])
         let flags = Array(model.trainable.prefix(model.baseLayerCount))
         guard flags.contains(true) else {
             throw CommandError("nothing in the base is unfrozen, so there is nothing to fine-tune",
@@ -62,10 +62,8 @@ struct FineTuneCommand: HostCommand {
 
         let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
         let folder = try ImageFolder.scan(options.folder, argument: "folder")
-        let labelOf = try Self.labels(folder, head: head, path: options.folder)
-        let counts = folder.classes.indices.map { label in folder.items.filter { $0.label == label }.count }
-        context.print("found \(folder.items.count) files in \(folder.classes.count) classes: "
-                      + zip(folder.classes, counts).map { "\($0) \($1)" }.joined(separator: ", "))
+        let labelOf = try folder.labels(in: head)
+        context.print(folder.foundLine)
         let (trainItems, validationItems) = folder.split(validation: options.validation, seed: session.seed)
         let train = try Self.boundaries(trainItems, tuner, model: model, labelOf: labelOf, context: context,
                                         shouldStop: shouldStop, what: "training")
@@ -79,10 +77,10 @@ struct FineTuneCommand: HostCommand {
             context.print("split (seed \(session.seed), validation \(TrainingHistoryValue.number(options.validation)) "
                           + "of each class, as train head): train \(train.labels.count), validation \(validation!.labels.count)")
         }
-        context.print("\(Self.describe(options.optimizer)), batch \(options.batch), "
+        context.print("\(options.optimizerDescription), batch \(options.batch), "
                       + "\(options.epochs) epoch\(options.epochs == 1 ? "" : "s")")
 
-        let steps = (train.labels.count + options.batch - 1) / options.batch
+        let steps = options.steps(for: train.labels.count)
         let lines = EpochLines(epochs: options.epochs, steps: steps, hasValidation: validation != nil, context: context)
         var history: [EpochRecord] = []
         var stopped = false
@@ -139,63 +137,6 @@ struct FineTuneCommand: HostCommand {
         return .host(TrainingHistoryValue(folder: options.folder, classes: head.classes, trainCounts: trainCounts,
                                           validationCounts: validationCounts, history: history,
                                           epochs: options.epochs, stopped: stopped, kind: .fineTune))
-    }
-
-    /// The checked options.
-    struct Options {
-        var folder: String
-        var epochs: Int
-        var optimizer: Optimizer
-        var batch: Int
-        var validation: Double
-    }
-
-    static func options(_ arguments: Arguments) throws -> Options {
-        let epochs = arguments.int("epochs")!
-        guard epochs >= 1 else { throw CommandError("epochs must be at least 1, got \(epochs)", argument: "epochs") }
-        let batch = arguments.int("batch")!
-        guard batch >= 1 else { throw CommandError("batch must be at least 1, got \(batch)", argument: "batch") }
-        let validation = arguments.double("validation")!
-        guard validation >= 0 && validation < 1 else {
-            throw CommandError("validation must be a fraction from 0 to below 1, got \(validation)", argument: "validation")
-        }
-        let name = arguments.string("optimizer")!
-        let rate = arguments.double("rate") ?? (name == "sgd" ? 0.0001 : 0.00001)
-        guard rate > 0 && rate.isFinite else {
-            throw CommandError("rate must be a positive number, got \(rate)", argument: "rate",
-                               notes: ["fine-tuning uses small rates, e.g. 0.0001 with sgd"])
-        }
-        let momentum = arguments.double("momentum")!
-        guard momentum >= 0 && momentum < 1 else {
-            throw CommandError("momentum must be from 0 to below 1, got \(momentum)", argument: "momentum")
-        }
-        if arguments.wasGiven("momentum") && name != "sgd" {
-            throw CommandError("momentum is an sgd setting; adam keeps its own moving averages", argument: "momentum")
-        }
-        let optimizer: Optimizer = name == "sgd" ? .sgd(rate: Float(rate), momentum: Float(momentum)) : .adam(rate: Float(rate))
-        return Options(folder: arguments.string("folder")!, epochs: epochs, optimizer: optimizer, batch: batch,
-                       validation: validation)
-    }
-
-    static func describe(_ optimizer: Optimizer) -> String {
-        switch optimizer {
-        case .sgd(let rate, let momentum):
-            return "sgd, rate \(TrainingHistoryValue.number(rate))"
-                + (momentum > 0 ? ", momentum \(TrainingHistoryValue.number(momentum))" : "")
-        case .adam(let rate, _, _, _):
-            return "adam, rate \(TrainingHistoryValue.number(rate))"
-        }
-    }
-
-    /// The head's class index of each class folder; every folder must be one of the head's classes.
-    static func labels(_ folder: ImageFolder, head: Head, path: String) throws -> [Int] {
-        try folder.classes.map { name in
-            guard let index = head.classes.firstIndex(of: name) else {
-                throw CommandError("\(path)/\(name) is not one of the head's classes", argument: "folder",
-                                   notes: ["the head knows: " + head.classes.joined(separator: ", ")])
-            }
-            return index
-        }
     }
 
     /// Boundary values of readable images, kept for all epochs, with their labels.

@@ -36,13 +36,9 @@ struct TrainHeadCommand: HostCommand {
             + "model.compile(Adam(R), 'categorical_crossentropy', ['accuracy']); model.fit(train, epochs=E, validation_data=val)",
         returns: "history")
 
-    /// The checked options of one run.
+    /// The checked options of one run: the shared ones and the head's shape.
     struct Options {
-        var folder: String
-        var epochs: Int
-        var optimizer: Optimizer
-        var batch: Int
-        var validation: Double
+        var run: RunOptions
         var hidden: Int?
         var dropout: Float
     }
@@ -52,20 +48,20 @@ struct TrainHeadCommand: HostCommand {
         let options = try Self.options(arguments)
         let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
 
-        let folder = try ImageFolder.scan(options.folder, argument: "folder")
-        let data = try TrainingData.prepare(folder, model: model, validation: options.validation, seed: session.seed,
+        let folder = try ImageFolder.scan(options.run.folder, argument: "folder")
+        let data = try TrainingData.prepare(folder, model: model, validation: options.run.validation, seed: session.seed,
                                             context: context, shouldStop: shouldStop)
         guard data.train.count > 0 else {
-            throw CommandError("no readable training images in \(options.folder)", argument: "folder")
+            throw CommandError("no readable training images in \(options.run.folder)", argument: "folder")
         }
 
         let head = Head(inputs: data.width, classes: folder.classes, hidden: options.hidden, dropout: options.dropout,
                         seed: session.seed)
         context.print(Self.describe(head, options))
-        var trainer = HeadTrainer(head: head, optimizer: options.optimizer, batchSize: options.batch, seed: session.seed)
-        let lines = EpochLines(epochs: options.epochs, steps: (data.train.count + options.batch - 1) / options.batch,
+        var trainer = HeadTrainer(head: head, optimizer: options.run.optimizer, batchSize: options.run.batch, seed: session.seed)
+        let lines = EpochLines(epochs: options.run.epochs, steps: options.run.steps(for: data.train.count),
                                hasValidation: data.validation != nil, context: context)
-        let (history, stopped) = trainer.fit(data.train, validation: data.validation, epochs: options.epochs,
+        let (history, stopped) = trainer.fit(data.train, validation: data.validation, epochs: options.run.epochs,
                                              shouldStop: shouldStop, onBatch: lines.batch, onEpoch: lines.epoch)
         lines.clear()
 
@@ -74,47 +70,25 @@ struct TrainHeadCommand: HostCommand {
             model.head = trainer.head
             let confusion = data.validation.map { validation in
                 ConfusionRecord(matrix: trainer.head.evaluate(validation).confusion, classes: folder.classes,
-                                source: "validation images of \(options.folder)")
+                                source: "validation images of \(options.run.folder)")
             }
-            model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion)
+            model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion)
             session.model = model
         }
         if stopped {
             context.print(completed
-                ? "stopped by Ctrl-C after epoch \(history.count) of \(options.epochs): the head of epoch \(history.count) is kept"
+                ? "stopped by Ctrl-C after epoch \(history.count) of \(options.run.epochs): the head of epoch \(history.count) is kept"
                 : "stopped by Ctrl-C before the first epoch ended: no head was kept"
                     + (model.head == nil ? "" : " (the previous head stays)"))
         }
-        return .host(TrainingHistoryValue(folder: options.folder, classes: folder.classes,
+        return .host(TrainingHistoryValue(folder: options.run.folder, classes: folder.classes,
                                           trainCounts: data.trainCounts, validationCounts: data.validationCounts,
-                                          history: history, epochs: options.epochs, stopped: stopped))
+                                          history: history, epochs: options.run.epochs, stopped: stopped))
     }
 
     /// Reads and checks the arguments, with Keras' defaults.
     static func options(_ arguments: Arguments) throws -> Options {
-        let epochs = arguments.int("epochs")!
-        guard epochs >= 1 else { throw CommandError("epochs must be at least 1, got \(epochs)", argument: "epochs") }
-        let batch = arguments.int("batch")!
-        guard batch >= 1 else { throw CommandError("batch must be at least 1, got \(batch)", argument: "batch") }
-        let validation = arguments.double("validation")!
-        guard validation >= 0 && validation < 1 else {
-            throw CommandError("validation must be a fraction from 0 to below 1, got \(validation)", argument: "validation",
-                               notes: ["0.2 holds out a fifth of each class"])
-        }
-        let optimizerName = arguments.string("optimizer")!
-        let rate = arguments.double("rate") ?? (optimizerName == "adam" ? 0.001 : 0.01)
-        guard rate > 0 && rate.isFinite else {
-            throw CommandError("rate must be a positive number, got \(rate)", argument: "rate",
-                               notes: ["typical rates are 0.001 (adam) and 0.01 (sgd)"])
-        }
-        let momentum = arguments.double("momentum")!
-        guard momentum >= 0 && momentum < 1 else {
-            throw CommandError("momentum must be from 0 to below 1, got \(momentum)", argument: "momentum")
-        }
-        if arguments.wasGiven("momentum") && optimizerName != "sgd" {
-            throw CommandError("momentum is an sgd setting; adam keeps its own moving averages", argument: "momentum",
-                               notes: ["use: optimizer sgd momentum \(momentum)"])
-        }
+        let run = try RunOptions(arguments, defaultRates: ["adam": 0.001, "sgd": 0.01])
         let hidden = arguments.int("hidden")
         if let hidden, hidden < 1 {
             throw CommandError("hidden must be at least 1 unit, got \(hidden)", argument: "hidden")
@@ -127,10 +101,7 @@ struct TrainHeadCommand: HostCommand {
             throw CommandError("dropout needs a hidden layer to act on", argument: "dropout",
                                notes: ["add one: hidden 256 dropout \(dropout)"])
         }
-        let optimizer: Optimizer = optimizerName == "adam"
-            ? .adam(rate: Float(rate)) : .sgd(rate: Float(rate), momentum: Float(momentum))
-        return Options(folder: arguments.string("folder")!, epochs: epochs, optimizer: optimizer, batch: batch,
-                       validation: validation, hidden: hidden, dropout: Float(dropout))
+        return Options(run: run, hidden: hidden, dropout: Float(dropout))
     }
 
     /// The head and the optimizer in one line, e.g.
@@ -142,16 +113,9 @@ struct TrainHeadCommand: HostCommand {
             if head.dropout > 0 { layers.append("\(Head.dropoutLayerName) (\(TrainingHistoryValue.number(head.dropout)))") }
         }
         layers.append("\(head.output.name) (\(head.output.units), softmax)")
-        let optimizer: String
-        switch options.optimizer {
-        case .adam(let rate, _, _, _):
-            optimizer = "adam, rate \(TrainingHistoryValue.number(rate))"
-        case .sgd(let rate, let momentum):
-            optimizer = "sgd, rate \(TrainingHistoryValue.number(rate))"
-                + (momentum > 0 ? ", momentum \(TrainingHistoryValue.number(momentum))" : "")
-        }
         return "head: " + layers.joined(separator: " → ") + ", \(Format.grouped(head.parameterCount)) parameters; "
-            + "\(optimizer), batch \(options.batch), \(options.epochs) epoch\(options.epochs == 1 ? "" : "s")"
+            + "\(options.run.optimizerDescription), batch \(options.run.batch), "
+            + "\(options.run.epochs) epoch\(options.run.epochs == 1 ? "" : "s")"
     }
 }
 

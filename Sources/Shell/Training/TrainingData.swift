@@ -25,9 +25,7 @@ struct TrainingData {
     /// without readable images.
     static func prepare(_ folder: ImageFolder, model: LoadedModel, validation: Double, seed: UInt64,
                         context: CommandContext, shouldStop: () -> Bool) throws -> TrainingData {
-        let counts = folder.classes.indices.map { label in folder.items.filter { $0.label == label }.count }
-        context.print("found \(folder.items.count) files in \(folder.classes.count) classes: "
-                      + zip(folder.classes, counts).map { "\($0) \($1)" }.joined(separator: ", "))
+        context.print(folder.foundLine)
         let (trainItems, validationItems) = folder.split(validation: validation, seed: seed)
         let all = trainItems + validationItems
         let result = try features(of: all.map(\.path), model: model, context: context, shouldStop: shouldStop)
