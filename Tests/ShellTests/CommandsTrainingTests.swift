@@ -58,7 +58,7 @@ final class CommandsTrainingTests: XCTestCase {
                        + "16,410 parameters; adam, rate 0.001, batch 2, 3 epochs")
         let epochLines = lines.filter { $0.hasPrefix("Epoch ") }
         XCTAssertEqual(epochLines.count, 3)
-        let pattern = #"^Epoch 2/3 (\d)/\1 \[={30}\] - loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy: (\d\.\d{4}|0\.0000e\+00) - \d+\.\d\ds$"#
+        let pattern = #"^Epoch 2/3 (\d)/\1 \[={30}\] - loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy: (\d\.\d{4}|0\.0000e\+00) - (\d+\.\d\ds|\d\.\dms)$"#
         XCTAssertNotNil(epochLines[1].range(of: pattern, options: .regularExpression), epochLines[1])
 
         XCTAssertEqual(history.classes, ["fish", "windmill"])

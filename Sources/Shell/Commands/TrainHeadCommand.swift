@@ -174,6 +174,9 @@ final class EpochLines {
         if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
             text += " - val_loss: \(ProgressBar.metricValue(loss)) - val_accuracy: \(ProgressBar.metricValue(accuracy))"
         }
-        return text + " - " + ProgressBar.duration(record.seconds)
+        // Under 10 ms (a small head's epoch) in milliseconds, so it never reads "0.00s".
+        let time = record.seconds < 0.00995 ? String(format: "%.1fms", record.seconds * 1000)
+                                            : ProgressBar.duration(record.seconds)
+        return text + " - " + time
     }
 }
