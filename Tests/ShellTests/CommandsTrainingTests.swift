@@ -206,3 +206,28 @@ final class CommandsTrainingTests: XCTestCase {
         XCTAssertTrue(CommandHarness().failure("train head on \"\(data)\"").contains("no model is loaded"))
     }
 }
+
+/// The real binary's streams during `train head`: the warning for an
+/// unreadable file and the feature progress bar go to stderr, the epoch lines
+/// to stdout. Oracle: the folder's known broken file and the documented streams.
+final class TrainHeadStreamsTests: XCTestCase {
+    func testWarningsAndProgressGoToStderrEpochLinesToStdout() throws {
+        let root = try makeTemporaryFolder("train-streams")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (name, file) in [("fish", "fish1.jpg"), ("fish", "fish2.jpg"), ("tool", "hammer1.jpg"), ("tool", "hammer2.jpg")] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(name)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/objects/\(name)/\(file)", toPath: "\(root)/\(name)/\(file)")
+        }
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(root)/tool/notes.txt", contents: Data("a list of tools".utf8)))
+        let run = try runKungfu(["-c", "load model inception_v3; train head on \"\(root)\" epochs 2 batch 2 validation 0"],
+                                environment: ["KUNGFU_WEIGHTS": "none"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let warnings = run.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
+        XCTAssertEqual(warnings.count, 1, run.stderr)
+        XCTAssertTrue(warnings.first?.hasPrefix("warning: \(root)/tool/notes.txt: ") ?? false, run.stderr)
+        XCTAssertTrue(warnings.first?.hasSuffix(" (skipped)") ?? false, run.stderr)
+        XCTAssertTrue(run.stderr.contains("5/5 [==============================]"), "the feature progress bar: \(run.stderr)")
+        XCTAssertEqual(run.stdout.split(separator: "\n").filter { $0.hasPrefix("Epoch ") }.count, 2, run.stdout)
+        XCTAssertFalse(run.stdout.contains("warning"), run.stdout)
+    }
+}
