@@ -231,3 +231,41 @@ final class TrainHeadStreamsTests: XCTestCase {
         XCTAssertFalse(run.stdout.contains("warning"), run.stdout)
     }
 }
+
+/// The epoch lines' live bar on a terminal and the finished line. Oracle:
+/// Keras' progress-bar format (ETA from the elapsed time per step, running
+/// metrics) with a fake clock, and the finished line's fixed layout.
+final class EpochLinesTests: XCTestCase {
+    final class Recorder: @unchecked Sendable {   // one test thread only
+        var live = "", printed: [String] = []
+    }
+
+    func testLiveBarRedrawsInPlaceThenGivesWayToTheFinishedLine() {
+        let recorder = Recorder()
+        var now = 100.0
+        let lines = EpochLines(epochs: 2, output: { recorder.printed.append($0) },
+                               live: ProgressSink(isTerminal: true) { recorder.live += $0 }, clock: { now })
+        now += 1
+        lines.batch(BatchProgress(epoch: 1, epochs: 2, step: 1, steps: 4, loss: 0.69314, accuracy: 0.5))
+        XCTAssertEqual(recorder.live, "\rEpoch 1/2 1/4 [======>.......................] - ETA: 3s - loss: 0.6931 - accuracy: 0.5000")
+        now += 0.01   // under 50 ms: not redrawn
+        lines.batch(BatchProgress(epoch: 1, epochs: 2, step: 2, steps: 4, loss: 0.6, accuracy: 0.5))
+        XCTAssertEqual(recorder.live.filter { $0 == "\r" }.count, 1)
+        lines.epoch(EpochRecord(epoch: 1, steps: 4, loss: 0.5, accuracy: 0.75, validationLoss: 0.0004,
+                                validationAccuracy: 1, seconds: 0.0015))
+        XCTAssertTrue(recorder.live.hasSuffix("\r" + String(repeating: " ", count: 90) + "\r"), "the bar is erased")
+        XCTAssertEqual(recorder.printed, ["Epoch 1/2 4/4 [==============================] - loss: 0.5000 - accuracy: 0.7500"
+                                          + " - val_loss: 4.0000e-04 - val_accuracy: 1.0000 - 1.5ms"])
+    }
+
+    func testNothingLiveWhenNotATerminal() {
+        let recorder = Recorder()
+        let lines = EpochLines(epochs: 1, output: { recorder.printed.append($0) },
+                               live: ProgressSink(isTerminal: false) { recorder.live += $0 })
+        lines.batch(BatchProgress(epoch: 1, epochs: 1, step: 1, steps: 1, loss: 1, accuracy: 0))
+        lines.epoch(EpochRecord(epoch: 1, steps: 1, loss: 1, accuracy: 0, validationLoss: nil, validationAccuracy: nil,
+                                seconds: 12.5))
+        XCTAssertEqual(recorder.live, "")
+        XCTAssertEqual(recorder.printed, ["Epoch 1/1 1/1 [==============================] - loss: 1.0000 - accuracy: 0.0000e+00 - 12.5s"])
+    }
+}

@@ -81,7 +81,7 @@ struct FineTuneCommand: HostCommand {
                       + "\(options.epochs) epoch\(options.epochs == 1 ? "" : "s")")
 
         let steps = options.steps(for: train.labels.count)
-        let lines = EpochLines(epochs: options.epochs, steps: steps, hasValidation: validation != nil, context: context)
+        let lines = EpochLines(epochs: options.epochs, output: context.print)
         var history: [EpochRecord] = []
         var stopped = false
         var generator = SeededGenerator(seed: session.seed ^ 0xF1_7E_70_4E)

@@ -59,8 +59,7 @@ struct TrainHeadCommand: HostCommand {
                         seed: session.seed)
         context.print(Self.describe(head, options))
         var trainer = HeadTrainer(head: head, optimizer: options.run.optimizer, batchSize: options.run.batch, seed: session.seed)
-        let lines = EpochLines(epochs: options.run.epochs, steps: options.run.steps(for: data.train.count),
-                               hasValidation: data.validation != nil, context: context)
+        let lines = EpochLines(epochs: options.run.epochs, output: context.print)
         let (history, stopped) = trainer.fit(data.train, validation: data.validation, epochs: options.run.epochs,
                                              shouldStop: shouldStop, onBatch: lines.batch, onEpoch: lines.epoch)
         lines.clear()
@@ -125,30 +124,37 @@ struct TrainHeadCommand: HostCommand {
 /// `Epoch 3/10 27/27 [==============================] - loss: 0.4120 - accuracy: 0.8800 - val_loss: 0.5231 - val_accuracy: 0.8333 - 0.02s`.
 final class EpochLines {
     let epochs: Int
-    let steps: Int
-    let hasValidation: Bool
-    let context: CommandContext
-    private let live = ProgressSink.standardError
+    private let output: (String) -> Void
+    private let live: ProgressSink
+    private let clock: () -> Double
     private var drawn = 0
     private var lastDraw = -Double.infinity
+    /// When the running epoch began: at creation, then after each epoch line.
+    private var epochStart: Double
 
-    init(epochs: Int, steps: Int, hasValidation: Bool, context: CommandContext) {
+    /// Lines for a run of `epochs` epochs: finished lines go to `output`
+    /// (a command's `context.print`), the live bar to `live` (when it is a
+    /// terminal), timed by `clock`.
+    init(epochs: Int, output: @escaping (String) -> Void, live: ProgressSink = .standardError,
+         clock: @escaping () -> Double = ProgressBar.monotonicSeconds) {
         self.epochs = epochs
-        self.steps = steps
-        self.hasValidation = hasValidation
-        self.context = context
+        self.output = output
+        self.live = live
+        self.clock = clock
+        epochStart = clock()
     }
 
-    /// Redraws the running epoch's bar (terminals only, at most every 50 ms).
+    /// Redraws the running epoch's bar with Keras' ETA and running metrics
+    /// (terminals only, at most every 50 ms, and always at an epoch's last step).
     func batch(_ progress: BatchProgress) {
         guard live.isTerminal else { return }
-        let now = ProgressBar.monotonicSeconds()
-        guard progress.step == progress.steps || now - lastDraw >= 0.05 else { return }
+        let now = clock()
+        guard progress.step == 1 || progress.step == progress.steps || now - lastDraw >= 0.05 else { return }
         lastDraw = now
         let text = "Epoch \(progress.epoch)/\(progress.epochs) "
-            + ProgressBar.stepLine(current: progress.step, total: progress.steps, elapsed: 0, finished: false,
-                                   metrics: [], width: 30, unit: "step")
-            + " - loss: \(ProgressBar.metricValue(progress.loss)) - accuracy: \(ProgressBar.metricValue(progress.accuracy))"
+            + ProgressBar.stepLine(current: progress.step, total: progress.steps, elapsed: now - epochStart,
+                                   finished: false, metrics: [("loss", progress.loss), ("accuracy", progress.accuracy)],
+                                   width: 30, unit: "step")
         live.write("\r" + text + String(repeating: " ", count: max(0, drawn - text.count)))
         drawn = text.count
     }
@@ -156,7 +162,8 @@ final class EpochLines {
     /// Writes the finished epoch's line.
     func epoch(_ record: EpochRecord) {
         clear()
-        context.print(Self.line(record, epochs: epochs))
+        output(Self.line(record, epochs: epochs))
+        epochStart = clock()
     }
 
     /// Erases the live bar, if one is drawn.
