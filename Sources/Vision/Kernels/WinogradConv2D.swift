@@ -152,15 +152,17 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     private func run(tiles: Range<Int>, capacity: Int, of grid: TileGrid,
                      _ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
         let cin = inputChannels, width = blocks * 16
-        let v = AlignedBuffer(count: 16 * capacity * cin)    // V[ξ][tile][ci]
-        let m = AlignedBuffer(count: 16 * capacity * width)  // M[ξ][tile][co]
+        let scratch = Scratch.shared.take(count: 16 * capacity * (cin + width))
+        defer { Scratch.shared.give(scratch) }
+        let v = scratch.base                              // V[ξ][tile][ci]
+        let m = scratch.base + 16 * capacity * cin       // M[ξ][tile][co]
         for (t, tile) in tiles.enumerated() {
-            transformInput(tile: tile, of: grid, input, into: v.base + t * cin, xiStride: capacity * cin)
+            transformInput(tile: tile, of: grid, input, into: v + t * cin, xiStride: capacity * cin)
         }
         let mr = PackedConv2D.rowsPerTile
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: mr) { rows in
             for xi in 0..<16 {
-                let u = transformed[xi], vxi = v.base + xi * capacity * cin, mxi = m.base + xi * capacity * width
+                let u = transformed[xi], vxi = v + xi * capacity * cin, mxi = m + xi * capacity * width
                 for block in 0..<blocks {
                     var t0 = 0
                     while t0 < tiles.count {
@@ -177,7 +179,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
             }
         }
         for (t, tile) in tiles.enumerated() {
-            transformOutput(tile: tile, of: grid, from: m.base + t * width, xiStride: capacity * width,
+            transformOutput(tile: tile, of: grid, from: m + t * width, xiStride: capacity * width,
                             output, relu: relu)
         }
     }
@@ -281,5 +283,32 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         } else {
             for i in 0..<count { target[i] = value[i] }
         }
+    }
+}
+
+/// Reusable working memory for the chunks of `WinogradConv2D` (a few hundred
+/// KB each): allocating it per chunk cost page faults and zero-filling on
+/// every call. A chunk takes a buffer at least as large as it needs and gives
+/// it back; each is at most half of L2 (or 6 tiles' worth), and only a few
+/// exist: one per chunk running at once, per larger size met.
+private final class Scratch: @unchecked Sendable {
+    // Sendable: `idle` is only touched under `lock`; a taken buffer belongs
+    // to one chunk until it is given back.
+    private let lock = NSLock()
+    private var idle: [AlignedBuffer] = []
+
+    static let shared = Scratch()
+
+    /// A buffer of at least `count` floats (contents undefined).
+    func take(count: Int) -> AlignedBuffer {
+        let found: AlignedBuffer? = lock.withLock {
+            guard let i = idle.firstIndex(where: { $0.count >= count }) else { return nil }
+            return idle.remove(at: i)
+        }
+        return found ?? AlignedBuffer(count: count)
+    }
+
+    func give(_ buffer: AlignedBuffer) {
+        lock.withLock { idle.append(buffer) }
     }
 }
