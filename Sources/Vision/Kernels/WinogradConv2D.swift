@@ -133,7 +133,9 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         let perTileBytes = 16 * (inputChannels + blocks * 16) * 4
         let byCache = max(6, PackedConv2D.Schedule.cacheBudget / 2 / perTileBytes)
         let byThreads = (grid.count + threads * Parallel.partsPerThread - 1) / (threads * Parallel.partsPerThread)
-        let perChunk = max(6, min(byCache, byThreads) / 6 * 6)
+        // Whole groups of 6 tiles (the micro-kernel's rows); rounding the
+        // thread share up, not down, keeps the chunk count at 4 per thread.
+        let perChunk = max(6, min(byCache / 6 * 6, (byThreads + 5) / 6 * 6))
         let chunks = (grid.count + perChunk - 1) / perChunk
         Parallel.forEach(parts: chunks) { chunk in
             let tiles = (chunk * perChunk)..<min(grid.count, (chunk + 1) * perChunk)
