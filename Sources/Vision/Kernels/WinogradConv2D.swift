@@ -10,15 +10,6 @@
 // from the direct convolution by Float32 rounding only.
 import Foundation
 
-/// A convolution whose weights were prepared at load time for its kernel:
-/// the model runs every Conv2D layer through this one call.
-protocol PreparedConvolution: Sendable {
-    /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
-    func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool)
-}
-
-extension PackedConv2D: PreparedConvolution {}
-
 /// A 3×3 stride-1 convolution computed as 16 GEMMs of a quarter of the size.
 ///
 /// Each 2×2 block of output pixels ("tile") needs a 4×4 window d of the
@@ -53,6 +44,8 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     /// Whether a convolution with this kernel shape and strides can run here,
     /// and pays off: `pixels` is the output's height × width per image
     /// (small late layers are weight-bound, and U is 16/9 the size of g).
+    /// It is decided per image, never per batch, so that an image's result
+    /// does not depend on the batch it is in.
     static func suits(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Bool {
         shape.count == 4 && shape[0] == 3 && shape[1] == 3 && strides == (1, 1) && pixels >= 256
     }
