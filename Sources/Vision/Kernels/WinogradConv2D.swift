@@ -5,9 +5,9 @@
 //   kernel  (3, 3, Cin, Cout)   Keras' layout, transformed once at load time
 //   output  (N, Ho, Wo, Cout)   Ho, Wo and the padding by TF's rule (Padding.window)
 //
-// Same contract as PackedConv2D (the definition is `Reference.conv2D`); the
-// products are the same numbers summed in another order, so results differ
-// from the direct convolution by Float32 rounding only.
+// Same contract as PackedConv2D (the definition is `Reference.conv2D`): the
+// same sums reached by another route, so results differ from the direct
+// convolution by Float32 rounding only.
 import Foundation
 
 /// A 3×3 stride-1 convolution computed as 16 GEMMs of a quarter of the size.
