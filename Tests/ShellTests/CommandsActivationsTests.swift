@@ -95,7 +95,7 @@ final class CommandsActivationsTests: XCTestCase {
             for path in sys.argv[1:]:
                 a = np.load(path)
                 print(json.dumps({"shape": list(a.shape), "dtype": a.dtype.str, "sum": float(a.astype(np.float64).sum()),
-                                  "first": float(a.flat[0]), "last": float(a.flat[-1])}))
+                                  "first": repr(float(a.flat[0])), "last": repr(float(a.flat[-1]))}))
             """, arguments: paths, modules: ["numpy"])
         let lines = out.split(separator: "\n")
         XCTAssertEqual(lines.count, 2)
@@ -103,8 +103,11 @@ final class CommandsActivationsTests: XCTestCase {
             let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             XCTAssertEqual(json["shape"] as? [Int], tensor.shape)
             XCTAssertEqual(json["dtype"] as? String, "<f4")
-            XCTAssertEqual(json["first"] as? Double, Double(tensor.scalars.first!))
-            XCTAssertEqual(json["last"] as? Double, Double(tensor.scalars.last!))
+            // first and last travel as text: Foundation's JSON parser on Linux
+            // can miss a double by one ulp (0.01678653433918953 reads as
+            // 0.016786534339189536), Double(String) does not.
+            XCTAssertEqual((json["first"] as? String).flatMap(Double.init), Double(tensor.scalars.first!))
+            XCTAssertEqual((json["last"] as? String).flatMap(Double.init), Double(tensor.scalars.last!))
             let sum = tensor.scalars.reduce(0.0) { $0 + Double($1) }
             XCTAssertEqual(json["sum"] as! Double, sum, accuracy: 1e-9 * max(1, abs(sum)))
         }

@@ -9,6 +9,13 @@
 // must agree with it to 1e-5 (absolute, or relative for values above 1).
 import Foundation
 
+/// A convolution whose weights were prepared at load time for its kernel:
+/// the model runs every Conv2D (and the Dense layer) through this one call.
+protocol PreparedConvolution: Sendable {
+    /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
+    func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool)
+}
+
 /// A convolution whose kernel has been packed for the micro-kernel.
 ///
 /// Packing happens once, at load time: the kernel (times an optional
@@ -22,7 +29,7 @@ import Foundation
 /// row pointers, one per (tap, pixel), into the NHWC input — or into a row of
 /// zeros where the tap falls into padding — so no im2col copy is made and a
 /// 1×1 convolution is a plain GEMM straight from NHWC.
-final class PackedConv2D: @unchecked Sendable {
+final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     // Sendable: every stored property is immutable after init.
     let kernelHeight: Int
     let kernelWidth: Int

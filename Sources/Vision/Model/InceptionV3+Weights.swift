@@ -79,14 +79,15 @@ extension InceptionV3 {
     }
 
     /// Packs every Conv2D (with its batch norm folded in) and the Dense layer.
-    static func pack(_ graph: Graph, _ weights: [LayerWeights], _ weightIndex: [Int: Int]) -> [Int: PackedConv2D] {
+    static func pack(_ graph: Graph, _ weights: [LayerWeights],
+                     _ weightIndex: [Int: Int]) -> [Int: any PreparedConvolution] {
         let targets = graph.layers.indices.filter {
             switch graph.layers[$0].operation {
             case .conv2D, .dense: return true
             default: return false
             }
         }
-        var packed = [PackedConv2D?](repeating: nil, count: targets.count)
+        var packed = [(any PreparedConvolution)?](repeating: nil, count: targets.count)
         packed.withUnsafeMutableBufferPointer { slots in
             Parallel.forEach(parts: targets.count) { i in
                 slots[i] = packLayer(targets[i], graph, weights, weightIndex)
@@ -96,11 +97,17 @@ extension InceptionV3 {
     }
 
     private static func packLayer(_ layer: Int, _ graph: Graph, _ weights: [LayerWeights],
-                                  _ weightIndex: [Int: Int]) -> PackedConv2D {
+                                  _ weightIndex: [Int: Int]) -> any PreparedConvolution {
         let arrays = weights[weightIndex[layer]!].tensors
         switch graph.layers[layer].operation {
         case .conv2D(let shape, let strides, let padding):
             let (scale, bias) = foldedBatchNorm(after: layer, graph, weights, weightIndex)
+            let output = graph.layers[layer].shape  // (h, w, cout)
+            if WinogradConv2D.suits(kernel: shape, strides: strides, pixels: output[0] * output[1]) {
+                return arrays[0].scalars.withUnsafeBufferPointer {
+                    WinogradConv2D(kernel: $0, shape: shape, bias: bias, scale: scale, padding: padding)
+                }
+            }
             return arrays[0].scalars.withUnsafeBufferPointer {
                 PackedConv2D(kernel: $0, shape: shape, bias: bias, scale: scale, strides: strides, padding: padding)
             }

@@ -93,8 +93,8 @@ public struct InceptionV3: Sendable {
 
     let graph: Graph
     /// Packed, batch-norm-folded kernels by creation index of their Conv2D or
-    /// Dense layer.
-    let packed: [Int: PackedConv2D]
+    /// Dense layer: Winograd for the large 3×3 stride-1 ones, direct otherwise.
+    let packed: [Int: any PreparedConvolution]
     /// Position in `weights` of each weighted layer, by creation index.
     let weightIndex: [Int: Int]
     let workspaces: WorkspaceCache
