@@ -53,19 +53,7 @@ final class KernelConv2DTests: XCTestCase {
         let x = Tensor.random([1, 5, 7, 6], seed: 3)
         let k = Tensor.random([3, 3, 6, 20], seed: 4)
         let conv = k.scalars.withUnsafeBufferPointer { PackedConv2D(kernel: $0, shape: k.shape, padding: .same) }
-        var wide = Tensor(shape: [1, 5, 7, 50], scalars: [Float](repeating: 7, count: 5 * 7 * 50))
-        withFeatureMap(x) { input in wide.withFeatureMap { conv.apply(input, $0.channels(13..<33), relu: false) } }
-        let expected = Reference.conv2D(x, k, padding: .same)
-        for p in 0..<35 {
-            for c in 0..<50 {
-                let value = wide.scalars[p * 50 + c]
-                if (13..<33).contains(c) {
-                    XCTAssertEqual(value, expected.scalars[p * 20 + c - 13], accuracy: 1e-5, "pixel \(p) channel \(c)")
-                } else {
-                    XCTAssertEqual(value, 7, "pixel \(p) channel \(c) outside the slice was overwritten")
-                }
-            }
-        }
+        assertWritesIntoChannelSlice(conv, input: x, kernel: k)
     }
 
     /// Every output element is computed by one thread in a fixed order, so

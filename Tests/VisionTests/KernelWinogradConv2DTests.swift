@@ -51,19 +51,7 @@ final class KernelWinogradConv2DTests: XCTestCase {
         let x = Tensor.random([1, 7, 5, 6], seed: 7)
         let k = Tensor.random([3, 3, 6, 20], seed: 8)
         let conv = make(k, .same)
-        var wide = Tensor(shape: [1, 7, 5, 50], scalars: [Float](repeating: 7, count: 7 * 5 * 50))
-        withFeatureMap(x) { input in wide.withFeatureMap { conv.apply(input, $0.channels(13..<33), relu: false) } }
-        let expected = Reference.conv2D(x, k, padding: .same)
-        for p in 0..<35 {
-            for c in 0..<50 {
-                let value = wide.scalars[p * 50 + c]
-                if (13..<33).contains(c) {
-                    XCTAssertEqual(value, expected.scalars[p * 20 + c - 13], accuracy: 1e-5, "pixel \(p) channel \(c)")
-                } else {
-                    XCTAssertEqual(value, 7, "pixel \(p) channel \(c) outside the slice was overwritten")
-                }
-            }
-        }
+        assertWritesIntoChannelSlice(conv, input: x, kernel: k)
     }
 
     /// Each tile is computed by the same code whatever chunk or thread takes

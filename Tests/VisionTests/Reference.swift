@@ -149,3 +149,26 @@ func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float = 1e-5, 
                 file: file, line: line)
     }
 }
+
+/// Checks that `conv` (made from kernel `k`, 'same' padding, no bias) writes
+/// `Reference.conv2D(x, k)` into channels 13..<33 of a 50-channel tensor
+/// (how branches fill a concatenation) and leaves the other channels as they
+/// were. `x` must hold 35 pixels and `k` 20 output channels.
+func assertWritesIntoChannelSlice(_ conv: any PreparedConvolution, input x: Tensor, kernel k: Tensor,
+                                  file: StaticString = #filePath, line: UInt = #line) {
+    precondition(x.shape[0] * x.shape[1] * x.shape[2] == 35 && k.shape[3] == 20, "assertWritesIntoChannelSlice: sizes")
+    var wide = Tensor(shape: [1, x.shape[1], x.shape[2], 50], scalars: [Float](repeating: 7, count: 35 * 50))
+    withFeatureMap(x) { input in wide.withFeatureMap { conv.apply(input, $0.channels(13..<33), relu: false) } }
+    let expected = Reference.conv2D(x, k, padding: .same)
+    for p in 0..<35 {
+        for c in 0..<50 {
+            let value = wide.scalars[p * 50 + c]
+            if (13..<33).contains(c) {
+                XCTAssertEqual(value, expected.scalars[p * 20 + c - 13], accuracy: 1e-5, "pixel \(p) channel \(c)",
+                               file: file, line: line)
+            } else {
+                XCTAssertEqual(value, 7, "pixel \(p) channel \(c) outside the slice was overwritten", file: file, line: line)
+            }
+        }
+    }
+}

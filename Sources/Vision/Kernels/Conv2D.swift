@@ -12,8 +12,30 @@ import Foundation
 /// A convolution whose weights were prepared at load time for its kernel:
 /// the model runs every Conv2D (and the Dense layer) through this one call.
 protocol PreparedConvolution: Sendable {
+    /// Channels the kernel reads.
+    var inputChannels: Int { get }
+    /// Channels the kernel writes.
+    var outputChannels: Int { get }
+    /// The output's spatial size for an input of this size.
+    func outputSize(height: Int, width: Int) -> (height: Int, width: Int)
     /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool)
+}
+
+extension PreparedConvolution {
+    /// The output's spatial size, after checking that `input` has the
+    /// kernel's channels and `output` is the view the convolution fills
+    /// (a programming error otherwise, named after `kernel`).
+    func checkedOutputSize(_ input: FeatureMap, _ output: FeatureMap, kernel: String) -> (height: Int, width: Int) {
+        let (oh, ow) = outputSize(height: input.height, width: input.width)
+        precondition(input.channels == inputChannels,
+                     "\(kernel): input has \(input.channels) channels, kernel expects \(inputChannels)")
+        precondition(output.batch == input.batch && output.height == oh && output.width == ow
+                     && output.channels == outputChannels,
+                     "\(kernel): output view \([output.batch, output.height, output.width, output.channels]) "
+                     + "but the convolution gives \([input.batch, oh, ow, outputChannels])")
+        return (oh, ow)
+    }
 }
 
 /// A convolution whose kernel has been packed for the micro-kernel.
@@ -94,13 +116,7 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
-        let (oh, ow) = outputSize(height: input.height, width: input.width)
-        precondition(input.channels == inputChannels,
-                     "PackedConv2D: input has \(input.channels) channels, kernel expects \(inputChannels)")
-        precondition(output.batch == input.batch && output.height == oh && output.width == ow
-                     && output.channels == outputChannels,
-                     "PackedConv2D: output view \([output.batch, output.height, output.width, output.channels]) "
-                     + "but the convolution gives \([input.batch, oh, ow, outputChannels])")
+        _ = checkedOutputSize(input, output, kernel: "PackedConv2D")
         if output.pixels == 0 { return }
         let schedule = Schedule(pixels: output.pixels, depth: depth, blocks: blocks,
                                 inputBytes: input.pixels * inputChannels * 4, threads: Parallel.threadCount)

@@ -109,13 +109,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
-        let (oh, ow) = outputSize(height: input.height, width: input.width)
-        precondition(input.channels == inputChannels,
-                     "WinogradConv2D: input has \(input.channels) channels, kernel expects \(inputChannels)")
-        precondition(output.batch == input.batch && output.height == oh && output.width == ow
-                     && output.channels == outputChannels,
-                     "WinogradConv2D: output view \([output.batch, output.height, output.width, output.channels]) "
-                     + "but the convolution gives \([input.batch, oh, ow, outputChannels])")
+        let (oh, ow) = checkedOutputSize(input, output, kernel: "WinogradConv2D")
         if output.pixels == 0 { return }
         let grid = TileGrid(batch: input.batch, rows: (oh + 1) / 2, columns: (ow + 1) / 2,
                             padTop: padding.window(input: input.height, kernel: 3, stride: 1).before,
