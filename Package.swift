@@ -2,8 +2,9 @@
 // kungfu — a notebook-style REPL that teaches transfer learning over a
 // pure-Swift Inception V3. Layout and rules: README.md and docs/.
 //
-// Arrows point one way: Shell → Lang, Shell → Vision. Lang and Vision never
-// import each other.
+// Arrows point one way: Shell → Lang, Shell → Vision, Shell and Vision →
+// Common (the leaf: atomic file writing). Lang and Vision never import each
+// other.
 import PackageDescription
 
 /// SIMD code generation for the host architecture. x86-64: AVX2 + FMA
@@ -47,14 +48,16 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
 
+        .target(name: "Common"),
         .target(name: "Lang"),
         .target(name: "Vision",
-                dependencies: ["CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl"],
+                dependencies: ["Common", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl"],
                 swiftSettings: visionFlags),
         .executableTarget(name: "Shell",
-                          dependencies: ["Lang", "Vision", "CEdit",
+                          dependencies: ["Common", "Lang", "Vision", "CEdit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "LangTests", dependencies: ["Lang"],
                     exclude: ["Scripts"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"],

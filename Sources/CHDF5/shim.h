@@ -13,6 +13,7 @@ static inline unsigned kf_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned kf_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline hid_t kf_h5p_group_create(void) { return H5P_GROUP_CREATE; }
 static inline hid_t kf_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t kf_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline hid_t kf_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t kf_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
 static inline hid_t kf_h5t_ieee_f64le(void) { return H5T_IEEE_F64LE; }

@@ -8,6 +8,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Common
 import Foundation
 import XCTest
 @testable import Shell

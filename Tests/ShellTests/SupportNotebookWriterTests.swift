@@ -2,6 +2,7 @@
 // Oracles: the nbformat package's own validator (with warnings as errors),
 // nbformat's own writer (our bytes must equal what it writes back), and
 // Python's json.dumps for the JSON text.
+import Common
 import Foundation
 import XCTest
 @testable import Shell

@@ -235,7 +235,7 @@ final class HeadFileTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["taken.h5"])
         XCTAssertThrowsWeightsError(try HeadFile.write(HeadFixtures.plainHead(), to: "\(folder)/no/such/h.h5"), .write,
-                                    "\(folder)/no/such/h.h5: cannot write weights (No such file or directory)")
+                                    "\(folder)/no/such/h.h5: cannot write weights (folder '\(folder)/no/such' does not exist)")
     }
 
     // MARK: Committed fixtures, checked by Keras

@@ -87,7 +87,7 @@ final class ImagePNGWriteTests: XCTestCase {
     func testWriteIntoAMissingFolderFailsCleanly() throws {
         let path = folder + "/no/such/folder/x.png"
         XCTAssertThrowsError(try Image(width: 1, height: 1, pixels: [1, 2, 3]).writePNG(toFile: path)) { error in
-            XCTAssertEqual((error as? ImageError)?.description, path + ": cannot write (No such file or directory)")
+            XCTAssertEqual((error as? ImageError)?.description, path + ": cannot write (folder '\(folder)/no/such/folder' does not exist)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [])
     }

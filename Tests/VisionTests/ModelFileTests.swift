@@ -107,7 +107,7 @@ final class ModelFileTests: XCTestCase {
         let folder = try temporaryFolder()
         XCTAssertThrowsWeightsError(try ModelFile.write(network(), head: HeadFixtures.plainHead(),
                                                         to: "\(folder)/missing/m.h5"),
-                                    .write, "\(folder)/missing/m.h5: cannot write weights (No such file or directory)")
+                                    .write, "\(folder)/missing/m.h5: cannot write weights (folder '\(folder)/missing' does not exist)")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [])
     }
 }

@@ -96,13 +96,13 @@ final class WeightsWriteTests: XCTestCase {
                                                               attributes: [:])) { error in
             let error = error as! WeightsError
             XCTAssertEqual(error.kind, .write)
-            XCTAssertTrue(error.message.hasPrefix("\(target): cannot write weights (cannot rename into place"),
+            XCTAssertTrue(error.message.hasPrefix("\(target): cannot write weights (is a folder, not a file)"),
                           error.message)
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["taken"])
         XCTAssertThrowsWeightsError(try KerasWeightsFile.writeLegacy([], allLayerNames: nil,
                                                                      to: "\(folder)/no/such/folder/w.h5",
                                                                      attributes: [:]), .write,
-                                    "\(folder)/no/such/folder/w.h5: cannot write weights (No such file or directory)")
+                                    "\(folder)/no/such/folder/w.h5: cannot write weights (folder '\(folder)/no/such/folder' does not exist)")
     }
 }

@@ -2,6 +2,7 @@
 // [channels N]`: runs the network up to LAYER on one image and draws its
 // output as a keract-style grid (Vision's FeatureMapGrid), written atomically
 // to DIR/<layer>-<image stem>.png and shown in the terminal and notebook.
+import Common
 import Foundation
 import Lang
 import Vision

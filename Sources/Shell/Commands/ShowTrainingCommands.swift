@@ -3,6 +3,7 @@
 // [to DIR]` (the latest confusion matrix as a heatmap): each a PNG written
 // atomically to DIR (history.png, confusion.png), shown in the terminal and
 // the notebook, and returned with a compact text rendering.
+import Common
 import Foundation
 import Lang
 import Vision

@@ -10,6 +10,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Common
 import Foundation
 
 // State shared with the signal handler. The handler may only do

@@ -25,6 +25,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Common
 // libedit's readline state is C globals (rl_done, rl_point, rl_line_buffer...),
 // which Swift 6 would flag as shared mutable state. @preconcurrency accepts
 // them: they are only touched on the thread inside readLine (see activeEditor).

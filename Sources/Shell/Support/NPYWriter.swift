@@ -4,6 +4,7 @@
 // dict padded with spaces (numpy's 21-digit growth room after the first axis,
 // then to a multiple of 64 bytes counting the final newline), then the
 // scalars in C (row-major) order. Files are written through AtomicFile.
+import Common
 
 /// Caseless namespace for writing NumPy `.npy` files.
 ///

@@ -5,6 +5,7 @@
 // "cell-1", "cell-2", ... in order. The JSON is byte for byte what
 // `nbformat.write` would write for the same notebook (sorted keys, 1-space
 // indent, multi-line strings as lists of lines), written atomically.
+import Common
 import Foundation
 
 /// A notebook being recorded, and its nbformat 4.5 JSON.

@@ -1,8 +1,9 @@
 // PNGEncoder.swift — 8-bit PNG writing through libpng's simplified API, whose
 // setjmp/longjmp stays inside libpng's C frames (failure comes back as a return
-// value and `message`), so no jump crosses Swift. Files are written
-// atomically: temporary file in the same folder, fsync, rename.
+// value and `message`), so no jump crosses Swift. Files are written through
+// Common's AtomicFile: temporary file in the same folder, fsync, rename.
 
+import Common
 import CPNG
 
 #if canImport(Glibc)
@@ -62,7 +63,7 @@ public enum PNGEncoder {
 
     /// Encodes `pixels` and writes them atomically to `path`.
     public static func write(pixels: [UInt8], width: Int, height: Int, channels: Int, toFile path: String) throws {
-        try AtomicFile.store(encode(pixels: pixels, width: width, height: height, channels: channels), to: path)
+        try PNGFile.store(encode(pixels: pixels, width: width, height: height, channels: channels), to: path)
     }
 
     private static func message(_ image: png_image) -> String {
@@ -81,34 +82,19 @@ extension Image {
     /// Writes this image as a PNG file, atomically: a reader sees the old
     /// file or the whole new one, never half of it.
     public func writePNG(toFile path: String) throws {
-        try AtomicFile.store(pngData(), to: path)
+        try PNGFile.store(pngData(), to: path)
     }
 }
 
-/// Whole-file writes through a temporary file and rename(2).
-enum AtomicFile {
+/// Whole-file writes through Common's `AtomicFile`, as `ImageError`s.
+enum PNGFile {
     static func store(_ bytes: [UInt8], to path: String) throws(ImageError) {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(folder).\(base).XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var failure: Int32 = 0
-        var done = 0
-        while done < bytes.count && failure == 0 {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if n < 0 { if errno != EINTR { failure = errno } } else { done += n }
-        }
-        // mkstemp creates the file 0600; give it the usual 0644.
-        if failure == 0 && fchmod(fd, 0o644) != 0 { failure = errno }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0 && failure == 0 { failure = errno }
-        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
-        if failure != 0 {
-            unlink(temporary)
-            throw .writeFailed(path: path, reason: String(cString: strerror(failure)))
+        do {
+            try AtomicFile.write(bytes, to: path)
+        } catch let error as FileWriteError {
+            throw .writeFailed(path: path, reason: error.reason)
+        } catch {
+            throw .writeFailed(path: path, reason: "\(error)")
         }
     }
 }

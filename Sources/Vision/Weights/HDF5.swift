@@ -94,10 +94,28 @@ final class HDF5File {
         return HDF5File(handle: try HDF5Handle(id, "cannot open", close: H5Fclose), path: path)
     }
 
-    /// Creates a file, replacing any file at `path`.
-    static func create(_ path: String) throws -> HDF5File {
-        let id = H5Fcreate(path, kf_h5f_acc_trunc(), kf_h5p_default(), kf_h5p_default())
-        return HDF5File(handle: try HDF5Handle(id, "cannot create", close: H5Fclose), path: path)
+    /// Creates a file that lives only in memory (libhdf5's core driver with
+    /// no backing store): libhdf5 never touches the disk, and `image()` hands
+    /// back the finished file's bytes for the caller to write. `name` is only
+    /// for messages.
+    static func createInMemory(_ name: String) throws -> HDF5File {
+        let access = try HDF5Handle(H5Pcreate(kf_h5p_file_access()), "cannot create file access properties",
+                                    close: H5Pclose)
+        guard H5Pset_fapl_core(access.id, 1 << 20, false) >= 0 else { throw HDF5.failure("cannot use memory for \(name)") }
+        let id = H5Fcreate(name, kf_h5f_acc_trunc(), kf_h5p_default(), access.id)
+        return HDF5File(handle: try HDF5Handle(id, "cannot create \(name) in memory", close: H5Fclose), path: name)
+    }
+
+    /// The bytes of the whole file as it stands (flushed first): for a file
+    /// made by `createInMemory`, exactly what a file on disk would hold.
+    func image() throws -> [UInt8] {
+        guard H5Fflush(handle.id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5.failure("cannot flush \(path)") }
+        let size = H5Fget_file_image(handle.id, nil, 0)
+        guard size >= 0 else { throw HDF5.failure("cannot read the image of \(path)") }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let copied = bytes.withUnsafeMutableBytes { H5Fget_file_image(handle.id, $0.baseAddress, $0.count) }
+        guard copied == size else { throw HDF5.failure("cannot read the image of \(path)") }
+        return bytes
     }
 
     /// The root group `/`.
@@ -106,10 +124,6 @@ final class HDF5File {
         return HDF5Object(handle: try HDF5Handle(id, "cannot open the root group", close: H5Oclose), path: "/")
     }
 
-    /// Writes buffered data to disk; the file stays open.
-    func flush() throws {
-        guard H5Fflush(handle.id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5.failure("cannot flush \(path)") }
-    }
 }
 
 /// A group or dataset of an open file, with its attributes.

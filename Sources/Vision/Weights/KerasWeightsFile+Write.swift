@@ -6,8 +6,11 @@
 //   <layer>/<layer>/kernel:0   float32 dataset
 //
 // Strings are fixed-length, as Keras 2 stored them through h5py. The file is
-// built under a temporary name in the destination folder and renamed into
-// place only when complete, so a reader never sees half a file.
+// built in memory by libhdf5 (its core driver), then written through Common's
+// AtomicFile like every file kungfu writes: a reader never sees half a file,
+// and a full disk is reported as the system says it ("No space left on
+// device"), not as libhdf5's error stack.
+import Common
 import Foundation
 
 extension KerasWeightsFile {
@@ -48,29 +51,20 @@ extension KerasWeightsFile {
             position = found + 1
         }
 
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        let temporary = "\(folder)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        // Reserve the temporary name first: open(2) gives a plain reason
-        // (missing folder, read-only file system) where libhdf5 would not.
-        let reserved = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o644)
-        guard reserved >= 0 else {
-            throw WeightsError(.write, "\(path): cannot write weights (\(String(cString: strerror(errno))))")
-        }
-        close(reserved)
+        let bytes: [UInt8]
         do {
-            try HDF5.serialized {
-                let file = try HDF5File.create(temporary)
+            bytes = try HDF5.serialized {
+                let file = try HDF5File.createInMemory(path)
                 try writeContents(layers, names: names, attributes: attributes, into: file.root())
-                try file.flush()
-            }
-            try syncFile(temporary)
-            guard rename(temporary, path) == 0 else {
-                throw HDF5Error(description: "cannot rename into place (\(String(cString: strerror(errno))))")
+                return try file.image()
             }
         } catch {
-            unlink(temporary)
             throw WeightsError(.write, "\(path): cannot write weights (\(error))")
+        }
+        do {
+            try AtomicFile.write(bytes, to: path)
+        } catch let error as FileWriteError {
+            throw WeightsError(.write, "\(path): cannot write weights (\(error.reason))")
         }
     }
 
@@ -122,15 +116,5 @@ extension KerasWeightsFile {
                                     width: width)
             start += size
         }
-    }
-
-    private static func syncFile(_ path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0, fsync(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if fd >= 0 { close(fd) }
-            throw HDF5Error(description: "cannot sync to disk (\(reason))")
-        }
-        close(fd)
     }
 }

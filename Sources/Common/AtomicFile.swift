@@ -3,7 +3,8 @@
 // fsync'ed, then renamed over it. On any failure the temporary file is removed
 // and the error names the path and the cause (`out/f.npy: No space left on
 // device`). Character devices and FIFOs (/dev/stdout, /dev/full) are written
-// in place, since they cannot be renamed over.
+// in place, since they cannot be renamed over. Every file kungfu writes (PNG,
+// .npy, .h5 heads and models, notebooks, the history file) goes through here.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,8 +47,14 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendabl
 ///   errors thrown by the caller's producer are rethrown unchanged after the
 ///   temporary file is removed.
 ///
-/// A process killed by a signal in the middle of a write leaves its `.tmp`
-/// file (nothing can run then), but never a partial P.
+/// - A FIFO with no reader is refused at once ("a FIFO with no reader")
+///   instead of blocking until one comes.
+///
+/// Temporary files of this process are removed when it is ended by SIGTERM,
+/// SIGHUP or a forced Ctrl-C (`installSignalCleanup`); one left by a process
+/// killed outright (SIGKILL) is removed the next time the same file is
+/// written, once its process is gone. SIGXFSZ is ignored, so a file-size limit
+/// is an ordinary write error ("File too large").
 public enum AtomicFile {
     /// Writes `bytes` to `path` atomically.
     ///
@@ -141,8 +148,15 @@ public enum AtomicFile {
     // MARK: - Writing
 
     private static func writeInPlace(_ path: String, _ produce: (inout Writer) throws -> Void) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileWriteError(path: path, reason: systemMessage(errno)) }
+        // O_NONBLOCK: opening a FIFO that nobody reads fails with ENXIO
+        // instead of waiting forever; writes then block as usual.
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let code = errno
+            throw FileWriteError(path: path, reason: code == ENXIO ? "a FIFO with no reader" : systemMessage(code))
+        }
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         var writer = Writer(fd: fd, path: path)
         do {
             try produce(&writer)
@@ -156,7 +170,10 @@ public enum AtomicFile {
     private static func writeReplacing(_ path: String, resolvedPath: String, mode: mode_t?,
                                        _ produce: (inout Writer) throws -> Void) throws {
         let folder = parentFolder(of: resolvedPath)
+        TemporaryFiles.sweepStale(in: folder, for: resolvedPath)
         let (fd, temporary) = try createTemporary(in: folder, for: resolvedPath, userPath: path)
+        let slot = TemporaryFiles.register(temporary)
+        defer { TemporaryFiles.unregister(slot) }
         var writer = Writer(fd: fd, path: path)
         func abandon() {
             close(fd)
@@ -199,16 +216,17 @@ public enum AtomicFile {
         }
     }
 
-    /// Creates `.NAME.PID.RANDOM.tmp` in `folder` with O_EXCL, so two writers
-    /// never share a temporary file.
+    /// Creates `.NAME.PID.RANDOM.tmp` in `folder` with O_EXCL|O_NOFOLLOW, so
+    /// two writers never share a temporary file and a planted link is never
+    /// followed.
     private static func createTemporary(in folder: String, for target: String,
                                         userPath: String) throws -> (Int32, String) {
-        let name = String(target.split(separator: "/", omittingEmptySubsequences: false).last ?? "file")
+        let name = fileName(of: target)
         for _ in 0..<100 {
             let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
             let temporary = (folder == "." && !target.hasPrefix("./") ? "" : folder + "/")
                 + ".\(name).\(getpid()).\(random).tmp"
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             if fd >= 0 { return (fd, temporary) }
             let code = errno
             switch code {
@@ -233,6 +251,11 @@ public enum AtomicFile {
         return stat(folder, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
+    /// The last component of `path`.
+    static func fileName(of path: String) -> String {
+        String(path.split(separator: "/", omittingEmptySubsequences: false).last ?? "file")
+    }
+
     /// The folder part of `path`: "out" for "out/f.npy", "." for "f.npy", "/"
     /// for "/f.npy".
     static func parentFolder(of path: String) -> String {
@@ -244,7 +267,7 @@ public enum AtomicFile {
 
 /// Writes all of `bytes` to `fd`, retrying short writes and EINTR; a failure
 /// throws `FileWriteError` naming `path` and the system's reason.
-func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+public func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
     var offset = 0
     while offset < bytes.count {
         let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -263,6 +286,6 @@ private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -
 }
 
 /// The system's text for an errno value, e.g. "No space left on device".
-func systemMessage(_ code: Int32) -> String {
+public func systemMessage(_ code: Int32) -> String {
     String(cString: strerror(code))
 }

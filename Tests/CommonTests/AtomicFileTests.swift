@@ -1,4 +1,4 @@
-// SupportAtomicFileTests.swift — AtomicFile: the file appears whole or not at
+// AtomicFileTests.swift — AtomicFile: the file appears whole or not at
 // all. Oracle: the file system itself (read back, stat, list the folder) and
 // the kernel's own failures (/dev/full, RLIMIT_FSIZE, a parent that is a file).
 #if canImport(Glibc)
@@ -8,9 +8,9 @@ import Darwin
 #endif
 import Foundation
 import XCTest
-@testable import Shell
+@testable import Common
 
-final class SupportAtomicFileTests: XCTestCase {
+final class AtomicFileTests: XCTestCase {
     private var folder = ""
 
     override func setUpWithError() throws {
@@ -147,6 +147,70 @@ final class SupportAtomicFileTests: XCTestCase {
         XCTAssertEqual(try listing(), ["big.bin"])
     }
 
+    // Oracle: the kernel's FIFO rule: an O_NONBLOCK open for writing fails
+    // with ENXIO while nobody reads; without it the open would block forever.
+    func testFIFOWithNoReaderIsRefusedAtOnce() throws {
+        let fifo = folder + "/out.ipynb"
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        XCTAssertThrowsError(try AtomicFile.write("{}", to: fifo)) { error in
+            XCTAssertEqual("\(error)", "\(fifo): a FIFO with no reader")
+        }
+    }
+
+    // Oracle: the folder's listing while the producer runs, then after
+    // `removeTemporaryFilesNow` (what the SIGTERM handler calls).
+    func testLiveTemporaryIsRegisteredAndRemovable() throws {
+        let path = folder + "/model.h5"
+        try AtomicFile.write("original", to: path)
+        XCTAssertThrowsError(try AtomicFile.write(to: path) { writer in
+            try writer.write("half")
+            let during = try listing()
+            XCTAssertEqual(during.count, 2, "the temporary file exists beside the target: \(during)")
+            XCTAssertTrue(during.contains { $0.hasPrefix(".model.h5.\(getpid()).") && $0.hasSuffix(".tmp") }, "\(during)")
+            removeTemporaryFilesNow()
+            XCTAssertEqual(try listing(), ["model.h5"], "the handler's cleanup removed the temporary")
+        })
+        XCTAssertEqual(try contents(path), "original")
+        XCTAssertEqual(try listing(), ["model.h5"])
+    }
+
+    // Oracle: a forked child that is sent SIGTERM in the middle of a write;
+    // its exit status (killed by SIGTERM) and the folder's listing afterwards.
+    func testSIGTERMMidWriteRemovesTheTemporaryAndDies() throws {
+        let path = folder + "/notebook.ipynb"
+        try AtomicFile.write("original", to: path)
+        TemporaryFiles.installSignalCleanup()
+        let pid = fork()
+        if pid == 0 {
+            try? AtomicFile.write(to: path) { writer in
+                try writer.write("partial")
+                raise(SIGTERM)
+            }
+            _exit(0)  // not reached: SIGTERM ends the child
+        }
+        XCTAssertGreaterThan(pid, 0, "fork failed: \(systemMessage(errno))")
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(pid, &status, 0), pid)
+        XCTAssertEqual(status & 0x7f, SIGTERM, "the child died of SIGTERM (status \(status))")
+        XCTAssertEqual(try contents(path), "original")
+        XCTAssertEqual(try listing(), ["notebook.ipynb"])
+    }
+
+    // Oracle: kill(pid, 0) says which processes exist; a temporary named for
+    // a process that is gone is swept, one of a living process is kept, and
+    // files not named like our temporaries are never touched.
+    func testStaleTemporariesOfDeadProcessesAreSwept() throws {
+        let path = folder + "/h.h5"
+        let pid = fork()
+        if pid == 0 { _exit(0) }
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(pid, &status, 0), pid)  // reaped: its pid is free
+        let dead = ".h.h5.\(pid).1a2b.tmp", alive = ".h.h5.1.ff.tmp", other = ".h.h5.notes.tmp"
+        for name in [dead, alive, other] { try AtomicFile.write("x", to: folder + "/" + name) }
+        try AtomicFile.write("new", to: path)
+        XCTAssertEqual(try listing(), [alive, other, "h.h5"].sorted())
+    }
+
     func testParentFolder() {
         XCTAssertEqual(AtomicFile.parentFolder(of: "out/f.npy"), "out")
         XCTAssertEqual(AtomicFile.parentFolder(of: "f.npy"), ".")
@@ -171,7 +235,7 @@ private let resourceFileSize = RLIMIT_FSIZE
 #endif
 
 /// A fresh empty folder under the system temporary folder, named for `tag`.
-func makeTemporaryFolder(_ tag: String) throws -> String {
+private func makeTemporaryFolder(_ tag: String) throws -> String {
     let base = NSTemporaryDirectory() + "kungfu-\(tag)-XXXXXX"
     var template = Array(base.utf8CString)
     guard let made = mkdtemp(&template) else {
