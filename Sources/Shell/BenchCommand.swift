@@ -67,7 +67,7 @@ struct BenchCommand: ParsableCommand {
                             imagesPerSecond: Double(batch) / median,
                             peakResidentMegabytes: Double(peakResidentBytes()) / 1_048_576,
                             multiplyAdds: InceptionV3.multiplyAdds(for: configuration))
-        print(json ? report.json : report.text)
+        StandardStream.output.write((json ? report.json : report.text) + "\n")
     }
 
     struct Report {

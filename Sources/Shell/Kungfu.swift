@@ -1,7 +1,10 @@
 // Kungfu.swift — the `kungfu` executable's command line: the REPL (no
 // arguments), `-c STATEMENTS`, `run`, `bench`. Exit status: 0 success, 1 a
-// script error, 2 a usage error (ArgumentParser's own 64 is mapped to 2).
+// script error or output that could not be written, 2 a usage error
+// (ArgumentParser's own 64 is mapped to 2), 130 a script stopped by Ctrl-C
+// (128 + SIGINT, as Unix tools exit).
 import ArgumentParser
+import Common
 import Foundation
 
 @main
@@ -22,7 +25,10 @@ struct Kungfu: ParsableCommand {
 
     @OptionGroup var options: RuntimeOptions
 
-    @Option(name: .customShort("c"), help: ArgumentHelp("Run these statements, then exit.", valueName: "statements"))
+    /// `.unconditional`: `-c '-1'` runs the statement `-1`; the word after
+    /// `-c` is never read as an option.
+    @Option(name: .customShort("c"), parsing: .unconditional,
+            help: ArgumentHelp("Run these statements, then exit.", valueName: "statements"))
     var statements: String?
 
     func run() throws {
@@ -34,6 +40,7 @@ struct Kungfu: ParsableCommand {
             succeeded = startREPL(host)
         }
         let saved = options.finish(host)
+        if host.wasInterrupted && statements != nil { throw ExitCode(130) }
         if !(succeeded && saved) { throw ExitCode(1) }
     }
 
@@ -58,8 +65,12 @@ struct Kungfu: ParsableCommand {
         return stdinIsTerminal || succeeded
     }
 
-    /// Parses the command line and runs it; maps usage errors to status 2.
+    /// Parses the command line and runs it; maps usage errors to status 2,
+    /// and a run whose output could not all be written to status 1.
     static func main() {
+        StandardStream.guardClosedDescriptors()
+        TemporaryFiles.installSignalCleanup()
+        var status: Int32 = 0
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -67,11 +78,13 @@ struct Kungfu: ParsableCommand {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
             if code == .success {
-                if !message.isEmpty { print(message) }
-                Foundation.exit(0)
+                if !message.isEmpty { StandardStream.output.write(message + "\n") }
+            } else {
+                if !message.isEmpty { StandardStream.error.write(message + "\n") }
+                status = code == .validationFailure ? 2 : code.rawValue
             }
-            if !message.isEmpty { OutputStreams.standard.err(message + "\n") }
-            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+        if status == 0 && StandardStream.anyFailed { status = 1 }
+        Foundation.exit(status)
     }
 }

@@ -162,7 +162,7 @@ struct FineTuneCommand: HostCommand {
                     images.append(try KerasImage.load(item.path, targetSize: size))
                     labels.append(labelOf[item.label])
                 } catch {
-                    FileHandle.standardError.write(Data("warning: \(error) (skipped)\n".utf8))
+                    StandardStream.error.write("warning: \(error) (skipped)\n")
                 }
             }
             if !images.isEmpty {

@@ -160,7 +160,7 @@ struct LoadModelCommand: HostCommand {
             bar?.finish()
             return path
         } catch {
-            if bar != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+            if bar != nil { StandardStream.error.write("\n") }
             throw Self.commandError(error, argument: "weights")
         }
     }

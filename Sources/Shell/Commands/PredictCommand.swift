@@ -60,7 +60,7 @@ struct PredictCommand: HostCommand {
                     images.append(try ImagePaths.load(file, for: model.network))
                     names.append(file)
                 } catch {
-                    FileHandle.standardError.write(Data("warning: \(error) (skipped)\n".utf8))
+                    StandardStream.error.write("warning: \(error) (skipped)\n")
                     skipped.append(file)
                 }
             }

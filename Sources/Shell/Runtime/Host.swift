@@ -22,19 +22,12 @@ struct OutputStreams: Sendable {
     /// Writes to stderr.
     var err: @Sendable (String) -> Void
 
-    /// The process's standard streams. stdout goes through Swift's `print`
-    /// and is flushed after each write, so text a command writes with `print`
-    /// (the same buffer) stays in order with results, and stdout and stderr
-    /// interleave in the order things happened.
+    /// The process's standard streams, written unbuffered with write(2)
+    /// (`StandardStream`), so stdout and stderr interleave in the order things
+    /// happened and a failed write never traps.
     static let standard = OutputStreams(
-        out: { text in
-            print(text, terminator: "")
-            fflush(nil)
-        },
-        err: { text in
-            fflush(nil)
-            FileHandle.standardError.write(Data(text.utf8))
-        })
+        out: { text in StandardStream.output.write(text) },
+        err: { text in StandardStream.error.write(text) })
 }
 
 /// The runtime of one session: runs scripts and REPL inputs and routes what
@@ -52,6 +45,8 @@ final class Host {
     var numbersResults = false
     /// The `In [n]` of the input being run (0 outside the REPL).
     var executionCount = 0
+    /// Whether a Ctrl-C stopped an input (a script run then exits 130).
+    private(set) var wasInterrupted = false
     private let streams: OutputStreams
 
     /// A session reading `environment`; pictures drawn in `pictureMode`.
@@ -164,6 +159,7 @@ final class Host {
     }
 
     private func reportInterrupt(at location: SourceLocation) {
+        wasInterrupted = true
         recorder.interrupted(at: location)
         streams.err("interrupted at \(location)\n")
         if mode == .json {

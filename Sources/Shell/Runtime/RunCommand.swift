@@ -9,7 +9,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run .kf scripts in one session, stopping at the first error.",
-        discussion: "Narration (## lines) is echoed. Exit status: 0 when every script ran, 1 on a script error, 2 on a usage error or an unreadable file.")
+        discussion: "Narration (## lines) is echoed. Exit status: 0 when every script ran, 1 on a script error, 2 on a usage error or an unreadable file, 130 when Ctrl-C stopped it.")
 
     @OptionGroup var options: RuntimeOptions
 
@@ -36,6 +36,7 @@ struct RunCommand: ParsableCommand {
             succeeded = host.run(source: source.text, name: source.path)
         }
         let saved = options.finish(host)
+        if host.wasInterrupted { throw ExitCode(130) }
         if !(succeeded && saved) { throw ExitCode(1) }
     }
 }

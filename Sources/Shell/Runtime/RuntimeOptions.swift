@@ -23,6 +23,7 @@ struct RuntimeOptions: ParsableArguments {
     /// A host for these options, with the thread count applied.
     func makeHost(environment: [String: String] = ProcessInfo.processInfo.environment) -> Host {
         if let threads { Parallel.threadCount = threads }
+        StandardStream.reportsAsJSON = json
         return Host(environment: environment, mode: json ? .json : .text,
                     pictureMode: TerminalImage.mode(environment: environment))
     }

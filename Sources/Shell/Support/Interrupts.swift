@@ -34,6 +34,7 @@ private let handleInterrupt: @convention(c) (Int32) -> Void = { _ in
     if interruptRequested != 0, exitWindowEnabled != 0, seconds - firstInterruptTime <= exitWindow {
         let message: StaticString = "\nkungfu: interrupted twice, exiting\n"
         _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+        removeTemporaryFilesNow()
         _exit(130)
     }
     firstInterruptTime = seconds

@@ -71,7 +71,7 @@ public enum LineEditors {
             return LibeditLineEditor(history: history, completer: completer, warn: warn)
         case (true, false):
             return PlainLineReader(prompting: .beforeReading) { prompt in
-                FileHandle.standardError.write(Data(prompt.utf8))
+                StandardStream.error.write(prompt)
             }
         case (false, _):
             return PlainLineReader(prompting: environment["KUNGFU_PROMPTS"] == "1" ? .transcript : .silent)
@@ -80,6 +80,6 @@ public enum LineEditors {
 
     /// Writes "kungfu: MESSAGE" on stderr.
     public static func warnOnStandardError(_ message: String) {
-        FileHandle.standardError.write(Data("kungfu: \(message)\n".utf8))
+        StandardStream.error.write("kungfu: \(message)\n")
     }
 }

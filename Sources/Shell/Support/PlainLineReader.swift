@@ -31,7 +31,7 @@ public final class PlainLineReader: LineEditor {
 
     /// Reads from `fileDescriptor`; prompts, if any, go to `output`.
     public init(fileDescriptor: Int32 = STDIN_FILENO, prompting: Prompting = .silent,
-                output: @escaping (String) -> Void = { print($0, terminator: ""); fflush(nil) }) {
+                output: @escaping (String) -> Void = { StandardStream.output.write($0) }) {
         self.fd = fileDescriptor
         self.prompting = prompting
         self.output = output

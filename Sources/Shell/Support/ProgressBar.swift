@@ -27,18 +27,17 @@ public struct ProgressSink: Sendable {
         self.write = write
     }
 
-    /// Standard output (through stdio, so it stays in order with `print`).
+    /// Standard output (`StandardStream.output`, in order with results).
     public static var standardOutput: ProgressSink {
         ProgressSink(isTerminal: Terminal.isTerminal(.standardOutput)) { text in
-            print(text, terminator: "")
-            fflush(nil)
+            StandardStream.output.write(text)
         }
     }
 
     /// Standard error, where download progress goes (a diagnostic, not a result).
     public static var standardError: ProgressSink {
         ProgressSink(isTerminal: Terminal.isTerminal(.standardError)) { text in
-            FileHandle.standardError.write(Data(text.utf8))
+            StandardStream.error.write(text)
         }
     }
 }
