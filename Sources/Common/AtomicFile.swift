@@ -258,7 +258,7 @@ public enum AtomicFile {
 
     /// The folder part of `path`: "out" for "out/f.npy", "." for "f.npy", "/"
     /// for "/f.npy".
-    static func parentFolder(of path: String) -> String {
+    public static func parentFolder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let folder = path[..<slash]
         return folder.isEmpty ? "/" : String(folder)

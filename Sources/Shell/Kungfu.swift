@@ -31,6 +31,10 @@ struct Kungfu: ParsableCommand {
             help: ArgumentHelp("Run these statements, then exit.", valueName: "statements"))
     var statements: String?
 
+    func validate() throws {
+        try options.checkNotebook()
+    }
+
     func run() throws {
         let host = options.makeHost()
         let succeeded: Bool

@@ -13,6 +13,9 @@ struct Picture {
     var title: String
     /// The file it was saved to, if any.
     var path: String?
+    /// A photograph (`show image`), embedded in notebooks as JPEG; charts and
+    /// feature-map grids stay PNG, whose sharp edges JPEG would blur.
+    var isPhoto = false
 }
 
 /// A model the session has loaded, with where its weights came from.

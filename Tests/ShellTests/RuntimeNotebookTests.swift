@@ -126,6 +126,80 @@ final class RuntimeNotebookTests: XCTestCase {
         XCTAssertEqual(try validate(path), "code 1 \"print \\\"before\\\"\" stream display_data:image/png,text/plain\n")
     }
 
+    // Oracle: the embedded picture decoded again (Vision's decoder reads its
+    // size) against the 1024-pixel rule, and the notebook's MIME type.
+    func testLargePicturesAreScaledDownForTheNotebookOnly() throws {
+        let width = 2400, height = 1000
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: i / 7) }
+        let big = Image(width: width, height: height, pixels: pixels)
+        let host = Host(environment: [:], mode: .text, pictureMode: .description, streams: CapturedStreams().streams)
+        host.session.show(Picture(image: big, title: "chart", path: nil))
+        host.session.show(Picture(image: big, title: "photo", path: nil, isPhoto: true))
+        host.session.show(Picture(image: Image(width: 3, height: 2, pixels: [UInt8](repeating: 9, count: 18)),
+                                  title: "tiny", path: nil))
+        guard case .code(_, _, _, let outputs)? = host.session.notebook.snapshot().cells.last else {
+            return XCTFail("the pictures belong to a cell")
+        }
+        XCTAssertEqual(outputs.count, 3)
+        guard case .image(let chart, _) = outputs[0], case .photo(let photo, _) = outputs[1],
+              case .image(let tiny, _) = outputs[2] else {
+            return XCTFail("a chart stays PNG, a photo becomes JPEG: \(outputs.map { "\($0)".prefix(20) })")
+        }
+        for (bytes, format) in [(chart, ImageFormat.png), (photo, .jpeg)] {
+            let info = try ImageInfo(encoded: bytes, name: "embedded")
+            XCTAssertEqual(info.format, format)
+            XCTAssertEqual([info.width, info.height], [1024, 427], "the longest side is 1024, the aspect kept")
+        }
+        let small = try ImageInfo(encoded: tiny, name: "tiny")
+        XCTAssertEqual([small.width, small.height], [3, 2], "small pictures are kept as they are")
+        let path = folder + "/pictures.ipynb"
+        try host.session.notebook.write(to: path)
+        XCTAssertTrue(try validate(path).contains("display_data:image/jpeg,text/plain"))
+    }
+
+    // Oracle: the file system: the script is byte-identical afterwards and
+    // nothing ran (exit 2, a usage error, before any statement).
+    func testNotebookOverTheInputScriptIsRefused() throws {
+        let script = folder + "/s.kf"
+        try "print \"ran\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let link = folder + "/link.ipynb"
+        XCTAssertEqual(symlink(script, link), 0)
+        for target in [script, link] {
+            let run = try runKungfu(["--notebook", target, "run", script])
+            XCTAssertEqual(run.status, 2)
+            XCTAssertEqual(run.stdout, "", "nothing ran")
+            XCTAssertTrue(run.stderr.contains("--notebook \(target) would replace the script \(script): "
+                                              + "give the notebook its own name, e.g. s.ipynb"), run.stderr)
+            XCTAssertEqual(try String(contentsOfFile: script, encoding: .utf8), "print \"ran\"\n")
+        }
+    }
+
+    func testNotebookIntoAMissingFolderIsRefusedBeforeRunning() throws {
+        let script = folder + "/s.kf"
+        try "print \"ran\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+        for args in [["--notebook", folder + "/no/x.ipynb", "run", script], ["--notebook", folder + "/no/x.ipynb", "-c", "print 1"],
+                     ["run", "--notebook", folder, script]] {
+            let run = try runKungfu(args)
+            XCTAssertEqual(run.status, 2, "\(args)")
+            XCTAssertEqual(run.stdout, "", "nothing ran: \(args)")
+            XCTAssertTrue(run.stderr.contains("folder '\(folder)/no' does not exist") || run.stderr.contains("is a folder, not a file"),
+                          run.stderr)
+        }
+    }
+
+    // Oracle: the notebook read back: a cell that printed many lines keeps
+    // every line, in order, as one stream output (merging is linear, joined
+    // once; it was quadratic).
+    func testManyPrintedLinesAreOneStream() throws {
+        let host = Host(environment: [:], mode: .text, pictureMode: .description, streams: CapturedStreams().streams)
+        XCTAssertTrue(host.run(source: "for i in 1...50000 { print i }", name: "many.kf"))
+        guard case .code(_, _, _, let outputs)? = host.session.notebook.snapshot().cells.last else {
+            return XCTFail("one cell")
+        }
+        XCTAssertEqual(outputs, [.stream(.stdout, (1...50000).map { "\($0)\n" }.joined())])
+    }
+
     func testPictureInJSONModeIsOneLine() throws {
         let captured = CapturedStreams()
         let host = Host(environment: [:], mode: .json, pictureMode: .halfBlocks, streams: captured.streams)

@@ -93,8 +93,10 @@ final class TutorialTests: XCTestCase {
             XCTAssertTrue(run1.stdout.contains("examples/testset/\(i).jpg\nrank"), "01 predicts \(i).jpg")
         }
         let pictures1 = try notebookOutputs(folder1 + "/tutorial.ipynb").joined(separator: " ")
-            .components(separatedBy: "image/png").count - 1
-        XCTAssertEqual(pictures1, 16, "01's notebook keeps the 16 photos as image/png")
+            .components(separatedBy: "image/jpeg").count - 1
+        XCTAssertEqual(pictures1, 16, "01's notebook keeps the 16 photos as image/jpeg")
+        let size1 = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: folder1 + "/tutorial.ipynb")[.size] as? Int)
+        XCTAssertLessThan(size1, 3_000_000, "01's notebook is small enough to hand out (PNG photos made it 9.2 MB)")
 
         let (folder2, run2) = try run(second)
         XCTAssertEqual(run2.status, 0, run2.stderr)

@@ -25,7 +25,7 @@ struct ShowImageCommand: HostCommand {
         } catch {
             throw CommandError(String(describing: error), argument: "path")
         }
-        session.show(Picture(image: image, title: "\(path) (\(image.width)×\(image.height))", path: path))
+        session.show(Picture(image: image, title: "\(path) (\(image.width)×\(image.height))", path: path, isPhoto: true))
         return .host(ImageInfoValue(path: path, width: image.width, height: image.height,
                                     format: info.format.displayName))
     }

@@ -175,12 +175,26 @@ final class Host {
     func show(_ picture: Picture) {
         let image = picture.image
         let description = Self.describe(picture)
-        let png: [UInt8]?
-        do { png = try image.pngData() } catch {
-            png = nil
-            warn("picture not encoded as PNG: \(error)")
+        var png: [UInt8]?
+        var notebookOutput: NotebookWriter.Output?
+        do {
+            let full = try image.pngData()
+            png = full
+            let small = Self.notebookSized(image)
+            let resized = small.width != image.width || small.height != image.height
+            if picture.isPhoto {
+                notebookOutput = .photo(jpeg: try small.jpegData(), text: description)
+            } else {
+                notebookOutput = .image(png: resized ? try small.pngData() : full, text: description)
+            }
+        } catch {
+            warn("picture not encoded: \(error)")
         }
-        if let png { recorder.image(png: png, text: description) } else { recorder.stream(description + "\n") }
+        switch notebookOutput {
+        case .photo(let jpeg, let text)?: recorder.photo(jpeg: jpeg, text: text)
+        case .image(let data, let text)?: recorder.image(png: data, text: text)
+        default: recorder.stream(description + "\n")
+        }
         switch mode {
         case .json:
             let path = picture.path.map(Self.quoted) ?? "null"
@@ -193,6 +207,21 @@ final class Host {
             streams.out(TerminalImage.render(pixels, png: png, mode: pictureMode, columns: TerminalImage.defaultColumns()))
             streams.out(picture.title + "\n")
         }
+    }
+
+    /// The longest side of a picture embedded in a notebook: larger ones
+    /// are scaled down (bilinear) so a notebook of photos stays small; saved
+    /// PNG files keep their full size.
+    static let notebookPictureSide = 1024
+
+    /// `image`, scaled down to fit `notebookPictureSide` if it is larger.
+    static func notebookSized(_ image: Image) -> Image {
+        let side = max(image.width, image.height)
+        guard side > notebookPictureSide else { return image }
+        let scale = Double(notebookPictureSide) / Double(side)
+        let width = max(1, Int((Double(image.width) * scale).rounded()))
+        let height = max(1, Int((Double(image.height) * scale).rounded()))
+        return image.resized(width: width, height: height, filter: .bilinear)
     }
 
     /// `[image 299×299: title]`, the plain text of a picture.

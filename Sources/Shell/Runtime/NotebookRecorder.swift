@@ -59,6 +59,11 @@ final class NotebookRecorder {
         append(.image(png: png, text: text))
     }
 
+    /// A photo the statement showed, as JPEG.
+    func photo(jpeg: [UInt8], text: String) {
+        append(.photo(jpeg: jpeg, text: text))
+    }
+
     /// A diagnostic: an `error` output of the statement that failed, or of a
     /// cell holding the whole input when nothing ran (syntax errors).
     func error(_ diagnostic: Diagnostic) {

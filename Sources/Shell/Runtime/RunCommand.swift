@@ -18,6 +18,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one script to run") }
+        try options.checkNotebook(against: files)
     }
 
     func run() throws {

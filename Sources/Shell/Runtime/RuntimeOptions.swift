@@ -1,6 +1,7 @@
 // RuntimeOptions.swift — the options every way of running kungfu shares
 // (REPL, -c, run): --json, --notebook, --threads; and making a Host from them.
 import ArgumentParser
+import Common
 import Foundation
 import Vision
 
@@ -18,6 +19,46 @@ struct RuntimeOptions: ParsableArguments {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// Checks, before anything runs, that the `--notebook` file can be
+    /// written at the end: its folder exists, it is not a folder, and it is
+    /// none of the `inputs` (a script the run would otherwise replace).
+    /// Throws a usage error (exit 2) naming the problem.
+    func checkNotebook(against inputs: [String] = []) throws {
+        guard let notebook else { return }
+        var target = stat()
+        if stat(notebook, &target) == 0 {
+            if target.st_mode & S_IFMT == S_IFDIR {
+                throw ValidationError("--notebook \(notebook): is a folder, not a file")
+            }
+            for input in inputs {
+                var info = stat()
+                if stat(input, &info) == 0, info.st_dev == target.st_dev, info.st_ino == target.st_ino,
+                   target.st_mode & S_IFMT == S_IFREG {
+                    throw ValidationError("--notebook \(notebook) would replace the script \(input): "
+                                          + "give the notebook its own name, e.g. \(Self.notebookName(for: input))")
+                }
+            }
+            return
+        }
+        let folder = AtomicFile.parentFolder(of: notebook)
+        var info = stat()
+        guard stat(folder, &info) == 0 else {
+            throw ValidationError("--notebook \(notebook): folder '\(folder)' does not exist")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw ValidationError("--notebook \(notebook): '\(folder)' is not a folder")
+        }
+        guard access(folder, W_OK) == 0 else {
+            throw ValidationError("--notebook \(notebook): \(systemMessage(errno)) (cannot create a file in '\(folder)')")
+        }
+    }
+
+    /// `x.ipynb` for `x.kf`.
+    static func notebookName(for script: String) -> String {
+        let url = URL(fileURLWithPath: script)
+        return url.deletingPathExtension().lastPathComponent + ".ipynb"
     }
 
     /// A host for these options, with the thread count applied.

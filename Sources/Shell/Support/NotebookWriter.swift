@@ -35,6 +35,9 @@ public struct NotebookWriter: Sendable {
         /// A picture (`display_data` with `image/png`, base64-encoded, and a
         /// `text/plain` alternative such as "[image 299×299]").
         case image(png: [UInt8], text: String)
+        /// A photo (`display_data` with `image/jpeg`, base64-encoded, and a
+        /// `text/plain` alternative): photos are far smaller as JPEG.
+        case photo(jpeg: [UInt8], text: String)
         /// A failed statement (`error`): the error's kind (ename), its message
         /// (evalue) and the rendered diagnostic, one list item per line.
         case error(name: String, value: String, traceback: [String])
@@ -88,15 +91,28 @@ public struct NotebookWriter: Sendable {
     /// shown with (`In [n]`, nil when it did not run) and its outputs, in the
     /// order they appeared.
     public mutating func addCode(_ source: String, executionCount: Int?, outputs: [Output]) {
+        // Pieces of one run of same-stream text are joined once at its end,
+        // so a cell that printed a million lines costs linear time.
         var merged: [Output] = []
+        var pending: (name: StreamName, pieces: [String])?
+        func flush() {
+            if let run = pending { merged.append(.stream(run.name, run.pieces.joined())) }
+            pending = nil
+        }
         for output in outputs {
-            if case .stream(let name, let text) = output,
-               case .stream(let previousName, let previousText)? = merged.last, previousName == name {
-                merged[merged.count - 1] = .stream(name, previousText + text)
+            if case .stream(let name, let text) = output {
+                if pending?.name == name {
+                    pending!.pieces.append(text)
+                } else {
+                    flush()
+                    pending = (name, [text])
+                }
             } else {
+                flush()
                 merged.append(output)
             }
         }
+        flush()
         cells.append(.code(id: nextID(), source: source, executionCount: executionCount, outputs: merged))
     }
 
@@ -181,6 +197,15 @@ public struct NotebookWriter: Sendable {
                 "output_type": .string("display_data"),
                 "data": .object([
                     "image/png": .string(Data(png).base64EncodedString()),
+                    "text/plain": lines(text),
+                ]),
+                "metadata": .object([:]),
+            ])
+        case .photo(let jpeg, let text):
+            return .object([
+                "output_type": .string("display_data"),
+                "data": .object([
+                    "image/jpeg": .string(Data(jpeg).base64EncodedString()),
                     "text/plain": lines(text),
                 ]),
                 "metadata": .object([:]),
