@@ -61,23 +61,59 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     /// The diagnostic as text, in the one format every kungfu error uses
     /// (no trailing newline). Tabs in the source line are kept in the caret
     /// line so the carets stay under the text they mark.
+    ///
+    /// A source line longer than `excerptLimit` scalars is clipped to a
+    /// window around the error (`…` marks each cut), and the carets to what
+    /// the window shows, so a 2 MB line prints a line, not 2 MB of carets.
     public func render() -> String {
         let number = String(location.line)
         let pad = String(repeating: " ", count: number.count)
-        let scalars = Array(lineText.unicodeScalars)
-        let start = min(max(location.column - 1, 0), scalars.count)
-        let underline = max(1, min(length, scalars.count - start))
-        var indent = ""
-        for c in scalars[..<start] { indent.unicodeScalars.append(c == "\t" ? "\t" : " ") }
+        let all = Array(lineText.unicodeScalars)
+        let errorStart = min(max(location.column - 1, 0), all.count)
+        var scalars = all[...]
+        var start = errorStart
+        var underline = max(1, min(length, all.count - errorStart))
+        var prefix = "", suffix = ""
+        if all.count > Self.excerptLimit {
+            let from = max(0, errorStart - Self.excerptContext)
+            underline = min(underline, Self.excerptLimit - 2 * Self.excerptContext)
+            let to = min(all.count, max(errorStart + underline, from) + Self.excerptContext)
+            scalars = all[from..<to]
+            start = errorStart - from
+            if from > 0 { prefix = "…" }
+            if to < all.count { suffix = "…" }
+        }
+        var indent = prefix.isEmpty ? "" : " "
+        for c in scalars.prefix(start) { indent.unicodeScalars.append(c == "\t" ? "\t" : " ") }
+        var excerpt = prefix
+        excerpt.unicodeScalars.append(contentsOf: scalars)
+        excerpt += suffix
         var lines = [
-            "error: \(message)",
+            "error: \(Self.clipped(message))",
             "\(pad)--> \(location)",
             "\(pad) |",
-            lineText.isEmpty ? "\(number) |" : "\(number) | \(lineText)",
+            lineText.isEmpty ? "\(number) |" : "\(number) | \(excerpt)",
             "\(pad) | \(indent)\(String(repeating: "^", count: underline))",
         ]
         for note in notes { lines.append("\(pad) = \(note)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// Source lines longer than this many scalars are shown clipped.
+    public static let excerptLimit = 160
+    /// Scalars shown on each side of the error in a clipped line.
+    static let excerptContext = 40
+
+    /// `text` if it is at most `excerptLimit` scalars, else its start and
+    /// end around `…` (a message quoting a 2 MB name stays one line).
+    static func clipped(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count > excerptLimit else { return text }
+        var result = ""
+        result.unicodeScalars.append(contentsOf: scalars.prefix(excerptLimit - excerptContext))
+        result += "…"
+        result.unicodeScalars.append(contentsOf: scalars.suffix(excerptContext))
+        return result
     }
 
     /// Same as `render()`.

@@ -35,6 +35,33 @@ final class DiagnosticTests: XCTestCase {
         XCTAssertEqual(long.render().split(separator: "\n").last, "  |   ^^^")
     }
 
+    // Oracle: the clipped excerpt written out by hand: 40 scalars each side
+    // of the error, `…` at each cut, carets under the same text.
+    func testLongLinesAreClippedAroundTheError() {
+        let line = String(repeating: "a", count: 100) + " + zz + " + String(repeating: "b", count: 2_000_000)
+        let d = Diagnostic(kind: .syntax, message: "undefined variable 'zz'",
+                           location: SourceLocation(source: "f", line: 1, column: 104), length: 2, lineText: line)
+        let rendered = d.render()
+        XCTAssertLessThan(rendered.utf8.count, 400, "a 2 MB line renders as a short excerpt")
+        XCTAssertEqual(rendered, "error: undefined variable 'zz'\n --> f:1:104\n  |\n1 | …"
+                       + String(repeating: "a", count: 37) + " + zz + " + String(repeating: "b", count: 37) + "…\n  | "
+                       + String(repeating: " ", count: 41) + "^^")
+        // A span as long as the line is underlined only as far as shown.
+        let whole = Diagnostic(kind: .syntax, message: "m", location: SourceLocation(source: "f", line: 1, column: 1),
+                               length: 3_000_000, lineText: String(repeating: "c", count: 3_000_000))
+        let last = whole.render().split(separator: "\n").last!
+        XCTAssertEqual(last, "  | " + String(repeating: "^", count: Diagnostic.excerptLimit - 80))
+        // A message quoting a huge name is clipped too.
+        let named = Diagnostic(kind: .syntax, message: "undefined variable '" + String(repeating: "n", count: 500_000) + "'",
+                               location: SourceLocation(source: "f", line: 1, column: 1), length: 1, lineText: "n")
+        let header = named.render().split(separator: "\n").first!
+        XCTAssertEqual(header.unicodeScalars.count, "error: ".count + Diagnostic.excerptLimit + 1)
+        XCTAssertTrue(header.hasSuffix("…" + String(repeating: "n", count: 39) + "'"), String(header.suffix(50)))
+        // Short lines are never clipped.
+        XCTAssertFalse(Diagnostic(kind: .syntax, message: "m", location: SourceLocation(source: "f", line: 1, column: 1),
+                                  length: 1, lineText: String(repeating: "x", count: 160)).render().contains("…"))
+    }
+
     func testDiagnosticsFromTheInterpreterCarryTheirLine() {
         let outcome = Interpreter(registry: TestHost.registry()) { _ in }
             .run(source: "let a = 1\r\nprint a +\r\n", name: "crlf.kf")
