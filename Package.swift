@@ -34,7 +34,7 @@ let package = Package(
     ],
     targets: [
         // System libraries (Debian: libedit-dev libpng-dev libturbojpeg0-dev
-        // libhdf5-dev libssl-dev libcurl4-openssl-dev).
+        // libhdf5-dev libssl-dev libcurl4-openssl-dev zlib1g-dev).
         .systemLibrary(name: "CEdit", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng",
@@ -45,13 +45,15 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
 
         .target(name: "Common"),
         .target(name: "Lang"),
         .target(name: "Vision",
-                dependencies: ["Common", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl"],
+                dependencies: ["Common", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
                 swiftSettings: visionFlags),
         .executableTarget(name: "Shell",
                           dependencies: ["Common", "Lang", "Vision", "CEdit",

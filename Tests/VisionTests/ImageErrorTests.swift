@@ -171,9 +171,9 @@ final class ImageErrorTests: XCTestCase {
         rows[0] = 7
         assertError(withData(zlibStored(rows)), "f.png", "f.png: corrupt PNG (invalid filter type 7 in row 0)")
         assertError(withData([0x78, 0x01, 0x07, 0x00]), "b.png",
-                    "b.png: corrupt PNG (image data: invalid DEFLATE block type)")
+                    "b.png: corrupt PNG (image data: invalid block type)")
         assertError(withData([0x78, 0x02] + zlibStored(rows).dropFirst(2)), "z.png",
-                    "z.png: corrupt PNG (image data: bad zlib header check)")
+                    "z.png: corrupt PNG (image data: incorrect header check)")
         assertError(withData(zlibStored(Array(rows.prefix(100)))), "short.png",
                     "short.png: corrupt PNG (image data has 100 of 676 bytes)")
         var palette = header
