@@ -2,9 +2,9 @@
 // kungfu — a notebook-style REPL that teaches transfer learning over a
 // pure-Swift Inception V3. Layout and rules: README.md and docs/.
 //
-// Arrows point one way: Shell → Lang, Shell → Vision, Shell and Vision →
-// Common (the leaf: atomic file writing). Lang and Vision never import each
-// other.
+// Arrows point one way: Shell → Lang, Shell → Plot → Vision, Shell and
+// Vision → Common (the leaf: atomic file writing). Lang and Vision never
+// import each other.
 import PackageDescription
 
 /// SIMD code generation for the host architecture. x86-64: AVX2 + FMA
@@ -55,8 +55,11 @@ let package = Package(
         .target(name: "Vision",
                 dependencies: ["Common", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
                 swiftSettings: visionFlags),
+        // Pictures of the network and its training: feature-map grids, the
+        // history and confusion charts (Canvas, a bitmap font, axes).
+        .target(name: "Plot", dependencies: ["Vision"], swiftSettings: visionFlags),
         .executableTarget(name: "Shell",
-                          dependencies: ["Common", "Lang", "Vision", "CEdit",
+                          dependencies: ["Common", "Lang", "Vision", "Plot", "CEdit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "VisionTests", dependencies: ["Vision"],
                     exclude: ["Fixtures"],
                     swiftSettings: visionFlags),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Vision"], swiftSettings: visionFlags),
         .testTarget(name: "ShellTests", dependencies: ["Shell"]),
     ]
 )

@@ -5,6 +5,7 @@
 // PNG reader); the image file's own header for `show image`.
 import Foundation
 import Lang
+import Plot
 import Vision
 import XCTest
 @testable import Shell

@@ -5,6 +5,7 @@
 // matrix, and the most confidently wrong files (fastai's top losses).
 import Foundation
 import Lang
+import Plot
 import Vision
 
 /// `evaluate`: model.evaluate(ds) plus sklearn's classification_report and confusion_matrix, and fastai's top_losses.

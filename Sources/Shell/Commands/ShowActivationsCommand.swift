@@ -5,6 +5,7 @@
 import Common
 import Foundation
 import Lang
+import Plot
 import Vision
 
 /// `show activations`: keract.display_activations(keract.get_activations(model, x, layer_names=LAYER)).

@@ -6,6 +6,7 @@
 import Common
 import Foundation
 import Lang
+import Plot
 import Vision
 
 /// `show history`: matplotlib plots of history.history['loss'], ['val_loss'], ['accuracy'], ['val_accuracy'].

@@ -5,6 +5,7 @@
 // other character draws as '?'. Each glyph is 7 rows of 5 pixels, top row
 // first (lowercase descenders add 2 rows below); the advance is 6 pixels.
 // Text can also be drawn turned a quarter turn, reading bottom to top.
+import Vision
 
 /// A tiny fixed-width bitmap font, scalable by whole pixels.
 ///

@@ -6,6 +6,7 @@
 // contrasts more), a colour bar for the scale on the right, axis titles
 // "true" and "predicted" and a title on top.
 import Foundation
+import Vision
 
 extension TrainingCharts {
     /// The confusion matrix as a picture: `matrix[t][p]` counts the images

@@ -5,6 +5,7 @@
 // index) and a legend placed where it covers the fewest data; a title on top.
 // A value that is nil or not finite is a gap. Text renderings and the
 // confusion matrix live in TrainingCharts+Text.swift and +Confusion.swift.
+import Vision
 
 /// One curve of a chart: a value per epoch (index 0 is epoch 1).
 ///

@@ -2,7 +2,8 @@
 // glyphs drawn by hand pixel by pixel; the layout arithmetic written out for
 // known sizes; per-map normalisation against a Double scalar reference.
 import XCTest
-@testable import Vision
+@testable import Plot
+import Vision
 
 final class RenderTests: XCTestCase {
     // Oracle: a '1' and an 'L' drawn by hand, pixel by pixel ('#' set).

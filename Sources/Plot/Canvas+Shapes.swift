@@ -3,6 +3,7 @@
 // pixel (i, j) covers [i, i+1) × [j, j+1), its centre is (i + 0.5, j + 0.5).
 // A pixel's coverage is `halfWidth + 0.5 − distance` clamped to 0…1, so pixel
 // centres within `halfWidth − 0.5` of the shape get exactly the colour.
+import Vision
 
 extension Canvas {
     /// A point in pixel units (see the file header for the convention).

@@ -2,6 +2,7 @@
 // data, "nice" tick steps (1, 2, 2.5 or 5 × 10ⁿ), tick positions, and short
 // tick labels (plain decimals, or one shared exponent for huge or tiny values).
 import Foundation
+import Vision
 
 /// Axis arithmetic shared by the charts.
 enum ChartAxis {

@@ -1,6 +1,7 @@
 // Canvas.swift — a mutable RGB8 picture to draw into (HWC, top-left first,
 // no row padding, as `Image`), turned into an `Image` when done. Drawing
 // outside the canvas is clipped, never an error.
+import Vision
 
 /// A picture being drawn: rectangles, grey-level maps, text, and (in
 /// Canvas+Shapes.swift) anti-aliased lines and discs.

@@ -3,6 +3,7 @@
 // each scaled on its own to 0…255 grey (a constant map is black), upscaled by
 // whole pixels to at least `minimumCell`, thin separators, a caption above.
 // A (1, C) output (avg_pool, predictions) is one map of C cells in rows of ⌈√C⌉.
+import Vision
 
 /// Renders activations into a grid picture with a caption.
 ///

@@ -4,6 +4,7 @@
 // with first / last / best values, in at most 80 columns; and the confusion
 // matrix as a table with row and column totals. `ascii` avoids Unicode.
 import Foundation
+import Vision
 
 extension TrainingCharts {
     /// Most marks in a sparkline; longer histories are averaged into this many.

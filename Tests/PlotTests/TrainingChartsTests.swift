@@ -5,7 +5,8 @@
 // font table; the WCAG contrast formula; golden strings worked out by hand.
 import Foundation
 import XCTest
-@testable import Vision
+@testable import Plot
+import Vision
 
 final class TrainingChartsTests: XCTestCase {
     typealias RGB = (UInt8, UInt8, UInt8)
