@@ -3,7 +3,9 @@
 //
 // It serves one connection at a time on a background thread, answers GET
 // with a scripted behaviour per path, and stops when the test ends. It
-// only ever listens on the loopback address.
+// only ever listens on the loopback address. As a proxy it sees the target:
+// "CONNECT 127.0.0.1:9" has the path "127.0.0.1:9", a proxied GET the full
+// URL; `.status(403)` there is a proxy refusing.
 import Foundation
 import XCTest
 
@@ -17,6 +19,9 @@ enum ServerBehaviour: Sendable {
     case status(Int)
     /// 200 sending `chunk` bytes every `delayMilliseconds`, stopping when the client goes away.
     case slow([UInt8], chunk: Int, delayMilliseconds: Int)
+    /// Reads the request, then sends nothing at all until the client goes
+    /// away or the server stops (a stalled server or network).
+    case silent
 }
 
 /// A loopback HTTP server for tests. `stop()` (or the test's teardown) ends it.
@@ -141,11 +146,17 @@ final class LocalHTTPServer: @unchecked Sendable {
                 offset = end
                 usleep(UInt32(delay * 1000))
             }
+        case .silent:
+            var byte: UInt8 = 0
+            while !isStopping {  // recv times out every 5 s (SO_RCVTIMEO) to look at `stopping`
+                let count = recv(connection, &byte, 1, 0)
+                if count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) { return }
+            }
         }
     }
 
     private func header(_ code: Int, length: Int) -> [UInt8] {
-        let reason = code == 200 ? "OK" : code == 404 ? "Not Found" : "Status"
+        let reason = [200: "OK", 403: "Forbidden", 404: "Not Found"][code] ?? "Status"
         return Array("HTTP/1.1 \(code) \(reason)\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n".utf8)
     }
 
