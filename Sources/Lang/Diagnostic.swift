@@ -104,13 +104,16 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     /// Scalars shown on each side of the error in a clipped line.
     static let excerptContext = 40
 
-    /// `text` if it is at most `excerptLimit` scalars, else its start and
-    /// end around `…` (a message quoting a 2 MB name stays one line).
+    /// Messages longer than this many scalars are shown clipped.
+    public static let messageLimit = 1000
+
+    /// `text` if it is at most `messageLimit` scalars, else its start and
+    /// end around `…` (a message quoting a 2 MB name stays readable).
     static func clipped(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
-        guard scalars.count > excerptLimit else { return text }
+        guard scalars.count > messageLimit else { return text }
         var result = ""
-        result.unicodeScalars.append(contentsOf: scalars.prefix(excerptLimit - excerptContext))
+        result.unicodeScalars.append(contentsOf: scalars.prefix(messageLimit - excerptContext))
         result += "…"
         result.unicodeScalars.append(contentsOf: scalars.suffix(excerptContext))
         return result

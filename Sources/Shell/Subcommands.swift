@@ -6,5 +6,6 @@ extension Kungfu {
     static let subcommandTable: [any ParsableCommand.Type] = [
         RunCommand.self,
         BenchCommand.self,
+        FetchWeightsCommand.self,
     ]
 }

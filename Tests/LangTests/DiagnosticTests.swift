@@ -55,7 +55,7 @@ final class DiagnosticTests: XCTestCase {
         let named = Diagnostic(kind: .syntax, message: "undefined variable '" + String(repeating: "n", count: 500_000) + "'",
                                location: SourceLocation(source: "f", line: 1, column: 1), length: 1, lineText: "n")
         let header = named.render().split(separator: "\n").first!
-        XCTAssertEqual(header.unicodeScalars.count, "error: ".count + Diagnostic.excerptLimit + 1)
+        XCTAssertEqual(header.unicodeScalars.count, "error: ".count + Diagnostic.messageLimit + 1)
         XCTAssertTrue(header.hasSuffix("…" + String(repeating: "n", count: 39) + "'"), String(header.suffix(50)))
         // Short lines are never clipped.
         XCTAssertFalse(Diagnostic(kind: .syntax, message: "m", location: SourceLocation(source: "f", line: 1, column: 1),

@@ -115,7 +115,7 @@ struct LoadModelCommand: HostCommand {
                 }
                 return (try loadFile(override, specs), override)
             }
-            let path = try download(WeightsSource.imagenet(includeTop: configuration.includeTop), context)
+            let path = try download(includeTop: configuration.includeTop, context)
             return (try loadFile(path, specs), "imagenet (\(path))")
         default:
             guard let file else { preconditionFailure("load model: \(choice) was not read") }
@@ -144,23 +144,13 @@ struct LoadModelCommand: HostCommand {
     }
 
     /// The cached or downloaded file, with a byte progress bar on stderr;
-    /// Ctrl-C cancels the download (no half file is left in the cache).
-    private func download(_ source: WeightsSource, _ context: CommandContext) throws -> String {
-        let cache = WeightsCache(environment: session.environment)
-        let cancellation = CancellationFlag()
-        var bar: ProgressBar?
+    /// Ctrl-C cancels the download, stalled or not (no half file is left in
+    /// the cache).
+    private func download(includeTop: Bool, _ context: CommandContext) throws -> String {
         do {
-            let path = try cache.file(for: source, progress: { progress in
-                if Interrupts.isRequested || context.isInterruptRequested { cancellation.cancel() }
-                let b = bar ?? ProgressBar(total: nil, kind: .bytes, sink: .standardError)
-                bar = b
-                if let total = progress.totalBytes { b.total = Int(total) }
-                b.update(Int(progress.bytesDone))
-            }, cancellation: cancellation)
-            bar?.finish()
-            return path
+            return try ImagenetWeights.file(includeTop: includeTop, environment: session.environment,
+                                            interruptFlag: context.interruptFlag)
         } catch {
-            if bar != nil { StandardStream.error.write("\n") }
             throw Self.commandError(error, argument: "weights")
         }
     }

@@ -58,22 +58,31 @@ public final class SHA256Hasher {
     ///
     /// Throws `WeightsError(.unreadable)` naming the file and the system's reason.
     public static func hex(ofFileAt path: String) throws -> String {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw WeightsError(.unreadable, "\(path): cannot open (\(String(cString: strerror(errno))))")
         }
         defer { close(fd) }
+        return try hex(ofDescriptor: fd, path: path).sha256
+    }
+
+    /// The size and SHA-256 of everything in the open file `fd`, read from
+    /// offset 0 with pread (the descriptor's offset is not moved). `path`
+    /// only names the file in errors.
+    public static func hex(ofDescriptor fd: Int32, path: String) throws -> (size: Int64, sha256: String) {
         let hasher = SHA256Hasher()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: Int64 = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
             if count == 0 { break }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw WeightsError(.unreadable, "\(path): cannot read (\(String(cString: strerror(errno))))")
             }
             buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            offset += Int64(count)
         }
-        return hasher.finalizeHex()
+        return (offset, hasher.finalizeHex())
     }
 }

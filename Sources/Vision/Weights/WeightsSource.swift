@@ -33,6 +33,44 @@ public struct WeightsSource: Sendable, Equatable {
             expectedSize: includeTop ? 96_112_376 : 87_910_968)
     }
 
+    /// The ImageNet file as `environment` asks for it. Without the two
+    /// variables it is `imagenet(includeTop:)`.
+    ///
+    /// - `KUNGFU_WEIGHTS_URL`: where to download from instead of Keras' folder
+    ///   (a classroom mirror). A folder URL gets the official file name
+    ///   appended (`http://mirror/keras/` → `http://mirror/keras/inception_v3_…_kernels.h5`);
+    ///   a URL whose last component ends in `.h5` is the file itself.
+    /// - `KUNGFU_WEIGHTS_SHA256`: the SHA-256 to expect instead of the
+    ///   official one (a mirror of other weights, or a small file in tests);
+    ///   the size is then unknown.
+    ///
+    /// The cache name stays the official file name. Throws
+    /// `WeightsError(.invalidSource)` naming the variable for a value that is
+    /// not an http, https or file URL, or not 64 hexadecimal digits.
+    public static func imagenet(includeTop: Bool, environment: [String: String]) throws -> WeightsSource {
+        var source = imagenet(includeTop: includeTop)
+        if let value = environment["KUNGFU_WEIGHTS_URL"], !value.isEmpty {
+            guard let parsed = URL(string: value), let scheme = parsed.scheme?.lowercased(),
+                  ["http", "https", "file"].contains(scheme) else {
+                throw WeightsError(.invalidSource, "KUNGFU_WEIGHTS_URL=\(value): not an http, https or file URL")
+            }
+            if parsed.lastPathComponent.lowercased().hasSuffix(".h5") {
+                source.url = value
+            } else {
+                source.url = value + (value.hasSuffix("/") ? "" : "/") + source.fileName
+            }
+        }
+        if let value = environment["KUNGFU_WEIGHTS_SHA256"], !value.isEmpty {
+            let digest = value.lowercased()
+            guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
+                throw WeightsError(.invalidSource, "KUNGFU_WEIGHTS_SHA256=\(value): not 64 hexadecimal digits")
+            }
+            source.sha256 = digest
+            source.expectedSize = nil
+        }
+        return source
+    }
+
     /// A custom source: any http, https or file URL with an explicit SHA-256.
     ///
     /// `fileName` defaults to the URL's last path component. Throws

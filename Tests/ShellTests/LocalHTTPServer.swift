@@ -1,0 +1,1 @@
+../VisionTests/LocalHTTPServer.swift
