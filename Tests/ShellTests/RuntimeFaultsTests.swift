@@ -137,6 +137,14 @@ final class RuntimeFaultsTests: XCTestCase {
         XCTAssertTrue(run.stdout.hasSuffix("status 1\nm.h5\nold\n"), run.stdout)
     }
 
+    func testSaveHeadOnAFullDiskKeepsTheOldFile() throws {
+        let head = repositoryRoot + "/Tests/VisionTests/Fixtures/keras-head-files/head-hidden.h5"
+        let run = try onSmallDisk(size: "64k", prepare: "echo old > h.h5",
+            #""$KUNGFU" -c 'load model inception_v3; load head "\#(head)"; save head "h.h5"' >/dev/null; echo "status $?"; ls -A; cat h.h5"#)
+        XCTAssertEqual(errorLine(run.stderr), "error: h.h5: cannot write weights (No space left on device)")
+        XCTAssertEqual(run.stdout, "status 1\nh.h5\nold\n")
+    }
+
     func testSaveModelOnAReadOnlyDisk() throws {
         let run = try onSmallDisk(readOnly: true, #""$KUNGFU" -c 'load model inception_v3; save model "m.h5"'; echo "status $?"; ls -A"#)
         XCTAssertEqual(errorLine(run.stderr),
