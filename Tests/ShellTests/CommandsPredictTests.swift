@@ -35,6 +35,16 @@ final class CommandsPredictTests: XCTestCase {
         return try decodePredictions(model.network.predict(Preprocessing.inceptionV3([image])), top: top)[0]
     }
 
+    // Oracle: decode_predictions' rule written out by hand (NaN first, then
+    // larger, ties by the higher index), the same function Vision's
+    // decodePredictions uses, checked on a head's four classes.
+    func testHeadRankingPutsNaNFirstAndBreaksTiesByHigherIndex() {
+        let rows: [Float] = [0.2, .nan, 0.4, 0.4,   0.1, 0.7, 0.1, 0.1]
+        let ranked = PredictCommand.ranked(rows, classes: ["a", "b", "c", "d"], top: 4)
+        XCTAssertEqual(ranked.map { $0.map(\.index) }, [[1, 3, 2, 0], [1, 3, 2, 0]])
+        XCTAssertEqual(ranked[1].map(\.label), ["b", "d", "c", "a"])
+    }
+
     func testOneFile() throws {
         let kf = CommandHarness(model: try SharedModel.withTop())
         let path = try testImage(1)

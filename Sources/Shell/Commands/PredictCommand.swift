@@ -93,16 +93,14 @@ struct PredictCommand: HostCommand {
         return try decodePredictions(probabilities, top: top)
     }
 
-    /// The `top` most probable classes per row, by the rule decode_predictions
-    /// follows: probability descending, ties by the higher class index.
+    /// The `top` most probable classes per row, by decode_predictions' rule
+    /// (Vision's `predictionRanking`: NaN first, ties by the higher index).
     static func ranked(_ probabilities: [Float], classes: [String], top: Int) -> [[Prediction]] {
         let n = classes.count
         return stride(from: 0, to: probabilities.count, by: n).map { start in
-            let order = (0..<n).sorted { a, b in
-                let pa = probabilities[start + a], pb = probabilities[start + b]
-                return pa != pb ? pa > pb : a > b
+            predictionRanking(probabilities[start..<start + n]).prefix(top).map {
+                Prediction(index: $0, label: classes[$0], probability: probabilities[start + $0])
             }
-            return order.prefix(top).map { Prediction(index: $0, label: classes[$0], probability: probabilities[start + $0]) }
         }
     }
 }

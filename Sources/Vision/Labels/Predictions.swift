@@ -72,13 +72,20 @@ public func decodePredictions(_ probabilities: Tensor, top: Int = 5) throws -> [
     guard (1...classes).contains(top) else { throw PredictionError.topOutOfRange(top) }
     return (0..<probabilities.shape[0]).map { row in
         let p = probabilities.scalars[row * classes..<(row + 1) * classes]
-        let base = p.startIndex
-        // a ranks before b: NaN first, then larger, then (ties) larger index.
-        let order = (0..<classes).sorted { a, b in
-            let x = p[base + a], y = p[base + b]
-            if x.isNaN || y.isNaN { return x.isNaN && (!y.isNaN || a > b) }
-            return x > y || (x == y && a > b)
-        }
-        return order.prefix(top).map { Prediction(index: $0, probability: p[base + $0]) }
+        return predictionRanking(p).prefix(top).map { Prediction(index: $0, probability: p[p.startIndex + $0]) }
+    }
+}
+
+/// The class indices of one row of probabilities, most probable first, by
+/// decode_predictions' rule: NaN ranks above every number, then larger
+/// probabilities, and equal ones by the higher class index (numpy's stable
+/// argsort, reversed). A valid strict order even with NaNs. Used for
+/// ImageNet's 1000 classes and for a trained head's classes alike.
+public func predictionRanking(_ row: ArraySlice<Float>) -> [Int] {
+    let base = row.startIndex
+    return (0..<row.count).sorted { a, b in
+        let x = row[base + a], y = row[base + b]
+        if x.isNaN || y.isNaN { return x.isNaN && (!y.isNaN || a > b) }
+        return x > y || (x == y && a > b)
     }
 }
