@@ -26,6 +26,8 @@ struct TrainingHistoryValue: HostValue {
     enum Kind: String {
         case head
         case fineTune = "fine-tune"
+        /// `train head` over a base that was not frozen: head and base trained together.
+        case headAndBase = "head and base"
     }
 
     var typeName: String { "history" }
@@ -58,7 +60,12 @@ struct TrainingHistoryValue: HostValue {
         guard let last = history.last else {
             return "no epoch completed on \(folder): " + (kind == .head ? "no head was trained" : "the model is unchanged")
         }
-        var text = (kind == .head ? "head trained" : "head and unfrozen base fine-tuned")
+        let what = switch kind {
+        case .head: "head trained"
+        case .fineTune: "head and unfrozen base fine-tuned"
+        case .headAndBase: "head and trainable base trained"
+        }
+        var text = what
             + " on \(folder) (\(classes.count) classes: \(classes.joined(separator: ", "))) "
             + "for \(history.count) epoch\(history.count == 1 ? "" : "s")"
             + (stopped ? " of \(epochs) (stopped)" : "")
