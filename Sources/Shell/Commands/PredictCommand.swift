@@ -37,7 +37,7 @@ struct PredictCommand: HostCommand {
                                notes: model.head.map { ["the trained head has \($0.classes.count) classes: "
                                                         + $0.classes.joined(separator: ", ")] } ?? [])
         }
-        let path = arguments.string("path")!
+        let path = arguments.path("path")!
         let (files, isSingle) = try ImagePaths.expand(path)
         let start = ProgressBar.monotonicSeconds()
         if isSingle {

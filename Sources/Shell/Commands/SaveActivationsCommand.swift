@@ -24,8 +24,8 @@ struct SaveActivationsCommand: HostCommand {
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let model = try session.requireModel()
         let layer = arguments.string("layer")!
-        let imagePath = arguments.string("image")!
-        let path = arguments.string("file")!
+        let imagePath = arguments.path("image")!
+        let path = arguments.path("file")!
         let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
         do {
             try NPYWriter.write(shape: output.shape, scalars: output.scalars, to: path)

@@ -30,14 +30,14 @@ struct ShowActivationsCommand: HostCommand {
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let model = try session.requireModel()
         let layer = arguments.string("layer")!
-        let imagePath = arguments.string("image")!
+        let imagePath = arguments.path("image")!
         let channels = arguments.int("channels")!
         guard channels > 0 else {
             throw CommandError("channels must be at least 1, got \(channels)", argument: "channels")
         }
         let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
         let picture = FeatureMapGrid.render(output, layer: layer, maxMaps: channels)
-        let folder = arguments.string("folder")!
+        let folder = arguments.path("folder")!
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {

@@ -17,7 +17,7 @@ struct ShowImageCommand: HostCommand {
         returns: "image")
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
-        let path = arguments.string("path")!
+        let path = arguments.path("path")!
         let info: ImageInfo, image: Image
         do {
             info = try ImageInfo(contentsOfFile: path)

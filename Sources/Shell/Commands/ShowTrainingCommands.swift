@@ -38,7 +38,7 @@ struct ShowHistoryCommand: HostCommand {
         }
         let title = "training history: \(training.folder)"
         let image = TrainingCharts.historyImage(loss: loss, accuracy: accuracy, title: title)
-        let path = try ChartFile.write(image, folder: arguments.string("folder")!, name: "history.png")
+        let path = try ChartFile.write(image, folder: arguments.path("folder")!, name: "history.png")
         session.show(Picture(image: image, title: "\(title), \(history.count) epochs", path: path))
         let ascii = !ChartFile.unicodeTerminal(session.environment)
         return .host(ChartValue(kind: "history", path: path, size: (image.width, image.height),
@@ -70,7 +70,7 @@ struct ShowConfusionCommand: HostCommand {
         }
         let title = "confusion: \(confusion.source)"
         let image = TrainingCharts.confusionImage(matrix: confusion.matrix, classes: confusion.classes, title: title)
-        let path = try ChartFile.write(image, folder: arguments.string("folder")!, name: "confusion.png")
+        let path = try ChartFile.write(image, folder: arguments.path("folder")!, name: "confusion.png")
         session.show(Picture(image: image, title: title, path: path))
         return .host(ChartValue(kind: "confusion", path: path, size: (image.width, image.height),
                                 text: ChartFile.trimmed(TrainingCharts.confusionText(matrix: confusion.matrix,

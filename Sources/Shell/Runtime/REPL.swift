@@ -39,6 +39,8 @@ enum REPL {
                     pending = nil
                     prompt = Self.prompt(count)
                 case .line(let line):
+                    // quit, exit, quit(), exit(): leave, as IPython does (scripts get an error with a hint).
+                    if pending == nil, PythonHabits.leaveWords.contains(line.trimmingSpaces) { return allSucceeded }
                     let input = pending.map { $0 + "\n" + line } ?? line
                     if pending == nil, input.allSatisfy(\.isWhitespace) { continue reading }
                     host.executionCount = count
