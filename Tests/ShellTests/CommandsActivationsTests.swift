@@ -31,6 +31,8 @@ final class CommandsActivationsTests: XCTestCase {
         XCTAssertEqual(kf.pictures.count, 1)
         XCTAssertEqual(kf.pictures.first?.image, try Image(contentsOfFile: cat))
         XCTAssertEqual(kf.pictures.first?.path, cat)
+        XCTAssertEqual(kf.pictures.first?.title, cat, "the size is said once, by the result line")
+        XCTAssertEqual(info.text, "\(cat): \(header.width)×\(header.height) JPEG")
         XCTAssertTrue(kf.failure("show image \"\(folder)/none.png\"").contains("\(folder)/none.png"))
     }
 

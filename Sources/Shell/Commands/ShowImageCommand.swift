@@ -25,7 +25,8 @@ struct ShowImageCommand: HostCommand {
         } catch {
             throw CommandError(String(describing: error), argument: "path")
         }
-        session.show(Picture(image: image, title: "\(path) (\(image.width)×\(image.height))", path: path))
+        // The title is the path alone: the result line under the picture gives the size and format.
+        session.show(Picture(image: image, title: path, path: path))
         return .host(ImageInfoValue(path: path, width: image.width, height: image.height,
                                     format: info.format.displayName))
     }
