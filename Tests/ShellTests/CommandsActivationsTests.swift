@@ -77,6 +77,42 @@ final class CommandsActivationsTests: XCTestCase {
         XCTAssertTrue(kf.failure("show activations mixed5 of \"\(cat)\" channels 0").contains("channels must be at least 1"))
     }
 
+    // Oracle: `layers` with a head lists its layers, so they work as base
+    // layers do; their values are the head's own inference (the pooled
+    // features through its dense layers; dropout passes them on).
+    func testHeadLayersWorkAsBaseLayers() throws {
+        var model = try SharedModel.withTop()
+        let head = Head(inputs: 2048, classes: ["a", "b", "c"], hidden: 5, dropout: 0.5, seed: 1)
+        model.head = head
+        let kf = CommandHarness(model: model)
+        let features = try PooledFeatures.pooled(model.network, [try KerasImage.load(cat, targetSize: (299, 299))])
+        let hidden = head.hidden!.forward(features.scalars, count: 1)
+        for (layer, expected) in [("global_average_pooling2d", features.scalars), ("dense", hidden), ("dropout", hidden),
+                                  ("dense_1", head.probabilities(features.scalars, count: 1))] {
+            let value = try CommandHarness.host(kf.run("save activations \(layer) of \"\(cat)\" to \"\(folder)/\(layer).npy\""),
+                                               as: ActivationsValue.self)
+            XCTAssertEqual(value.shape, [1, expected.count], layer)
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(layer).npy"))
+            let scalars = data.suffix(expected.count * 4).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            XCTAssertEqual(scalars, expected, layer)
+        }
+        kf.run("show activations dense_1 of \"\(cat)\" to \"\(folder)\"")
+        XCTAssertTrue(kf.failure("show activations predictions of \"\(cat)\"")
+            .contains("has no layer 'predictions' while a head is on it"))
+    }
+
+    // Oracle: NumPy's .npy format, which a .png name would misdescribe.
+    func testSaveActivationsRefusesAnotherExtensionAndCreatesTheFolder() throws {
+        let kf = CommandHarness(model: try SharedModel.withTop())
+        let message = kf.failure("save activations mixed0 of \"\(cat)\" to \"\(folder)/m5.png\"")
+        XCTAssertTrue(message.contains("save activations writes NumPy .npy data, not .png"), message)
+        XCTAssertTrue(message.contains("write it as \"\(folder)/m5.npy\""), message)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(folder)/m5.png"))
+        XCTAssertTrue(kf.failure("save activations mixed0 of \"\(cat)\" to \"\(folder)/m5\"").contains("give the file a .npy name"))
+        kf.run("save activations avg_pool of \"\(cat)\" to \"\(folder)/new/deeper/f.npy\"")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(folder)/new/deeper/f.npy"))
+    }
+
     func testSaveActivationsNumpyReadsIt() throws {
         let kf = CommandHarness(model: try SharedModel.withTop())
         let model = try SharedModel.withTop()

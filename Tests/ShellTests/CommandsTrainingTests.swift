@@ -247,6 +247,21 @@ final class CommandsTrainingTests: XCTestCase {
         }
     }
 
+    // Oracle: the Keras model a user builds for `hidden 4` without dropout:
+    // pooling → Dense(4) → Dense(2), no Dropout layer.
+    func testAHiddenLayerWithoutDropoutHasNoDropoutLayerAnywhere() throws {
+        let harness = try harness()
+        _ = try train(harness, "epochs 1 batch 4 validation 0 hidden 4")
+        XCTAssertTrue(harness.printed.contains("head: global_average_pooling2d → dense (4, relu) → dense_1 (2, softmax)"),
+                      harness.printed)
+        let layers = try CommandHarness.host(harness.run("layers"), as: LayerListValue.self)
+        XCTAssertEqual(layers.layers.suffix(3).map(\.layer.name), ["global_average_pooling2d", "dense", "dense_1"])
+        let saved = try XCTUnwrap(harness.run("save head \"\(root)/head.h5\"")).text
+        XCTAssertFalse(saved.contains("dropout"), saved)
+        XCTAssertEqual(try KerasWeightsFile.read("\(root)/head.h5").layerNames,
+                       ["global_average_pooling2d", "dense", "dense_1"])
+    }
+
     func testOptionErrorsNameTheArgument() throws {
         let harness = try harness()
         let cases = [
