@@ -178,7 +178,11 @@ final class CommandsTrainingTests: XCTestCase {
         }
         let outcome = harness.interpreter.run(source: "train head on \"\(data)\" epochs 5 batch 2 validation 0", name: "<test>")
         guard case .interrupted = outcome else { return XCTFail("expected an interrupted run, got \(outcome)") }
-        XCTAssertTrue(printed.contains("stopped by Ctrl-C after epoch 2 of 5: the head of epoch 2 is kept"), printed)
+        XCTAssertFalse(printed.contains("stopped"), "said once, by the result: \(printed)")
+        let result = try XCTUnwrap(harness.results.last).text
+        XCTAssertTrue(result.hasPrefix("stopped by Ctrl-C after epoch 2 of 5: kept the head of epoch 2 (head trained on \(data) "),
+                      result)
+        XCTAssertFalse(result.contains("for 2 epochs"), result)
         XCTAssertEqual(harness.session.model?.training?.history.count, 2)
         XCTAssertNotNil(harness.session.model?.head)
         // The session stays usable.

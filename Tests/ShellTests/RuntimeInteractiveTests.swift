@@ -44,6 +44,34 @@ final class RuntimeInteractiveTests: XCTestCase {
         return pid
     }
 
+    // Oracle: the screen. Ctrl-C while a progress bar is drawn in place: the
+    // message starts on a line of its own, not after the bar's "ETA: 1s".
+    func testCtrlCDuringAProgressBarStartsItsMessageOnANewLine() throws {
+        let folder = try makeTemporaryFolder("interactive-bar")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for copy in 0..<48 {
+            try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/testset/\(copy % 16 + 1).jpg",
+                                             toPath: "\(folder)/\(copy).jpg")
+        }
+        let typist = try Typist()
+        defer { typist.pty.shutdown() }
+        let pid = try spawnOnTerminal(typist, environment: ["TERM": "xterm", "KUNGFU_HISTORY": "", "KUNGFU_WEIGHTS": "none"])
+        typist.play([
+            (expect: "In [1]: ", send: "load model inception_v3\r"),
+            (expect: "In [2]: ", send: "predict \"\(folder)\"\r"),
+            (expect: "/48 [", send: "\u{03}"),
+            (expect: "interrupted at <input>:1:", send: ""),
+            (expect: "In [3]: ", send: "\u{04}"),
+        ])
+        typist.finish()
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let screen = typist.screen
+        guard let range = screen.range(of: "interrupted at <input>:1:") else { return XCTFail("screen:\n\(screen)") }
+        let before = screen[..<range.lowerBound]
+        XCTAssertEqual(before.unicodeScalars.last, "\n", "the message starts its own line; screen:\n\(screen)")
+    }
+
     func testSessionOnATerminal() throws {
         let folder = try makeTemporaryFolder("interactive")
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -95,11 +95,6 @@ struct FineTuneCommand: HostCommand {
             model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion)
             session.model = model
         }
-        if stopped {
-            context.print(history.isEmpty
-                ? "stopped by Ctrl-C before the first epoch ended: the model is unchanged"
-                : "stopped by Ctrl-C after epoch \(history.count) of \(options.epochs): the weights of epoch \(history.count) are kept")
-        }
         let trainCounts = folder.classes.indices.map { c in train.labels.filter { $0 == c }.count }
         let validationCounts = folder.classes.indices.map { c in validation?.labels.filter { $0 == c }.count ?? 0 }
         return .host(TrainingHistoryValue(folder: options.folder, classes: head.classes, trainCounts: trainCounts,

@@ -80,12 +80,6 @@ struct TrainHeadCommand: HostCommand {
             model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion)
             session.model = model
         }
-        if stopped {
-            context.print(completed
-                ? "stopped by Ctrl-C after epoch \(history.count) of \(options.run.epochs): the head of epoch \(history.count) is kept"
-                : "stopped by Ctrl-C before the first epoch ended: no head was kept"
-                    + (model.head == nil ? "" : " (the previous head stays)"))
-        }
         return .host(TrainingHistoryValue(folder: options.run.folder, classes: folder.classes,
                                           trainCounts: data.trainCounts, validationCounts: data.validationCounts,
                                           history: history, epochs: options.run.epochs, stopped: stopped))
@@ -154,12 +148,6 @@ struct TrainHeadCommand: HostCommand {
             }
             model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion)
             session.model = model
-        }
-        if stopped {
-            context.print(history.isEmpty
-                ? "stopped by Ctrl-C before the first epoch ended: the model is unchanged"
-                : "stopped by Ctrl-C after epoch \(history.count) of \(options.run.epochs): "
-                    + "the head and base weights of epoch \(history.count) are kept")
         }
         return .host(TrainingHistoryValue(folder: options.run.folder, classes: folder.classes, trainCounts: trainCounts,
                                           validationCounts: validationCounts, history: history,

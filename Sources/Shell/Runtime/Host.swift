@@ -28,10 +28,12 @@ struct OutputStreams: Sendable {
     /// interleave in the order things happened.
     static let standard = OutputStreams(
         out: { text in
+            LiveLine.close()
             print(text, terminator: "")
             fflush(nil)
         },
         err: { text in
+            LiveLine.close()
             fflush(nil)
             FileHandle.standardError.write(Data(text.utf8))
         })
