@@ -101,6 +101,24 @@ final class CommandsActivationsTests: XCTestCase {
             .contains("has no layer 'predictions' while a head is on it"))
     }
 
+    // Oracle: the two source photos: each grid keeps its own file.
+    func testTwoPhotosWithTheSameNameDoNotOverwriteEachOther() throws {
+        let kf = CommandHarness(model: try SharedModel.withTop())
+        for (sub, n) in [("a", 1), ("b", 2)] {
+            try FileManager.default.createDirectory(atPath: "\(folder)/\(sub)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/testset/\(n).jpg", toPath: "\(folder)/\(sub)/1.jpg")
+        }
+        var paths: [String] = []
+        for sub in ["a", "b", "a"] {
+            let value = try CommandHarness.host(kf.run("show activations mixed0 of \"\(folder)/\(sub)/1.jpg\" to \"\(folder)/out\" channels 4"),
+                                                as: ActivationsValue.self)
+            paths.append(value.path)
+        }
+        XCTAssertEqual(paths, ["\(folder)/out/mixed0-1.png", "\(folder)/out/mixed0-1-2.png", "\(folder)/out/mixed0-1.png"],
+                       "a second photo gets a new name; the same photo again reuses its own")
+        XCTAssertNotEqual(try Image(contentsOfFile: paths[0]), try Image(contentsOfFile: paths[1]))
+    }
+
     // Oracle: NumPy's .npy format, which a .png name would misdescribe.
     func testSaveActivationsRefusesAnotherExtensionAndCreatesTheFolder() throws {
         let kf = CommandHarness(model: try SharedModel.withTop())

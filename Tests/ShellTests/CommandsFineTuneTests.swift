@@ -105,4 +105,16 @@ final class CommandsFineTuneTests: XCTestCase {
         XCTAssertEqual(harness.session.model?.training?.history.count, 1)
         harness.run("predict \"\(data)/fish/fish1.jpg\"")
     }
+
+    // Oracle: Tutorial 03's out/history.png, which fine-tuning's curves must not replace.
+    func testFineTuningHistoryGetsItsOwnFile() throws {
+        let harness = try prepared()
+        let out = root + "/out"
+        let head = try CommandHarness.host(harness.run("show history to \"\(out)\""), as: ChartValue.self)
+        XCTAssertEqual(head.path, out + "/history.png")
+        harness.run("fine tune on \"\(data)\" epochs 1 batch 3 validation 0")
+        let tuned = try CommandHarness.host(harness.run("show history to \"\(out)\""), as: ChartValue.self)
+        XCTAssertEqual(tuned.path, out + "/history-fine-tune.png")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/history.png"))
+    }
 }

@@ -92,7 +92,7 @@ struct FineTuneCommand: HostCommand {
                 ConfusionRecord(matrix: Self.score(tuner, v).confusion, classes: head.classes,
                                 source: "validation images of \(options.folder) after fine-tuning")
             }
-            model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion)
+            model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion, kind: .fineTune)
             session.model = model
         }
         let trainCounts = folder.classes.indices.map { c in train.labels.filter { $0 == c }.count }

@@ -44,7 +44,9 @@ struct ShowActivationsCommand: HostCommand {
             throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
         }
         let stem = ((imagePath as NSString).lastPathComponent as NSString).deletingPathExtension
-        let path = (folder as NSString).appendingPathComponent("\(layer)-\(stem).png")
+        let absolute = URL(fileURLWithPath: imagePath).standardizedFileURL.path
+        let path = session.outputPath((folder as NSString).appendingPathComponent("\(layer)-\(stem).png"),
+                                      showing: "\(layer) of \(absolute)")
         do {
             try AtomicFile.write(try picture.pngData(), to: path)
         } catch {

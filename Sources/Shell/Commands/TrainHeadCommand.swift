@@ -146,7 +146,8 @@ struct TrainHeadCommand: HostCommand {
                 ConfusionRecord(matrix: FineTuneCommand.score(tuner, v).confusion, classes: folder.classes,
                                 source: "validation images of \(options.run.folder)")
             }
-            model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion)
+            model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion,
+                                            kind: .headAndBase)
             session.model = model
         }
         return .host(TrainingHistoryValue(folder: options.run.folder, classes: folder.classes, trainCounts: trainCounts,
