@@ -205,6 +205,7 @@ final class CommandsTrainingTests: XCTestCase {
         let before = harness.session.model
         let history = try train(harness, "epochs 1 batch 4 validation 0")
         XCTAssertEqual(history.kind, .headAndBase)
+        XCTAssertTrue(history.json.rendered.hasPrefix(#"{"type":"history","trained":"head-and-base","#), history.json.rendered)
         XCTAssertTrue(history.text.hasPrefix("head and trainable base trained on \(data)"), history.text)
         XCTAssertTrue(harness.printed.contains("warning: all 311 base layers are trainable (nothing is frozen), "
                                                + "so train head trains them together with the new head"), harness.printed)

@@ -27,7 +27,7 @@ struct TrainingHistoryValue: HostValue {
         case head
         case fineTune = "fine-tune"
         /// `train head` over a base that was not frozen: head and base trained together.
-        case headAndBase = "head and base"
+        case headAndBase = "head-and-base"
     }
 
     var typeName: String { "history" }
