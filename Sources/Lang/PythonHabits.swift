@@ -9,14 +9,17 @@
 ///     PythonHabits.hint(for: "model.summary()", registry: r)
 ///     // ("that is Keras; in kungfu: summary", ["help summary"])
 public enum PythonHabits {
-    /// What leaves an IPython session (the REPL leaves on them too).
-    public static let leaveWords: Set<String> = ["quit", "exit", "quit()", "exit()"]
+    /// True for what leaves an IPython session: `quit`, `exit`, `quit()`,
+    /// `exit()`, `exit(0)` (spaces around it allowed). The REPL leaves on them too.
+    public static func leaves(_ line: String) -> Bool {
+        line.trimmingSpaces.wholeMatch(of: #/(quit|exit)(\(\s*\d*\s*\))?/#) != nil
+    }
 
     /// The message and notes of a diagnostic for `line` (a `#` comment
     /// after it is ignored), or nil when the line is none of these habits.
     static func hint(for line: String, registry: CommandRegistry) -> (message: String, notes: [String])? {
         let text = (line.firstIndex(of: "#").map { line[..<$0] } ?? line[...]).trimmingSpaces   // a comment is not part of it
-        if leaveWords.contains(text) {
+        if leaves(text) {
             return ("'\(text)' leaves the REPL, as in IPython; a script ends after its last line",
                     ["in the REPL, quit, exit or Ctrl-D leave"])
         }

@@ -60,7 +60,7 @@ final class RuntimeTranscriptTests: XCTestCase {
     // Oracle: IPython, where quit, exit, quit() and exit() leave the session
     // (status 0); in a script they are an error with a hint.
     func testQuitAndExitLeaveTheREPLButAreAnErrorInAScript() throws {
-        for word in ["quit", "exit", "quit()", "exit()", "  exit  "] {
+        for word in ["quit", "exit", "quit()", "exit()", "  exit  ", "exit(0)"] {
             let run = try runKungfu([], stdin: "print 1\n\(word)\nprint 2\n")
             XCTAssertEqual(run.stdout, "1\n", word)
             XCTAssertEqual(run.stderr, "", word)
