@@ -113,7 +113,7 @@ struct TrainHeadCommand: HostCommand {
         }
         let (trainItems, validationItems) = folder.split(validation: options.run.validation, seed: session.seed)
         context.print(Self.baseWarning(trainable, tuner: tuner, model: model, images: trainItems.count,
-                                       batch: options.run.batch))
+                                       batch: options.run.batch, optimizer: options.run.optimizer))
         let identity = Array(folder.classes.indices)
         let train = try FineTuneCommand.boundaries(trainItems, tuner, model: model, labelOf: identity, context: context,
                                                    shouldStop: shouldStop, what: "training")
@@ -159,23 +159,39 @@ struct TrainHeadCommand: HostCommand {
     /// here (an epoch's time from one timed forward pass, the memory of a
     /// step and of the cache), why it usually hurts, and the way out.
     static func baseWarning(_ trainable: [InceptionV3.LayerInfo], tuner: FineTuner, model: LoadedModel, images: Int,
-                            batch: Int) -> String {
+                            batch: Int, optimizer: Optimizer) -> String {
         let all = model.network.layers.firstIndex { $0.name == "mixed10" }.map { $0 + 1 } ?? trainable.count
         let which = trainable.count == all
             ? "all \(all) base layers are trainable (nothing is frozen)"
             : "\(trainable.count) of the \(all) base layers are trainable (\(trainable.first!.name) … \(trainable.last!.name))"
-        // One timed forward pass of one image gives this machine's speed; a
-        // training step runs at about half of it (measured: docs/finetune.md).
+        // A timed forward pass of one image gives this machine's speed (the
+        // second of two: the first also plans its buffers); a training step
+        // runs at about 40% of it (measured at input 75 and 150, and the
+        // recipe's figures in docs/finetune.md).
         let config = model.network.configuration
         let probe = Tensor(zeros: [1, config.inputHeight, config.inputWidth, 3])
-        let start = ProgressBar.monotonicSeconds()
-        _ = try? model.network.output(of: "mixed10", for: probe)
-        let seconds = max(ProgressBar.monotonicSeconds() - start, 1e-6)
-        let rate = Double(InceptionV3.multiplyAdds(for: config)) / seconds / 2
+        var seconds = Double.infinity
+        for _ in 0..<2 {
+            let start = ProgressBar.monotonicSeconds()
+            _ = try? model.network.output(of: "mixed10", for: probe)
+            seconds = max(min(seconds, ProgressBar.monotonicSeconds() - start), 1e-6)
+        }
+        let rate = Double(InceptionV3.multiplyAdds(for: config)) / seconds * 0.4
         let epoch = 3 * Double(tuner.multiplyAddsPerImage) * Double(images) / rate
         let time = epoch < 1 ? "under a second" : epoch < 90 ? "\(Int(epoch.rounded())) s" : "\(Int((epoch / 60).rounded())) min"
-        let megabytes = (min(batch, max(images, 1)) * tuner.scalarsPerImage + images * tuner.boundaryScalarsPerImage)
-            * MemoryLayout<Float>.size / 1_048_576
+        // Memory: a batch's values and their gradients, the cached boundary,
+        // and per trained parameter its new value, gradient, packed copy and
+        // optimizer slots (adam 2, sgd with momentum 1). Measured at input 75
+        // and 150: within a fifth of the peak RSS above a frozen run's.
+        let trained = Set(tuner.trainedLayerNames)
+        let parameters = model.network.layers.filter { trained.contains($0.name) }.map(\.trainableParameterCount).reduce(0, +)
+        let slots = switch optimizer {
+        case .adam: 2
+        case .sgd(_, let momentum): momentum > 0 ? 1 : 0
+        }
+        let scalars = min(batch, max(images, 1)) * tuner.scalarsPerImage + images * tuner.boundaryScalarsPerImage
+            + parameters * (3 + slots)
+        let megabytes = scalars * MemoryLayout<Float>.size / 1_048_576
         return "warning: \(which), so train head trains them together with the new head, as Keras' fit does\n"
             + "  cost here: \(epoch < 1 ? "" : "about ")\(time) per epoch over \(images) images and about "
             + "\(Format.grouped(megabytes)) MB of memory (a frozen base: features once, then milliseconds per epoch)\n"
