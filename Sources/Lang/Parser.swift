@@ -427,7 +427,7 @@ struct Parser {
     /// A path typed without quotes where text is expected (`predict
     /// examples/testset/1.jpg`, `show image cat.jpg`, `~/x.h5`): the run of
     /// tokens from here that touch each other, when its text reads as a path
-    /// (bare words, dots, slashes, '-' and '~', with a slash, a leading '~'
+    /// (bare words, dots, slashes, '-', '~' and glob's '*' and '?', with a slash, a leading '~'
     /// or a file extension) rather than an expression such as `r.path`.
     private func barePath() -> SourceSpan? {
         let stops: Set<TokenKind> = [.newline, .semicolon, .eof, .string, .leftBrace, .rightBrace, .comma]
@@ -444,7 +444,7 @@ struct Parser {
                                                        "h5", "hdf5", "keras", "npy", "kf", "ipynb", "txt", "json", "csv"]
 
     static func readsAsPath(_ text: String) -> Bool {
-        guard text.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-./~".unicodeScalars.contains($0) }),
+        guard text.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-./~*?".unicodeScalars.contains($0) }),
               text.unicodeScalars.contains(where: \.properties.isAlphabetic) else { return false }
         if text.contains("/") || text.hasPrefix("~") { return true }
         guard let dot = text.lastIndex(of: ".") else { return false }
