@@ -116,4 +116,6 @@ enum HelpTopic: Sendable {
     case command(CommandSpec)
     case statement(String)
     case functions
+    /// The first words of several commands (`help load`): they are listed.
+    case prefix([String], [CommandSpec])
 }

@@ -50,6 +50,15 @@ public indirect enum ParameterType: Sendable, Hashable {
         }
     }
 
+    /// True when the parameter takes a string (a path, usually).
+    var takesText: Bool {
+        switch self {
+        case .string: return true
+        case .oneOf(let types): return types.contains(where: \.takesText)
+        default: return false
+        }
+    }
+
     /// True when the parameter accepts bare words at all.
     var takesBareWords: Bool { takesNames || !choiceWords.isEmpty }
 

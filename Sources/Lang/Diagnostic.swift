@@ -139,3 +139,38 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         ])
     }
 }
+
+extension Diagnostic {
+    /// The error for a script whose bytes are not valid UTF-8, located at the
+    /// first bad byte (line and column in characters, as the lexer counts), as
+    /// Python refuses such a file; nil when `bytes` are valid UTF-8.
+    ///
+    ///     Diagnostic.invalidUTF8(Array("ok\n\u{e9}".utf8), name: "a.kf")       // nil
+    ///     Diagnostic.invalidUTF8([0x61, 0xFF], name: "a.kf")?.location            // a.kf:1:2
+    public static func invalidUTF8(_ bytes: [UInt8], name: String) -> Diagnostic? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0, line = 1, lineText = ""
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                offset += UTF8.width(scalar)
+                if scalar == "\n" {
+                    line += 1
+                    lineText = ""
+                } else {
+                    lineText.unicodeScalars.append(scalar)
+                }
+            case .emptyInput:
+                return nil
+            case .error:
+                let byte = String(bytes[offset], radix: 16, uppercase: true)
+                let column = lineText.unicodeScalars.count + 1
+                return Diagnostic(kind: .syntax,
+                                  message: "not valid UTF-8: byte 0x\(byte.count == 1 ? "0" : "")\(byte) cannot be decoded here",
+                                  location: SourceLocation(source: name, line: line, column: column), length: 1,
+                                  lineText: lineText, notes: ["kungfu scripts are UTF-8 text: save the file as UTF-8"])
+            }
+        }
+    }
+}

@@ -23,7 +23,14 @@ enum HelpText {
         case .command(let spec): return command(spec)
         case .statement(let name): return statement(name)
         case .functions: return functions()
+        case .prefix(let words, let specs): return prefix(words, specs)
         }
+    }
+
+    /// The commands that start with the words of `help load`, with their summaries.
+    static func prefix(_ words: [String], _ specs: [CommandSpec]) -> String {
+        (["Commands starting with '\(words.joined(separator: " "))':"] + table(specs.map { ($0.name, $0.summary) })
+            + ["Type 'help <command>' for one, e.g. help \(specs[0].name)"]).joined(separator: "\n")
     }
 
     /// Every command with its summary, then the statements and functions.
@@ -104,6 +111,9 @@ extension CommandRegistry {
         if let spec = command(named: name) { return HelpText.command(spec) }
         if HelpText.statementNames.contains(name) { return HelpText.statement(name) }
         if name == "functions" { return HelpText.functions() }
+        let words = name.split(separator: " ").map(String.init)
+        let specs = commands(startingWith: words)
+        if !specs.isEmpty { return HelpText.prefix(words, specs) }
         return nil
     }
 }

@@ -151,6 +151,16 @@ struct Parser {
     ///            | commandStmt | exprStmt
     private mutating func statement() throws(Failure) -> Stmt {
         let t = peek()
+        if t.atLineStart {
+            let line = file.lineText(t.span.line)
+            if let habit = PythonHabits.hint(for: line, registry: registry) {
+                let rest = String(String.UnicodeScalarView(line.unicodeScalars.dropFirst(t.span.column - 1)
+                    .prefix { $0 != "#" })).trimmingSpaces
+                throw error(habit.message, span: SourceSpan(offset: t.span.offset, length: max(1, rest.unicodeScalars.count),
+                                                            line: t.span.line, column: t.span.column),
+                            notes: habit.notes)
+            }
+        }
         switch t.kind {
         case .narration:
             advance()
@@ -285,6 +295,8 @@ struct Parser {
         if let spec = registry.command(named: topic) { return Stmt(kind: .help(.command(spec)), span: span) }
         if HelpText.statementNames.contains(topic) { return Stmt(kind: .help(.statement(topic)), span: span) }
         if topic == "functions" { return Stmt(kind: .help(.functions), span: span) }
+        let specs = registry.commands(startingWith: words.map(\.text))
+        if !specs.isEmpty { return Stmt(kind: .help(.prefix(words.map(\.text), specs)), span: span) }
         let topics = registry.commands.map(\.name) + HelpText.statementNames + ["functions"]
         throw error("no help for '\(topic)'" + Suggestions.hint(for: topic, among: topics),
                     span: first.span.through(last.span), notes: ["'help' alone lists every command"])
@@ -401,12 +413,42 @@ struct Parser {
     /// argValue -> NAME | expression      NAME: a bare word, where the parameter takes words
     private mutating func argument(for p: Parameter) throws(Failure) -> CommandArgument {
         let t = peek()
+        if p.type.takesText, let span = barePath() {
+            throw error("paths are text: put them in quotes: \"\(file.text(span))\"", span: span)
+        }
         if p.type.takesBareWords, t.kind == .identifier, !Self.continuesExpression(peekSecond().kind) {
             advance()
             return CommandArgument(parameter: p, value: .bareName(t.text), span: t.span)
         }
         let value = try expression()
         return CommandArgument(parameter: p, value: .expression(value), span: value.span)
+    }
+
+    /// A path typed without quotes where text is expected (`predict
+    /// examples/testset/1.jpg`, `show image cat.jpg`, `~/x.h5`): the run of
+    /// tokens from here that touch each other, when its text reads as a path
+    /// (bare words, dots, slashes, '-', '~' and glob's '*' and '?', with a slash, a leading '~'
+    /// or a file extension) rather than an expression such as `r.path`.
+    private func barePath() -> SourceSpan? {
+        let stops: Set<TokenKind> = [.newline, .semicolon, .eof, .string, .leftBrace, .rightBrace, .comma]
+        var k = current
+        guard !stops.contains(tokens[k].kind) else { return nil }
+        while !stops.contains(tokens[k + 1].kind),
+              tokens[k + 1].span.offset == tokens[k].span.offset + tokens[k].span.length { k += 1 }
+        let span = tokens[current].span.through(tokens[k].span)
+        return Self.readsAsPath(file.text(span)) ? span : nil
+    }
+
+    /// File extensions that make `name.ext` a file name, not a field.
+    private static let fileExtensions: Set<String> = ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff",
+                                                       "h5", "hdf5", "keras", "npy", "kf", "ipynb", "txt", "json", "csv"]
+
+    static func readsAsPath(_ text: String) -> Bool {
+        guard text.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-./~*?".unicodeScalars.contains($0) }),
+              text.unicodeScalars.contains(where: \.properties.isAlphabetic) else { return false }
+        if text.contains("/") || text.hasPrefix("~") { return true }
+        guard let dot = text.lastIndex(of: ".") else { return false }
+        return fileExtensions.contains(text[text.index(after: dot)...].lowercased())
     }
 
     /// Tokens after a name that make it the start of a larger expression.

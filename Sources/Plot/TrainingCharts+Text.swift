@@ -1,7 +1,8 @@
 // TrainingCharts+Text.swift — the training history and the confusion matrix
 // as plain text for terminals: one sparkline row per series (at most 24
 // marks, each the mean of its epochs, scaled to the panel's own min…max)
-// with first / last / best values, in at most 80 columns; and the confusion
+// with first / last / best values (one format per panel, digits from its
+// range), in at most 80 columns; and the confusion
 // matrix as a table with row and column totals. `ascii` avoids Unicode.
 import Foundation
 import Vision
@@ -18,9 +19,9 @@ extension TrainingCharts {
     /// best epoch. With `ascii`, the marks are `_.-~=+*#` and the dash is '-'.
     ///
     ///     history: epochs 1–4                         first      last      best
-    ///     loss (▁ = 0.3, █ = 1)
-    ///       train       ▇▄▂▁                            0.9       0.3       0.3 @4
-    ///       validation  █ ▅▄                              1      0.62      0.62 @4
+    ///     loss (▁ = 0.30, █ = 1.00)
+    ///       train       ▇▄▂▁                           0.90      0.30      0.30 @4
+    ///       validation  █ ▅▄                           1.00      0.62      0.62 @4
     public static func historyText(loss: [ChartSeries], accuracy: [ChartSeries], ascii: Bool = false) -> String {
         let marks: [Character] = ascii ? Array("_.-~=+*#") : Array("▁▂▃▄▅▆▇█")
         let epochs = max(1, (loss + accuracy).map(\.values.count).max() ?? 1)
@@ -31,6 +32,7 @@ extension TrainingCharts {
         var lines = [pad(header, 40) + column("first") + " " + column("last") + " " + column("best")]
         for (name, series, lowerIsBetter) in [("loss", loss, true), ("accuracy", accuracy, false)] where !series.isEmpty {
             let values = series.flatMap(\.points).map(\.value)
+            let number = numberFormat(values)
             if let lo = values.min(), let hi = values.max() {
                 lines.append(lo == hi ? "\(name) (every mark = \(number(lo)))"
                                       : "\(name) (\(marks.first!) = \(number(lo)), \(marks.last!) = \(number(hi)))")
@@ -113,8 +115,19 @@ extension TrainingCharts {
         return text
     }
 
-    /// A value in 3 significant digits ("0.693", "12.5", "1.5e+12").
-    static func number(_ value: Double) -> String { String(format: "%.3g", value) }
+    /// One format for a panel's values (its scale and every column), with
+    /// the digits its range needs: fixed decimals enough to tell its lowest
+    /// and highest value apart (2 to 8; 4 when all are equal, as Keras
+    /// prints them), so 1.0990 → 1.0979 reads "1.0990" and "1.0979", not
+    /// "1.1" twice; 3 significant digits ("1.5e+12") beyond ±100,000.
+    static func numberFormat(_ values: [Double]) -> (Double) -> String {
+        let finite = values.filter(\.isFinite)
+        guard let lo = finite.min(), let hi = finite.max(), max(abs(lo), abs(hi)) < 1e5 else {
+            return { String(format: "%.3g", $0) }
+        }
+        let decimals = hi > lo ? min(8, max(2, Int((-log10(hi - lo)).rounded(.up)) + 1)) : 4
+        return { $0.isFinite ? String(format: "%.\(decimals)f", $0) : String(format: "%.3g", $0) }
+    }
 
     /// `text` padded with spaces on the right to `width` characters.
     static func pad(_ text: String, _ width: Int) -> String {

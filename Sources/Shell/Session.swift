@@ -1,6 +1,7 @@
 // Session.swift — what one kungfu session shares across its commands: the
 // loaded model, the seed, the environment, and where pictures go. The REPL,
 // `run` and `-c` each make one Session; every command gets it at creation.
+import Foundation
 import Lang
 import Vision
 
@@ -59,6 +60,8 @@ struct TrainingRecord {
     var history: [EpochRecord]
     /// The latest confusion matrix and what it was computed on.
     var confusion: ConfusionRecord?
+    /// What trained: the head alone, the head with a trainable base, or fine-tuning.
+    var kind: TrainingHistoryValue.Kind = .head
 }
 
 /// A confusion matrix with its classes and what it counts.
@@ -77,6 +80,9 @@ final class Session {
     var model: LoadedModel?
     /// The seed for anything random (`set seed N`); Keras-style default 0 until set.
     var seed: UInt64 = 0
+    /// Files this session's pictures were saved to, with what each shows, so
+    /// two different things never silently share a name (`outputPath`).
+    private var writtenFiles: [String: String] = [:]
     /// The process environment (injectable for tests): KUNGFU_WEIGHTS,
     /// KUNGFU_HOME, KUNGFU_THREADS, TERM…
     let environment: [String: String]
@@ -97,5 +103,22 @@ final class Session {
             throw CommandError("no model is loaded", notes: ["load one first: load model inception_v3"])
         }
         return model
+    }
+
+    /// Where to save a picture showing `what` (e.g. `mixed2 of /photos/a/1.jpg`):
+    /// `path` itself, unless this session already saved something else
+    /// there; then `name-2.png`, `name-3.png`, … (two photos named 1.jpg in
+    /// different folders keep a file each). Saving the same thing again reuses its file.
+    func outputPath(_ path: String, showing what: String) -> String {
+        let ext = (path as NSString).pathExtension
+        let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        var candidate = path
+        var n = 1
+        while let other = writtenFiles[candidate], other != what {
+            n += 1
+            candidate = "\(stem)-\(n)" + (ext.isEmpty ? "" : ".\(ext)")
+        }
+        writtenFiles[candidate] = what
+        return candidate
     }
 }

@@ -180,4 +180,15 @@ final class DiagnosticTests: XCTestCase {
         XCTAssertEqual(LineDiff.render(expected: [], actual: []), "")
         XCTAssertEqual(LineDiff.render(expected: ["a", "b", "c"], actual: ["a", "c", "d"]), "  a\n- b\n  c\n+ d")
     }
+
+    // Oracle: the UTF-8 definition (0xE9 alone starts no character; an
+    // overlong or truncated sequence is invalid) and the lexer's columns.
+    func testInvalidUTF8IsLocatedAtTheFirstBadByte() {
+        XCTAssertNil(Diagnostic.invalidUTF8(Array("let café = \"猫\"\n".utf8), name: "a.kf"))
+        let d = Diagnostic.invalidUTF8(Array("x\n猫 ".utf8) + [0xE9, 0x41], name: "a.kf")
+        XCTAssertEqual(d?.location, SourceLocation(source: "a.kf", line: 2, column: 3))
+        XCTAssertEqual(d?.message, "not valid UTF-8: byte 0xE9 cannot be decoded here")
+        XCTAssertEqual(Diagnostic.invalidUTF8([0x61, 0xC0, 0x80], name: "b.kf")?.location.column, 2)
+        XCTAssertEqual(Diagnostic.invalidUTF8([0x61, 0xE2, 0x82], name: "b.kf")?.location.column, 2)
+    }
 }

@@ -405,24 +405,36 @@ final class TrainingChartsTests: XCTestCase {
                         ChartSeries(name: "validation", values: [0.4, nil, 0.85, 0.8], dashed: true)]
         XCTAssertEqual(TrainingCharts.historyText(loss: loss, accuracy: accuracy, ascii: false), """
             history: epochs 1–4                         first      last      best
-            loss (▁ = 0.3, █ = 1)
-              train       ▇▄▂▁                            0.9       0.3       0.3 @4
-              validation  █ ▅▄                              1      0.62      0.62 @4
-            accuracy (▁ = 0.4, █ = 0.9)
-              train       ▂▅▇█                            0.5       0.9       0.9 @4
-              validation  ▁ ▇▇                            0.4       0.8      0.85 @3
+            loss (▁ = 0.30, █ = 1.00)
+              train       ▇▄▂▁                           0.90      0.30      0.30 @4
+              validation  █ ▅▄                           1.00      0.62      0.62 @4
+            accuracy (▁ = 0.40, █ = 0.90)
+              train       ▂▅▇█                           0.50      0.90      0.90 @4
+              validation  ▁ ▇▇                           0.40      0.80      0.85 @3
 
             """)
         XCTAssertEqual(TrainingCharts.historyText(loss: loss, accuracy: accuracy, ascii: true), """
             history: epochs 1-4                         first      last      best
-            loss (_ = 0.3, # = 1)
-              train       *~._                            0.9       0.3       0.3 @4
-              validation  # =~                              1      0.62      0.62 @4
-            accuracy (_ = 0.4, # = 0.9)
-              train       .=*#                            0.5       0.9       0.9 @4
-              validation  _ **                            0.4       0.8      0.85 @3
+            loss (_ = 0.30, # = 1.00)
+              train       *~._                           0.90      0.30      0.30 @4
+              validation  # =~                           1.00      0.62      0.62 @4
+            accuracy (_ = 0.40, # = 0.90)
+              train       .=*#                           0.50      0.90      0.90 @4
+              validation  _ **                           0.40      0.80      0.85 @3
 
             """)
+    }
+
+    // Oracle: the epoch lines' own values (Keras prints 4 decimals): a loss
+    // going 1.0990 → 1.0979 needs 4 decimals to show it moved, in every column.
+    func testHistoryTextTakesItsDigitsFromTheRange() {
+        let text = TrainingCharts.historyText(loss: [ChartSeries(name: "train", values: [1.0990, 1.0984, 1.0979])],
+                                              accuracy: [ChartSeries(name: "train", values: [0.25, 0.25, 0.25])])
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[1], "loss (▁ = 1.0979, █ = 1.0990)")
+        XCTAssertEqual(lines[2], "  train       █▄▁                          1.0990    1.0979    1.0979 @3")
+        XCTAssertEqual(lines[3], "accuracy (every mark = 0.2500)")
+        XCTAssertEqual(lines[4], "  train       ▄▄▄                          0.2500    0.2500    0.2500 @1")
     }
 
     // Oracle: 200 epochs make 24 marks of 200/24 ≈ 8.3 epochs (the marks

@@ -32,6 +32,8 @@ final class CommandsActivationsTests: XCTestCase {
         XCTAssertEqual(kf.pictures.count, 1)
         XCTAssertEqual(kf.pictures.first?.image, try Image(contentsOfFile: cat))
         XCTAssertEqual(kf.pictures.first?.path, cat)
+        XCTAssertEqual(kf.pictures.first?.title, cat, "the size is said once, by the result line")
+        XCTAssertEqual(info.text, "\(cat): \(header.width)×\(header.height) JPEG")
         XCTAssertTrue(kf.failure("show image \"\(folder)/none.png\"").contains("\(folder)/none.png"))
     }
 
@@ -74,6 +76,60 @@ final class CommandsActivationsTests: XCTestCase {
         XCTAssertTrue(message.contains("inception_v3 has no layer 'mixd5' (did you mean 'mixed5'?)"), message)
         XCTAssertTrue(kf.failure("show activations mixed5 of \"\(folder)/x.jpg\"").contains("\(folder)/x.jpg"))
         XCTAssertTrue(kf.failure("show activations mixed5 of \"\(cat)\" channels 0").contains("channels must be at least 1"))
+    }
+
+    // Oracle: `layers` with a head lists its layers, so they work as base
+    // layers do; their values are the head's own inference (the pooled
+    // features through its dense layers; dropout passes them on).
+    func testHeadLayersWorkAsBaseLayers() throws {
+        var model = try SharedModel.withTop()
+        let head = Head(inputs: 2048, classes: ["a", "b", "c"], hidden: 5, dropout: 0.5, seed: 1)
+        model.head = head
+        let kf = CommandHarness(model: model)
+        let features = try PooledFeatures.pooled(model.network, [try KerasImage.load(cat, targetSize: (299, 299))])
+        let hidden = head.hidden!.forward(features.scalars, count: 1)
+        for (layer, expected) in [("global_average_pooling2d", features.scalars), ("dense", hidden), ("dropout", hidden),
+                                  ("dense_1", head.probabilities(features.scalars, count: 1))] {
+            let value = try CommandHarness.host(kf.run("save activations \(layer) of \"\(cat)\" to \"\(folder)/\(layer).npy\""),
+                                               as: ActivationsValue.self)
+            XCTAssertEqual(value.shape, [1, expected.count], layer)
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(layer).npy"))
+            let scalars = data.suffix(expected.count * 4).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            XCTAssertEqual(scalars, expected, layer)
+        }
+        kf.run("show activations dense_1 of \"\(cat)\" to \"\(folder)\"")
+        XCTAssertTrue(kf.failure("show activations predictions of \"\(cat)\"")
+            .contains("has no layer 'predictions' while a head is on it"))
+    }
+
+    // Oracle: the two source photos: each grid keeps its own file.
+    func testTwoPhotosWithTheSameNameDoNotOverwriteEachOther() throws {
+        let kf = CommandHarness(model: try SharedModel.withTop())
+        for (sub, n) in [("a", 1), ("b", 2)] {
+            try FileManager.default.createDirectory(atPath: "\(folder)/\(sub)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/testset/\(n).jpg", toPath: "\(folder)/\(sub)/1.jpg")
+        }
+        var paths: [String] = []
+        for sub in ["a", "b", "a"] {
+            let value = try CommandHarness.host(kf.run("show activations mixed0 of \"\(folder)/\(sub)/1.jpg\" to \"\(folder)/out\" channels 4"),
+                                                as: ActivationsValue.self)
+            paths.append(value.path)
+        }
+        XCTAssertEqual(paths, ["\(folder)/out/mixed0-1.png", "\(folder)/out/mixed0-1-2.png", "\(folder)/out/mixed0-1.png"],
+                       "a second photo gets a new name; the same photo again reuses its own")
+        XCTAssertNotEqual(try Image(contentsOfFile: paths[0]), try Image(contentsOfFile: paths[1]))
+    }
+
+    // Oracle: NumPy's .npy format, which a .png name would misdescribe.
+    func testSaveActivationsRefusesAnotherExtensionAndCreatesTheFolder() throws {
+        let kf = CommandHarness(model: try SharedModel.withTop())
+        let message = kf.failure("save activations mixed0 of \"\(cat)\" to \"\(folder)/m5.png\"")
+        XCTAssertTrue(message.contains("save activations writes NumPy .npy data, not .png"), message)
+        XCTAssertTrue(message.contains("write it as \"\(folder)/m5.npy\""), message)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(folder)/m5.png"))
+        XCTAssertTrue(kf.failure("save activations mixed0 of \"\(cat)\" to \"\(folder)/m5\"").contains("give the file a .npy name"))
+        kf.run("save activations avg_pool of \"\(cat)\" to \"\(folder)/new/deeper/f.npy\"")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(folder)/new/deeper/f.npy"))
     }
 
     func testSaveActivationsNumpyReadsIt() throws {

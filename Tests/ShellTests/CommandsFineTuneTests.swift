@@ -99,8 +99,22 @@ final class CommandsFineTuneTests: XCTestCase {
         }
         let outcome = harness.interpreter.run(source: "fine tune on \"\(data)\" epochs 3 batch 2 validation 0", name: "<test>")
         guard case .interrupted = outcome else { return XCTFail("expected an interrupted run, got \(outcome)") }
-        XCTAssertTrue(printed.contains("stopped by Ctrl-C after epoch 1 of 3: the weights of epoch 1 are kept"), printed)
+        XCTAssertFalse(printed.contains("stopped"), "said once, by the result: \(printed)")
+        XCTAssertTrue(try XCTUnwrap(harness.results.last).text
+            .hasPrefix("stopped by Ctrl-C after epoch 1 of 3: kept the weights of epoch 1 (head and unfrozen base fine-tuned on"))
         XCTAssertEqual(harness.session.model?.training?.history.count, 1)
         harness.run("predict \"\(data)/fish/fish1.jpg\"")
+    }
+
+    // Oracle: Tutorial 03's out/history.png, which fine-tuning's curves must not replace.
+    func testFineTuningHistoryGetsItsOwnFile() throws {
+        let harness = try prepared()
+        let out = root + "/out"
+        let head = try CommandHarness.host(harness.run("show history to \"\(out)\""), as: ChartValue.self)
+        XCTAssertEqual(head.path, out + "/history.png")
+        harness.run("fine tune on \"\(data)\" epochs 1 batch 3 validation 0")
+        let tuned = try CommandHarness.host(harness.run("show history to \"\(out)\""), as: ChartValue.self)
+        XCTAssertEqual(tuned.path, out + "/history-fine-tune.png")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/history.png"))
     }
 }

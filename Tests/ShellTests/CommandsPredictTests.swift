@@ -94,6 +94,36 @@ final class CommandsPredictTests: XCTestCase {
         XCTAssertEqual(kf.printed, "2 true 5\n")
     }
 
+    // Oracle: the folder's known contents (class folders, other formats).
+    func testAFolderWithoutImagesSaysWhatItHasAndWhereClassFoldersGo() throws {
+        let kf = CommandHarness(model: try SharedModel.withTop())
+        let data = folder + "/data"
+        for name in ["cats", "dogs"] {
+            try FileManager.default.createDirectory(atPath: "\(data)/\(name)", withIntermediateDirectories: true)
+        }
+        for name in ["a.webp", "b.webp", "c.bmp"] {
+            XCTAssertTrue(FileManager.default.createFile(atPath: "\(data)/\(name)", contents: Data("x".utf8)))
+        }
+        let message = kf.failure("predict \"\(data)\"")
+        XCTAssertTrue(message.hasPrefix("\(data): the folder has no .jpg, .jpeg or .png files"), message)
+        XCTAssertTrue(message.contains("= skipped: 1 .bmp, 2 .webp (kungfu reads JPEG and PNG)"), message)
+        XCTAssertTrue(message.contains("it has 2 sub-folders (cats, dogs): a folder of class folders is for "
+                                       + "evaluate on \"\(data)\" or train head on \"\(data)\""), message)
+        XCTAssertEqual(ImagePaths.skippedExtensions(["x.WEBP", "y", "z.bmp"]), "1 (no extension), 1 .bmp, 1 .webp")
+    }
+
+    // Oracle: wcwidth(3)'s East Asian Wide rule (a CJK character is two
+    // terminal columns, a combining accent none): the columns line up on screen.
+    func testTablesPadByDisplayWidth() {
+        XCTAssertEqual("猫.jpg".displayWidth, 6)
+        XCTAssertEqual("e\u{301}te\u{301}".displayWidth, 3)
+        XCTAssertEqual("ｆｕｌｌ한🐱".displayWidth, 12)
+        var table = TextTable(["file", "label"], alignments: [.left, .left])
+        table.append(["猫.jpg", "cat"])
+        table.append(["dog.jpg", "dog"])
+        XCTAssertEqual(table.lines, ["file     label", "-------  -----", "猫.jpg   cat", "dog.jpg  dog"])
+    }
+
     func testErrors() throws {
         let kf = CommandHarness(model: try SharedModel.withTop())
         XCTAssertTrue(kf.failure("predict \"\(folder)/missing.jpg\"").contains("\(folder)/missing.jpg"))

@@ -35,6 +35,7 @@ final class CommandsTrainingTests: XCTestCase {
     private func harness(seed: Int = 3) throws -> CommandHarness {
         let harness = CommandHarness(model: try SharedModel.withTop())
         harness.run("set seed \(seed)")
+        harness.run("freeze layers all")
         return harness
     }
 
@@ -177,11 +178,93 @@ final class CommandsTrainingTests: XCTestCase {
         }
         let outcome = harness.interpreter.run(source: "train head on \"\(data)\" epochs 5 batch 2 validation 0", name: "<test>")
         guard case .interrupted = outcome else { return XCTFail("expected an interrupted run, got \(outcome)") }
-        XCTAssertTrue(printed.contains("stopped by Ctrl-C after epoch 2 of 5: the head of epoch 2 is kept"), printed)
+        XCTAssertFalse(printed.contains("stopped"), "said once, by the result: \(printed)")
+        let result = try XCTUnwrap(harness.results.last).text
+        XCTAssertTrue(result.hasPrefix("stopped by Ctrl-C after epoch 2 of 5: kept the head of epoch 2 (head trained on \(data) "),
+                      result)
+        XCTAssertFalse(result.contains("for 2 epochs"), result)
         XCTAssertEqual(harness.session.model?.training?.history.count, 2)
         XCTAssertNotNil(harness.session.model?.head)
         // The session stays usable.
         harness.run("predict \"\(data)/fish/fish1.jpg\"")
+    }
+
+    /// The weights of `layer` in a model's network.
+    private func weights(_ model: LoadedModel?, _ layer: String) throws -> [Float] {
+        let network = try XCTUnwrap(model?.network)
+        return try XCTUnwrap(network.weights.first { $0.layerName == layer }).tensors[0].scalars
+    }
+
+    // Oracle: Keras' fit, which trains every layer whose `trainable` is true
+    // (the model before the command: which layers may change), and the issue's
+    // warning. A 75×75 model keeps the whole-network steps cheap.
+    func testATrainableBaseTrainsWithTheHeadAfterAWarning() throws {
+        let harness = CommandHarness()
+        harness.run("set seed 4")
+        harness.run("load model inception_v3 weights none input 75 top false")
+        let before = harness.session.model
+        let history = try train(harness, "epochs 1 batch 4 validation 0")
+        XCTAssertEqual(history.kind, .headAndBase)
+        XCTAssertTrue(history.json.rendered.hasPrefix(#"{"type":"history","trained":"head-and-base","#), history.json.rendered)
+        XCTAssertTrue(history.text.hasPrefix("head and trainable base trained on \(data)"), history.text)
+        XCTAssertTrue(harness.printed.contains("warning: all 311 base layers are trainable (nothing is frozen), "
+                                               + "so train head trains them together with the new head"), harness.printed)
+        XCTAssertTrue(harness.printed.contains("per epoch over 7 images and about "), harness.printed)
+        XCTAssertTrue(harness.printed.contains("usually hurts"), harness.printed)
+        XCTAssertTrue(harness.printed.contains("freeze the base first: freeze layers all"), harness.printed)
+        let after = harness.session.model
+        for layer in ["conv2d", "conv2d_93", "batch_normalization_93"] {
+            XCTAssertNotEqual(try weights(before, layer), try weights(after, layer), "\(layer) trains")
+        }
+        XCTAssertNotNil(after?.head)
+        XCTAssertTrue(after?.weightsDescription.hasSuffix("trained from conv2d with a head on \(data)") ?? false)
+        harness.run("predict \"\(data)/fish/fish1.jpg\"")   // the trained model answers
+
+        // Frozen through mixed8: only mixed9 … mixed10 and the head change.
+        let partial = CommandHarness()
+        partial.run("load model inception_v3 weights none input 75 top false")
+        partial.run("freeze layers through mixed8")
+        let start = partial.session.model
+        _ = try train(partial, "epochs 1 batch 4 validation 0")
+        XCTAssertTrue(partial.printed.contains("warning: 62 of the 311 base layers are trainable (conv2d_80 … mixed10)"),
+                      partial.printed)
+        XCTAssertEqual(try weights(start, "conv2d"), try weights(partial.session.model, "conv2d"), "frozen")
+        XCTAssertNotEqual(try weights(start, "conv2d_93"), try weights(partial.session.model, "conv2d_93"))
+    }
+
+    // Oracle: numbers recorded with the cached-feature path before trainable
+    // flags mattered; a frozen base also gives no warning and an unchanged network.
+    func testAFrozenBaseKeepsTheCachedFeaturePathAndItsNumbers() throws {
+        let harness = try harness(seed: 6)
+        let network = harness.session.model?.network
+        let history = try train(harness, "epochs 2 batch 2 validation 0.34 hidden 4")
+        XCTAssertEqual(history.kind, .head)
+        XCTAssertFalse(harness.printed.contains("warning"), harness.printed)
+        XCTAssertTrue(harness.printed.contains("computing base features of 7 images"), harness.printed)
+        XCTAssertEqual(harness.session.model?.network.weights, network?.weights)
+
+        // Recorded with the cached-feature path (its code unchanged since 211dd67);
+        // the tolerance covers other CPUs' kernels (the epochs differ by 1.6e-5).
+        let expected = [0.6931451857089996, 0.6931289732456207], expectedValidation = [0.6931949853897095, 0.6932089030742645]
+        for (got, want) in zip(history.history.map(\.loss), expected) { XCTAssertEqual(got, want, accuracy: 2e-6) }
+        for (got, want) in zip(history.history.map { $0.validationLoss ?? -1 }, expectedValidation) {
+            XCTAssertEqual(got, want, accuracy: 2e-6)
+        }
+    }
+
+    // Oracle: the Keras model a user builds for `hidden 4` without dropout:
+    // pooling → Dense(4) → Dense(2), no Dropout layer.
+    func testAHiddenLayerWithoutDropoutHasNoDropoutLayerAnywhere() throws {
+        let harness = try harness()
+        _ = try train(harness, "epochs 1 batch 4 validation 0 hidden 4")
+        XCTAssertTrue(harness.printed.contains("head: global_average_pooling2d → dense (4, relu) → dense_1 (2, softmax)"),
+                      harness.printed)
+        let layers = try CommandHarness.host(harness.run("layers"), as: LayerListValue.self)
+        XCTAssertEqual(layers.layers.suffix(3).map(\.layer.name), ["global_average_pooling2d", "dense", "dense_1"])
+        let saved = try XCTUnwrap(harness.run("save head \"\(root)/head.h5\"")).text
+        XCTAssertFalse(saved.contains("dropout"), saved)
+        XCTAssertEqual(try KerasWeightsFile.read("\(root)/head.h5").layerNames,
+                       ["global_average_pooling2d", "dense", "dense_1"])
     }
 
     func testOptionErrorsNameTheArgument() throws {
@@ -219,7 +302,7 @@ final class TrainHeadStreamsTests: XCTestCase {
             try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/objects/\(name)/\(file)", toPath: "\(root)/\(name)/\(file)")
         }
         XCTAssertTrue(FileManager.default.createFile(atPath: "\(root)/tool/notes.txt", contents: Data("a list of tools".utf8)))
-        let run = try runKungfu(["-c", "load model inception_v3; train head on \"\(root)\" epochs 2 batch 2 validation 0"],
+        let run = try runKungfu(["-c", "load model inception_v3; freeze layers all; train head on \"\(root)\" epochs 2 batch 2 validation 0"],
                                 environment: ["KUNGFU_WEIGHTS": "none"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let warnings = run.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }

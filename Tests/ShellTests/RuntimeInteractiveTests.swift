@@ -44,6 +44,57 @@ final class RuntimeInteractiveTests: XCTestCase {
         return pid
     }
 
+    // Oracle: the screen. Ctrl-C while a progress bar is drawn in place: the
+    // message starts on a line of its own, not after the bar's "ETA: 1s".
+    func testCtrlCDuringAProgressBarStartsItsMessageOnANewLine() throws {
+        let folder = try makeTemporaryFolder("interactive-bar")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for copy in 0..<48 {
+            try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/testset/\(copy % 16 + 1).jpg",
+                                             toPath: "\(folder)/\(copy).jpg")
+        }
+        let typist = try Typist()
+        defer { typist.pty.shutdown() }
+        let pid = try spawnOnTerminal(typist, environment: ["TERM": "xterm", "KUNGFU_HISTORY": "", "KUNGFU_WEIGHTS": "none"])
+        typist.play([
+            (expect: "In [1]: ", send: "load model inception_v3\r"),
+            (expect: "In [2]: ", send: "predict \"\(folder)\"\r"),
+            (expect: "/48 [", send: "\u{03}"),
+            (expect: "interrupted at <input>:1:", send: ""),
+            (expect: "In [3]: ", send: "\u{04}"),
+        ])
+        typist.finish()
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let screen = typist.screen
+        guard let range = screen.range(of: "interrupted at <input>:1:") else { return XCTFail("screen:\n\(screen)") }
+        let before = screen[..<range.lowerBound]
+        XCTAssertEqual(before.unicodeScalars.last, "\n", "the message starts its own line; screen:\n\(screen)")
+    }
+
+    // Oracle: IPython, where Up after a multi-line block recalls the whole
+    // block (continuation lines behind their `...:` prompt) and Enter runs it again.
+    func testUpRecallsAWholeBlock() throws {
+        let typist = try Typist()
+        defer { typist.pty.shutdown() }
+        let pid = try spawnOnTerminal(typist, environment: ["TERM": "xterm", "KUNGFU_HISTORY": ""])
+        typist.play([
+            (expect: "In [1]: ", send: "for i in 1...2 {\r"),
+            (expect: "   ...: ", send: "print i * 7\r"),
+            (expect: "   ...: ", send: "}\r"),
+            (expect: "14", send: ""),
+            (expect: "In [2]: ", send: "\u{1b}[A"),
+            (expect: "   ...: }", send: "\r"),
+            (expect: "In [3]: ", send: "\u{04}"),
+        ])
+        typist.finish()
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let screen = typist.screen
+        XCTAssertEqual(screen.components(separatedBy: "14").count - 1, 2, "the block ran twice; screen:\n\(screen)")
+        XCTAssertTrue(screen.contains("   ...: print i * 7"), screen)
+    }
+
     func testSessionOnATerminal() throws {
         let folder = try makeTemporaryFolder("interactive")
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -5,6 +5,7 @@
 // the shape of every --json line.
 import Foundation
 import XCTest
+@testable import Shell
 
 final class RuntimeTranscriptTests: XCTestCase {
     private var folder = ""
@@ -54,6 +55,49 @@ final class RuntimeTranscriptTests: XCTestCase {
         XCTAssertEqual(run.stdout, "hello\n")
         XCTAssertEqual(run.stderr, "")
         XCTAssertEqual(run.status, 0)
+    }
+
+    // Oracle: IPython, where quit, exit, quit() and exit() leave the session
+    // (status 0); in a script they are an error with a hint.
+    func testQuitAndExitLeaveTheREPLButAreAnErrorInAScript() throws {
+        for word in ["quit", "exit", "quit()", "exit()", "  exit  ", "exit(0)"] {
+            let run = try runKungfu([], stdin: "print 1\n\(word)\nprint 2\n")
+            XCTAssertEqual(run.stdout, "1\n", word)
+            XCTAssertEqual(run.stderr, "", word)
+            XCTAssertEqual(run.status, 0, word)
+        }
+        let script = try runKungfu(["-c", "print 1\nexit()"])
+        XCTAssertEqual(script.status, 1)
+        XCTAssertEqual(script.stdout, "", "a parse error: nothing runs")
+        XCTAssertTrue(script.stderr.hasPrefix("error: 'exit()' leaves the REPL, as in IPython; a script ends after its last line\n"
+                                              + " --> <command line>:2:1"), script.stderr)
+    }
+
+    // Oracle: the shell's and Python's os.path.expanduser: `~/` is $HOME.
+    func testTildeInAPathArgumentIsTheHomeFolder() throws {
+        let home = try makeTemporaryFolder("home")
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.copyItem(atPath: "\(repositoryRoot)/examples/testset/1.jpg", toPath: "\(home)/cat.jpg")
+        let run = try runKungfu(["-c", "show image \"~/cat.jpg\""], environment: ["HOME": home])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("\(home)/cat.jpg"), run.stdout)
+        XCTAssertEqual(HomePath.expand("~", home: "/h"), "/h")
+        XCTAssertEqual(HomePath.expand("~/a/b.jpg", home: "/h"), "/h/a/b.jpg")
+        XCTAssertEqual(HomePath.expand("~user/x", home: "/h"), "~user/x")
+        XCTAssertEqual(HomePath.expand("a/~/x", home: "/h"), "a/~/x")
+    }
+
+    // Oracle: Python, which refuses a source that is not UTF-8 at the first
+    // bad byte instead of running it with U+FFFD.
+    func testAScriptThatIsNotUTF8IsAnErrorAtTheFirstBadByte() throws {
+        let folder = try makeTemporaryFolder("utf8")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/latin1.kf"
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("print 1\nprint \"caf".utf8) + Data([0xE9, 0x22, 0x0A])))
+        let run = try runKungfu(["run", path])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stdout, "", "nothing runs")
+        XCTAssertTrue(run.stderr.hasPrefix("error: not valid UTF-8: byte 0xE9 cannot be decoded here\n --> \(path):2:11\n"), run.stderr)
     }
 
     func testPipedInputEndingInsideABlockIsAnError() throws {

@@ -220,13 +220,18 @@ final class SupportLineEditorTests: XCTestCase {
         edit.addHistory("predict \"a.jpg\"")  // a repeat is not recorded twice
         edit.addHistory("for i in 1...2 {\n  print i\n\n}")
         edit.addHistory("   ")
-        // Ctrl-P: previous history entry (libedit's emacs binding).
-        typist.play([("In [1]: ", "\u{10}\u{10}\u{10}\u{10}\r"), ("In [2]: ", "\u{10}\r")])
+        // Ctrl-P: previous history entry (libedit's emacs binding). The block
+        // is one entry, as IPython keeps it: Up recalls all of it.
+        typist.play([("In [1]: ", "\u{10}\u{10}\r"), ("In [2]: ", "\u{10}\r")])
         XCTAssertEqual(edit.readLine(prompt: "In [1]: "), .line("predict \"a.jpg\""))
-        XCTAssertEqual(edit.readLine(prompt: "In [2]: "), .line("}"))
+        XCTAssertEqual(edit.readLine(prompt: "In [2]: "), .line("for i in 1...2 {\n   ...:   print i\n   ...: }"))
         typist.finish()
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8),
-                       "old one\nold two\npredict \"a.jpg\"\nfor i in 1...2 {\n  print i\n}\n")
+                       "old one\nold two\npredict \"a.jpg\"\nfor i in 1...2 {\n   ...:   print i\n   ...: }\n")
+        XCTAssertEqual(LineEditors.strippingContinuationPrompts("for i in 1...2 {\n   ...:   print i\n   ...: }"),
+                       "for i in 1...2 {\n  print i\n}")
+        let reloaded = try HistoryFile(path: path, limit: 1000).load()
+        XCTAssertEqual(reloaded.suffix(2), ["predict \"a.jpg\"", "for i in 1...2 {\n   ...:   print i\n   ...: }"])
     }
 
     func testInvalidUTF8IsDropped() throws {
@@ -344,6 +349,9 @@ final class SupportPlainInputTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "a\nb\nc\nd\n")
         XCTAssertEqual(try history.load(), ["b", "c", "d"])
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "b\nc\nd\n", "compacted to the limit")
+        // A block is one entry: its line and the continuation lines after it.
+        try history.append("for x in l {\n   ...: print x\n   ...: }")
+        XCTAssertEqual(try history.load(), ["c", "d", "for x in l {\n   ...: print x\n   ...: }"])
         try AtomicFile.write(Array("x\n".utf8) + [0xFF] + Array("y\n\t\n".utf8), to: path)
         XCTAssertEqual(try history.load(), ["x", "\u{FFFD}y"])
     }
@@ -372,3 +380,4 @@ final class SupportPlainInputTests: XCTestCase {
                        "duplicates count once")
     }
 }
+

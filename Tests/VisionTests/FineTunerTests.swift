@@ -39,6 +39,25 @@ final class FineTunerTests: XCTestCase {
         XCTAssertThrowsError(try FineTuner(model: model, trainable: [true], head: head, optimizer: .kerasFineTuning))
     }
 
+    /// Everything trainable (train head without freezing): the boundary is
+    /// the input itself, every conv2d_bn unit trains, and the part's cost is
+    /// the whole network's. Oracle: InceptionV3.multiplyAdds (the model
+    /// without top has no dense layer) and the input's own size.
+    func testEverythingTrainableStartsAtTheInput() throws {
+        let model = FineTunerTests.model
+        let head = Head(inputs: 2048, classes: ["cat", "dog"], hidden: nil, dropout: 0, seed: 1)
+        let all = try FineTuner(model: model, trainable: [Bool](repeating: true, count: model.layers.count),
+                                head: head, optimizer: .adam(rate: 0.001))
+        XCTAssertEqual(all.boundaryLayerNames, [model.layerNames[0]])
+        XCTAssertEqual(all.trainedLayerNames.count, 2 * 94, "94 conv2d_bn units: kernel and beta")
+        XCTAssertEqual(all.multiplyAddsPerImage, InceptionV3.multiplyAdds(for: FineTunerTests.config))
+        XCTAssertEqual(all.boundaryScalarsPerImage, 139 * 139 * 3)
+        let recipe = try FineTuner(model: model, trainable: model.layers.indices.map { $0 >= 249 }, head: head,
+                                   optimizer: .kerasFineTuning)
+        XCTAssertLessThan(recipe.multiplyAddsPerImage, all.multiplyAddsPerImage / 4)
+        XCTAssertLessThan(recipe.scalarsPerImage, all.scalarsPerImage)
+    }
+
     /// Each trained tensor's largest gradient element (every conv kernel and
     /// BN beta from mixed8 on, so stride-2 convolutions and max pooling are
     /// crossed; both head layers) against the central difference

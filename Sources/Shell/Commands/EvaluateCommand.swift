@@ -32,7 +32,7 @@ struct EvaluateCommand: HostCommand {
         }
         let worst = arguments.int("worst")!
         guard worst >= 0 else { throw CommandError("worst must be 0 or more, got \(worst)", argument: "worst") }
-        let path = arguments.string("folder")!
+        let path = arguments.path("folder")!
         let folder = try ImageFolder.scan(path, argument: "folder")
         let labelOf = try folder.labels(in: head)
         let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }

@@ -80,40 +80,8 @@ struct FineTuneCommand: HostCommand {
         context.print("\(options.optimizerDescription), batch \(options.batch), "
                       + "\(options.epochs) epoch\(options.epochs == 1 ? "" : "s")")
 
-        let steps = options.steps(for: train.labels.count)
-        let lines = EpochLines(epochs: options.epochs, output: context.print)
-        var history: [EpochRecord] = []
-        var stopped = false
-        var generator = SeededGenerator(seed: session.seed ^ 0xF1_7E_70_4E)
-        epochs: for epoch in 1...options.epochs {
-            let start = ProgressBar.monotonicSeconds()
-            let checkpoint = tuner
-            var order = Array(train.labels.indices)
-            order.shuffle(using: &generator)
-            var lossSum = 0.0, correct = 0, seen = 0
-            for step in 0..<steps {
-                if shouldStop() {
-                    tuner = checkpoint
-                    stopped = true
-                    break epochs
-                }
-                let batch = Array(order[(step * options.batch)..<min(order.count, (step + 1) * options.batch)])
-                let loss = tuner.step(boundary: FineTuner.rows(train.values, batch), labels: batch.map { train.labels[$0] })
-                lossSum += Double(loss) * Double(batch.count)
-                correct += tuner.lastStepCorrect
-                seen += batch.count
-                lines.batch(BatchProgress(epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps,
-                                          loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen)))
-            }
-            let scores = validation.map { Self.score(tuner, $0) }
-            let record = EpochRecord(epoch: epoch, steps: steps, loss: lossSum / Double(seen),
-                                     accuracy: Double(correct) / Double(seen), validationLoss: scores?.loss,
-                                     validationAccuracy: scores?.accuracy,
-                                     seconds: ProgressBar.monotonicSeconds() - start)
-            history.append(record)
-            lines.epoch(record)
-        }
-        lines.clear()
+        let (history, stopped) = Self.fit(&tuner, train: train, validation: validation, options: options,
+                                          seed: session.seed, shouldStop: shouldStop, output: context.print)
 
         if !history.isEmpty {
             model.network = try tuner.tunedModel()
@@ -124,19 +92,58 @@ struct FineTuneCommand: HostCommand {
                 ConfusionRecord(matrix: Self.score(tuner, v).confusion, classes: head.classes,
                                 source: "validation images of \(options.folder) after fine-tuning")
             }
-            model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion)
+            model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion, kind: .fineTune)
             session.model = model
-        }
-        if stopped {
-            context.print(history.isEmpty
-                ? "stopped by Ctrl-C before the first epoch ended: the model is unchanged"
-                : "stopped by Ctrl-C after epoch \(history.count) of \(options.epochs): the weights of epoch \(history.count) are kept")
         }
         let trainCounts = folder.classes.indices.map { c in train.labels.filter { $0 == c }.count }
         let validationCounts = folder.classes.indices.map { c in validation?.labels.filter { $0 == c }.count ?? 0 }
         return .host(TrainingHistoryValue(folder: options.folder, classes: head.classes, trainCounts: trainCounts,
                                           validationCounts: validationCounts, history: history,
                                           epochs: options.epochs, stopped: stopped, kind: .fineTune))
+    }
+
+    /// Trains `tuner` for `options.epochs` epochs over the cached boundary
+    /// values (a new seeded order each epoch), writing Keras' epoch lines.
+    /// Ctrl-C (`shouldStop`) stops before the next batch and rolls the tuner
+    /// back to the end of the last completed epoch. Shared by `fine tune` and
+    /// by `train head` over a trainable base.
+    static func fit(_ tuner: inout FineTuner, train: Boundaries, validation: Boundaries?, options: RunOptions,
+                    seed: UInt64, shouldStop: () -> Bool, output: @escaping (String) -> Void)
+        -> (history: [EpochRecord], stopped: Bool) {
+        let steps = options.steps(for: train.labels.count)
+        let lines = EpochLines(epochs: options.epochs, output: output)
+        var history: [EpochRecord] = []
+        var generator = SeededGenerator(seed: seed ^ 0xF1_7E_70_4E)
+        for epoch in 1...options.epochs {
+            let start = ProgressBar.monotonicSeconds()
+            let checkpoint = tuner
+            var order = Array(train.labels.indices)
+            order.shuffle(using: &generator)
+            var lossSum = 0.0, correct = 0, seen = 0
+            for step in 0..<steps {
+                if shouldStop() {
+                    tuner = checkpoint
+                    lines.clear()
+                    return (history, true)
+                }
+                let batch = Array(order[(step * options.batch)..<min(order.count, (step + 1) * options.batch)])
+                let loss = tuner.step(boundary: FineTuner.rows(train.values, batch), labels: batch.map { train.labels[$0] })
+                lossSum += Double(loss) * Double(batch.count)
+                correct += tuner.lastStepCorrect
+                seen += batch.count
+                lines.batch(BatchProgress(epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps,
+                                          loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen)))
+            }
+            let scores = validation.map { score(tuner, $0) }
+            let record = EpochRecord(epoch: epoch, steps: steps, loss: lossSum / Double(seen),
+                                     accuracy: Double(correct) / Double(seen), validationLoss: scores?.loss,
+                                     validationAccuracy: scores?.accuracy,
+                                     seconds: ProgressBar.monotonicSeconds() - start)
+            history.append(record)
+            lines.epoch(record)
+        }
+        lines.clear()
+        return (history, false)
     }
 
     /// Boundary values of readable images, kept for all epochs, with their labels.

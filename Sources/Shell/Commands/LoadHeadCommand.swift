@@ -21,7 +21,7 @@ struct LoadHeadCommand: HostCommand {
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         var model = try session.requireModel()
-        let path = arguments.string("file")!
+        let path = arguments.path("file")!
         let head: Head
         do {
             head = try HeadFile.read(path)

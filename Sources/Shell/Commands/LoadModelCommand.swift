@@ -32,7 +32,7 @@ struct LoadModelCommand: HostCommand {
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let start = ProgressBar.monotonicSeconds()
-        let choice = arguments.string("weights")!
+        let choice = HomePath.expand(arguments.string("weights")!)
         // A file is read first: one saved with a head decides the configuration itself.
         let file = choice == "imagenet" || choice == "none" ? nil : try readFile(choice)
         if let file, HeadFile.isKungfuFile(file) {

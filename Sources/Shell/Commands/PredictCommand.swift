@@ -37,7 +37,7 @@ struct PredictCommand: HostCommand {
                                notes: model.head.map { ["the trained head has \($0.classes.count) classes: "
                                                         + $0.classes.joined(separator: ", ")] } ?? [])
         }
-        let path = arguments.string("path")!
+        let path = arguments.path("path")!
         let (files, isSingle) = try ImagePaths.expand(path)
         let start = ProgressBar.monotonicSeconds()
         if isSingle {
@@ -110,6 +110,40 @@ enum ImagePaths {
     /// File extensions taken from a folder (case-insensitive).
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
 
+    /// The error for a folder without .jpg, .jpeg or .png files, saying what
+    /// it has instead: other files by extension (skipped: kungfu decodes
+    /// JPEG and PNG only) and sub-folders (a folder of class folders is what
+    /// `evaluate on` and `train head on` read).
+    static func noImages(in path: String, listing names: [String]) -> CommandError {
+        let fm = FileManager.default
+        let folders = names.filter { name in
+            var isFolder: ObjCBool = false
+            return !name.hasPrefix(".") && fm.fileExists(atPath: join(path, name), isDirectory: &isFolder) && isFolder.boolValue
+        }
+        var notes: [String] = []
+        if let skipped = skippedExtensions(names.filter { !$0.hasPrefix(".") && !folders.contains($0) }) {
+            notes.append("skipped: \(skipped) (kungfu reads JPEG and PNG)")
+        }
+        if !folders.isEmpty {
+            let shown = folders.prefix(4).joined(separator: ", ") + (folders.count > 4 ? ", …" : "")
+            notes.append("it has \(folders.count) sub-folder\(folders.count == 1 ? "" : "s") (\(shown)): a folder of class folders "
+                         + "is for evaluate on \"\(path)\" or train head on \"\(path)\"; predict takes images, "
+                         + "e.g. predict \"\(join(path, folders[0]))\"")
+        }
+        return CommandError("\(path): the folder has no .jpg, .jpeg or .png files", argument: "path", notes: notes)
+    }
+
+    /// Files counted by extension, `1 .bmp, 2 .webp`; nil for none.
+    static func skippedExtensions(_ names: [String]) -> String? {
+        guard !names.isEmpty else { return nil }
+        var counts: [String: Int] = [:]
+        for name in names {
+            let ext = (name as NSString).pathExtension.lowercased()
+            counts[ext.isEmpty ? "(no extension)" : "." + ext, default: 0] += 1
+        }
+        return counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    }
+
     /// The files `path` names: itself (single), the files a glob in its last
     /// component matches, or the image files of a folder, in natural order
     /// (`2.jpg` before `10.jpg`). Throws when nothing matches.
@@ -117,11 +151,15 @@ enum ImagePaths {
         let fm = FileManager.default
         var isFolder: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            let names = try listing(path).filter { name in
+            let files = try listing(path)
+            let names = files.filter { name in
                 imageExtensions.contains((name as NSString).pathExtension.lowercased())
             }
+            if !names.isEmpty, let skipped = skippedExtensions(files.filter { !names.contains($0) }) {
+                StandardStream.error.write("warning: \(path): skipped \(skipped) (kungfu reads JPEG and PNG)\n")
+            }
             guard !names.isEmpty else {
-                throw CommandError("\(path): the folder has no .jpg, .jpeg or .png files", argument: "path")
+                throw noImages(in: path, listing: ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted(by: naturalOrder))
             }
             return (names.map { join(path, $0) }, false)
         }

@@ -1,6 +1,8 @@
 // SaveActivationsCommand.swift — `save activations LAYER of PATH to "f.npy"`:
 // a layer's output for one image as a NumPy .npy file (float32, shape
-// (1, H, W, C) or (1, C)), written atomically.
+// (1, H, W, C) or (1, C)), written atomically; another extension is refused,
+// a missing folder is created.
+import Foundation
 import Lang
 import Vision
 
@@ -24,9 +26,25 @@ struct SaveActivationsCommand: HostCommand {
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let model = try session.requireModel()
         let layer = arguments.string("layer")!
-        let imagePath = arguments.string("image")!
-        let path = arguments.string("file")!
+        let imagePath = arguments.path("image")!
+        let path = arguments.path("file")!
+        let ext = (path as NSString).pathExtension
+        guard ext.lowercased() == "npy" else {
+            let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+            throw CommandError(ext.isEmpty ? "save activations writes NumPy .npy data: give the file a .npy name"
+                                           : "save activations writes NumPy .npy data, not .\(ext)",
+                               argument: "file",
+                               notes: ["write it as \"\(stem).npy\" (np.load reads it)",
+                                       "for a picture of the maps: show activations \(layer) of \"\(imagePath)\" to \"FOLDER\""])
+        }
         let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            // A missing folder is created, as show activations does.
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        } catch {
+            throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "file")
+        }
         do {
             try NPYWriter.write(shape: output.shape, scalars: output.scalars, to: path)
         } catch {

@@ -22,7 +22,7 @@ struct SaveHeadCommand: HostCommand {
         guard let head = session.model?.head else {
             throw CommandError("no head has been trained yet; train one first: train head on \"examples/objects\"")
         }
-        let path = arguments.string("file")!
+        let path = arguments.path("file")!
         do {
             try HeadFile.write(head, to: path)
         } catch {

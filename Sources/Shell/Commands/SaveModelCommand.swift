@@ -21,7 +21,7 @@ struct SaveModelCommand: HostCommand {
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let model = try session.requireModel()
-        let path = arguments.string("file")!
+        let path = arguments.path("file")!
         do {
             try ModelFile.write(model.network, head: model.head, to: path)
         } catch {

@@ -16,7 +16,7 @@ struct SaveNotebookCommand: HostCommand {
         keras: "# in Jupyter: File > Save Notebook")
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
-        guard let path = arguments.string("path") else { preconditionFailure("save notebook: the registry checks that path is a string") }
+        guard let path = arguments.path("path") else { preconditionFailure("save notebook: the registry checks that path is a string") }
         let notebook = session.notebook.snapshot()
         do {
             try notebook.write(to: path)

@@ -32,21 +32,23 @@ struct ShowActivationsCommand: HostCommand {
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         let model = try session.requireModel()
         let layer = arguments.string("layer")!
-        let imagePath = arguments.string("image")!
+        let imagePath = arguments.path("image")!
         let channels = arguments.int("channels")!
         guard channels > 0 else {
             throw CommandError("channels must be at least 1, got \(channels)", argument: "channels")
         }
         let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
         let picture = FeatureMapGrid.render(output, layer: layer, maxMaps: channels)
-        let folder = arguments.string("folder")!
+        let folder = arguments.path("folder")!
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
         }
         let stem = ((imagePath as NSString).lastPathComponent as NSString).deletingPathExtension
-        let path = (folder as NSString).appendingPathComponent("\(layer)-\(stem).png")
+        let absolute = URL(fileURLWithPath: imagePath).standardizedFileURL.path
+        let path = session.outputPath((folder as NSString).appendingPathComponent("\(layer)-\(stem).png"),
+                                      showing: "\(layer) of \(absolute)")
         do {
             try AtomicFile.write(try picture.pngData(), to: path)
         } catch {
@@ -64,12 +66,17 @@ struct ShowActivationsCommand: HostCommand {
 /// One layer's output for one image, shared by `show activations` and `save activations`.
 enum LayerOutput {
     /// The output of `layer` for the image at `path` (batch of 1), with
-    /// "did you mean" for an unknown layer.
+    /// "did you mean" for an unknown layer. The layers are the model's as
+    /// `layers` lists them: with a head, the base through mixed10 and the
+    /// head's layers (run in inference mode: dropout passes its input on).
     static func compute(_ layer: String, of path: String, model: LoadedModel) throws -> Tensor {
-        guard model.network.layerNames.contains(layer) else {
-            let hint = closest(to: layer, among: model.network.layerNames).map { " (did you mean '\($0)'?)" } ?? ""
-            throw CommandError("\(model.name) has no layer '\(layer)'\(hint)", argument: "layer",
-                               notes: ["see the names with: layers"])
+        let names = model.layerTable.map(\.name)
+        guard names.contains(layer) else {
+            let hint = closest(to: layer, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+            let setAside = model.head != nil && model.network.layerNames.contains(layer)
+            throw CommandError("\(model.name) has no layer '\(layer)'\(hint)"
+                               + (setAside ? " while a head is on it (the ImageNet top is set aside until load model)" : ""),
+                               argument: "layer", notes: ["see the names with: layers"])
         }
         let image: Image
         do {
@@ -77,6 +84,19 @@ enum LayerOutput {
         } catch var error as CommandError {
             error.argument = "image"
             throw error
+        }
+        if let head = model.head, head.layerNames.contains(layer) {
+            let features: Tensor   // (1, 2048): global_average_pooling2d
+            do { features = try PooledFeatures.pooled(model.network, [image]) } catch {
+                throw LoadModelCommand.commandError(error, argument: "layer")
+            }
+            if layer == Head.poolingLayerName { return features }
+            var x = features.scalars
+            if let hidden = head.hidden {
+                x = hidden.forward(x, count: 1)   // (1, units), relu; dropout is the identity at inference
+                if layer != head.output.name { return Tensor(shape: [1, hidden.units], scalars: x) }
+            }
+            return Tensor(shape: [1, head.output.units], scalars: head.output.forward(x, count: 1))   // (1, classes), softmax
         }
         let x = Preprocessing.inceptionV3([image])   // (1, 299, 299, 3)
         do {

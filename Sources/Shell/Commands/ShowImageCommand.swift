@@ -17,7 +17,7 @@ struct ShowImageCommand: HostCommand {
         returns: "image")
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
-        let path = arguments.string("path")!
+        let path = arguments.path("path")!
         let info: ImageInfo, image: Image
         do {
             info = try ImageInfo(contentsOfFile: path)
@@ -25,7 +25,8 @@ struct ShowImageCommand: HostCommand {
         } catch {
             throw CommandError(String(describing: error), argument: "path")
         }
-        session.show(Picture(image: image, title: "\(path) (\(image.width)×\(image.height))", path: path, isPhoto: true))
+        // The title is the path alone: the result line under the picture gives the size and format.
+        session.show(Picture(image: image, title: path, path: path, isPhoto: true))
         return .host(ImageInfoValue(path: path, width: image.width, height: image.height,
                                     format: info.format.displayName))
     }

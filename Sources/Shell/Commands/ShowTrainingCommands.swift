@@ -18,7 +18,7 @@ struct ShowHistoryCommand: HostCommand {
         summary: "Plot the last training's loss and accuracy per epoch (train and validation), saved as a PNG.",
         parameters: [
             .keyword("folder", .string, keyword: "to", default: .string("plots"), placeholder: "folder",
-                     summary: "where history.png goes (created if missing)"),
+                     summary: "where history.png goes (history-fine-tune.png after fine tune; created if missing)"),
         ],
         example: "show history to \"plots\"",
         keras: "plt.plot(history.history['loss']); plt.plot(history.history['val_loss']); …; plt.legend(); plt.show()",
@@ -40,7 +40,13 @@ struct ShowHistoryCommand: HostCommand {
         }
         let title = "training history: \(training.folder)"
         let image = TrainingCharts.historyImage(loss: loss, accuracy: accuracy, title: title)
-        let path = try ChartFile.write(image, folder: arguments.string("folder")!, name: "history.png")
+        // One name per kind of training: fine-tuning's curves never replace the head's (Tutorial 03's out/history.png).
+        let name = switch training.kind {
+        case .head: "history.png"
+        case .fineTune: "history-fine-tune.png"
+        case .headAndBase: "history-head-and-base.png"
+        }
+        let path = try ChartFile.write(image, folder: arguments.path("folder")!, name: name)
         session.show(Picture(image: image, title: "\(title), \(history.count) epochs", path: path))
         let ascii = !ChartFile.unicodeTerminal(session.environment)
         return .host(ChartValue(kind: "history", path: path, size: (image.width, image.height),
@@ -72,7 +78,7 @@ struct ShowConfusionCommand: HostCommand {
         }
         let title = "confusion: \(confusion.source)"
         let image = TrainingCharts.confusionImage(matrix: confusion.matrix, classes: confusion.classes, title: title)
-        let path = try ChartFile.write(image, folder: arguments.string("folder")!, name: "confusion.png")
+        let path = try ChartFile.write(image, folder: arguments.path("folder")!, name: "confusion.png")
         session.show(Picture(image: image, title: title, path: path))
         return .host(ChartValue(kind: "confusion", path: path, size: (image.width, image.height),
                                 text: ChartFile.trimmed(TrainingCharts.confusionText(matrix: confusion.matrix,

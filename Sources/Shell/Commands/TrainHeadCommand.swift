@@ -1,9 +1,10 @@
 // TrainHeadCommand.swift — `train head on DIR [epochs E] [rate R] [batch B]
 // [validation V] [optimizer adam|sgd] [momentum M] [hidden H] [dropout P]`:
-// sets the ImageNet top aside and trains a new head on the pooled base
-// features of a folder of class sub-folders. The base is not trained, so each
-// image's features are computed once (and kept for the model); the epochs
-// then only run the head. Keras-style epoch lines; Ctrl-C keeps the head of
+// sets the ImageNet top aside and trains a new head on a folder of class
+// sub-folders. With the base frozen, each image's pooled features are computed
+// once (and kept for the model) and the epochs only run the head; base layers
+// still trainable train with the head, as Keras' fit would (the fine-tuning
+// engine), after a warning. Keras-style epoch lines; Ctrl-C keeps the head of
 // the last completed epoch.
 import Foundation
 import Lang
@@ -15,7 +16,8 @@ struct TrainHeadCommand: HostCommand {
 
     let spec = CommandSpec(
         "train head",
-        summary: "Train a new classifier head on a folder of class sub-folders, over the frozen base's features.",
+        summary: "Train a new classifier head on a folder of class sub-folders; trainable base layers train with it, "
+            + "as in Keras' fit (freeze layers all first to train the head alone, fast, on cached features).",
         parameters: [
             .keyword("folder", .string, keyword: "on", required: true, placeholder: "folder",
                      summary: "a folder with one sub-folder of images per class, e.g. \"examples/objects\""),
@@ -49,6 +51,10 @@ struct TrainHeadCommand: HostCommand {
         let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
 
         let folder = try ImageFolder.scan(options.run.folder, argument: "folder")
+        if let trainable = Self.trainableBase(model) {
+            return try trainWithBase(trainable, model: model, folder: folder, options: options, context: context,
+                                     shouldStop: shouldStop)
+        }
         let data = try TrainingData.prepare(folder, model: model, validation: options.run.validation, seed: session.seed,
                                             context: context, shouldStop: shouldStop)
         guard data.train.count > 0 else {
@@ -74,15 +80,123 @@ struct TrainHeadCommand: HostCommand {
             model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion)
             session.model = model
         }
-        if stopped {
-            context.print(completed
-                ? "stopped by Ctrl-C after epoch \(history.count) of \(options.run.epochs): the head of epoch \(history.count) is kept"
-                : "stopped by Ctrl-C before the first epoch ended: no head was kept"
-                    + (model.head == nil ? "" : " (the previous head stays)"))
-        }
         return .host(TrainingHistoryValue(folder: options.run.folder, classes: folder.classes,
                                           trainCounts: data.trainCounts, validationCounts: data.validationCounts,
                                           history: history, epochs: options.run.epochs, stopped: stopped))
+    }
+
+    /// The base layers (through mixed10) that are trainable, when at least
+    /// one of them has weights: then `fit` would change them too. Nil when
+    /// the base is frozen (the cached-feature path).
+    static func trainableBase(_ model: LoadedModel) -> [InceptionV3.LayerInfo]? {
+        guard let mixed10 = model.network.layers.firstIndex(where: { $0.name == "mixed10" }) else { return nil }
+        let layers = model.network.layers[...mixed10].filter { model.trainable[$0.index] }
+        return layers.contains { $0.parameterCount > 0 } ? layers : nil
+    }
+
+    /// `train head` over a base that is not frozen, as Keras' `fit` does it:
+    /// the new head and every trainable base layer train together, through
+    /// the fine-tuning engine, with train head's optimizer. Says first what
+    /// will change, what it costs here and why it usually hurts.
+    private func trainWithBase(_ trainable: [InceptionV3.LayerInfo], model: LoadedModel, folder: ImageFolder, options: Options,
+                               context: CommandContext, shouldStop: @escaping () -> Bool) throws -> Value? {
+        var model = model
+        context.print(folder.foundLine)
+        let head = Head(inputs: 2048, classes: folder.classes, hidden: options.hidden, dropout: options.dropout,
+                        seed: session.seed)
+        var tuner: FineTuner
+        do {
+            tuner = try FineTuner(model: model.network, trainable: model.trainable, head: head,
+                                  optimizer: options.run.optimizer, dropoutSeed: session.seed)
+        } catch {
+            throw CommandError(String(describing: error))
+        }
+        let (trainItems, validationItems) = folder.split(validation: options.run.validation, seed: session.seed)
+        context.print(Self.baseWarning(trainable, tuner: tuner, model: model, images: trainItems.count,
+                                       batch: options.run.batch, optimizer: options.run.optimizer))
+        let identity = Array(folder.classes.indices)
+        let train = try FineTuneCommand.boundaries(trainItems, tuner, model: model, labelOf: identity, context: context,
+                                                   shouldStop: shouldStop, what: "training")
+        let validation = validationItems.isEmpty ? nil
+            : try FineTuneCommand.boundaries(validationItems, tuner, model: model, labelOf: identity, context: context,
+                                             shouldStop: shouldStop, what: "validation")
+        let trainCounts = folder.classes.indices.map { c in train.labels.filter { $0 == c }.count }
+        let validationCounts = folder.classes.indices.map { c in validation?.labels.filter { $0 == c }.count ?? 0 }
+        for (label, name) in folder.classes.enumerated() where trainCounts[label] == 0 {
+            throw CommandError("class '\(name)' has no readable training images", argument: "folder",
+                               notes: ["every class needs at least one image the model can learn from"])
+        }
+        func describe(_ counts: [Int]) -> String {
+            "\(counts.reduce(0, +)) (" + zip(folder.classes, counts).map { "\($0) \($1)" }.joined(separator: ", ") + ")"
+        }
+        context.print(validation != nil
+            ? "split (seed \(session.seed), validation \(TrainingHistoryValue.number(options.run.validation)) of each class): "
+                + "train \(describe(trainCounts)), validation \(describe(validationCounts))"
+            : "no validation split: all \(trainCounts.reduce(0, +)) readable images train")
+        context.print(Self.describe(head, options))
+
+        let (history, stopped) = FineTuneCommand.fit(&tuner, train: train, validation: validation, options: options.run,
+                                                     seed: session.seed, shouldStop: shouldStop, output: context.print)
+        if !history.isEmpty {
+            model.network = try tuner.tunedModel()
+            model.head = tuner.head
+            model.featureCache = FeatureCache()   // the base changed: its features must be computed again
+            model.weightsDescription += ", trained from \(tuner.trainedLayerNames.first ?? "") with a head on \(options.run.folder)"
+            let confusion = validation.map { v in
+                ConfusionRecord(matrix: FineTuneCommand.score(tuner, v).confusion, classes: folder.classes,
+                                source: "validation images of \(options.run.folder)")
+            }
+            model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion,
+                                            kind: .headAndBase)
+            session.model = model
+        }
+        return .host(TrainingHistoryValue(folder: options.run.folder, classes: folder.classes, trainCounts: trainCounts,
+                                          validationCounts: validationCounts, history: history,
+                                          epochs: options.run.epochs, stopped: stopped, kind: .headAndBase))
+    }
+
+    /// The warning before training a trainable base: which layers, the cost
+    /// here (an epoch's time from one timed forward pass, the memory of a
+    /// step and of the cache), why it usually hurts, and the way out.
+    static func baseWarning(_ trainable: [InceptionV3.LayerInfo], tuner: FineTuner, model: LoadedModel, images: Int,
+                            batch: Int, optimizer: Optimizer) -> String {
+        let all = model.network.layers.firstIndex { $0.name == "mixed10" }.map { $0 + 1 } ?? trainable.count
+        let which = trainable.count == all
+            ? "all \(all) base layers are trainable (nothing is frozen)"
+            : "\(trainable.count) of the \(all) base layers are trainable (\(trainable.first!.name) … \(trainable.last!.name))"
+        // A timed forward pass of one image gives this machine's speed (the
+        // second of two: the first also plans its buffers); a training step
+        // runs at about 40% of it (measured at input 75 and 150, and the
+        // recipe's figures in docs/finetune.md).
+        let config = model.network.configuration
+        let probe = Tensor(zeros: [1, config.inputHeight, config.inputWidth, 3])
+        var seconds = Double.infinity
+        for _ in 0..<2 {
+            let start = ProgressBar.monotonicSeconds()
+            _ = try? model.network.output(of: "mixed10", for: probe)
+            seconds = max(min(seconds, ProgressBar.monotonicSeconds() - start), 1e-6)
+        }
+        let rate = Double(InceptionV3.multiplyAdds(for: config)) / seconds * 0.4
+        let epoch = 3 * Double(tuner.multiplyAddsPerImage) * Double(images) / rate
+        let time = epoch < 1 ? "under a second" : epoch < 90 ? "\(Int(epoch.rounded())) s" : "\(Int((epoch / 60).rounded())) min"
+        // Memory: a batch's values and their gradients, the cached boundary,
+        // and per trained parameter its new value, gradient, packed copy and
+        // optimizer slots (adam 2, sgd with momentum 1). Measured at input 75
+        // and 150: within a fifth of the peak RSS above a frozen run's.
+        let trained = Set(tuner.trainedLayerNames)
+        let parameters = model.network.layers.filter { trained.contains($0.name) }.map(\.trainableParameterCount).reduce(0, +)
+        let slots = switch optimizer {
+        case .adam: 2
+        case .sgd(_, let momentum): momentum > 0 ? 1 : 0
+        }
+        let scalars = min(batch, max(images, 1)) * tuner.scalarsPerImage + images * tuner.boundaryScalarsPerImage
+            + parameters * (3 + slots)
+        let megabytes = scalars * MemoryLayout<Float>.size / 1_048_576
+        return "warning: \(which), so train head trains them together with the new head, as Keras' fit does\n"
+            + "  cost here: \(epoch < 1 ? "" : "about ")\(time) per epoch over \(images) images and about "
+            + "\(Format.grouped(megabytes)) MB of memory (a frozen base: features once, then milliseconds per epoch)\n"
+            + "  with few photos this usually hurts: the new head's random gradients overwrite what the base learned from ImageNet\n"
+            + "  to train the head alone, freeze the base first: freeze layers all"
     }
 
     /// Reads and checks the arguments, with Keras' defaults.

@@ -26,6 +26,8 @@ struct TrainingHistoryValue: HostValue {
     enum Kind: String {
         case head
         case fineTune = "fine-tune"
+        /// `train head` over a base that was not frozen: head and base trained together.
+        case headAndBase = "head-and-base"
     }
 
     var typeName: String { "history" }
@@ -53,16 +55,28 @@ struct TrainingHistoryValue: HostValue {
         }
     }
 
-    /// One line: what was trained and where it ended.
+    /// One line: what was trained and where it ended. After Ctrl-C it says,
+    /// once, what was kept (the commands print no other stop message).
     var text: String {
         guard let last = history.last else {
+            if stopped {
+                return "stopped by Ctrl-C before the first epoch ended on \(folder): "
+                    + (kind == .head ? "no new head, the model is as it was" : "the model is unchanged")
+            }
             return "no epoch completed on \(folder): " + (kind == .head ? "no head was trained" : "the model is unchanged")
         }
-        var text = (kind == .head ? "head trained" : "head and unfrozen base fine-tuned")
-            + " on \(folder) (\(classes.count) classes: \(classes.joined(separator: ", "))) "
-            + "for \(history.count) epoch\(history.count == 1 ? "" : "s")"
-            + (stopped ? " of \(epochs) (stopped)" : "")
-            + ": loss \(ProgressBar.metricValue(last.loss)), accuracy \(Format.percent(last.accuracy))"
+        let what = switch kind {
+        case .head: "head trained"
+        case .fineTune: "head and unfrozen base fine-tuned"
+        case .headAndBase: "head and trainable base trained"
+        }
+        let epochsText = "\(history.count) epoch\(history.count == 1 ? "" : "s")"
+        let classesText = "(\(classes.count) classes: \(classes.joined(separator: ", ")))"
+        var text = stopped
+            ? "stopped by Ctrl-C after epoch \(history.count) of \(epochs): kept "
+                + (kind == .head ? "the head" : "the weights") + " of epoch \(history.count) (\(what) on \(folder) \(classesText))"
+            : "\(what) on \(folder) \(classesText) for \(epochsText)"
+        text += ": loss \(ProgressBar.metricValue(last.loss)), accuracy \(Format.percent(last.accuracy))"
         if let loss = last.validationLoss, let accuracy = last.validationAccuracy {
             text += ", val_loss \(ProgressBar.metricValue(loss)), val_accuracy \(Format.percent(accuracy))"
         }

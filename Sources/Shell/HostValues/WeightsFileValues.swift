@@ -106,7 +106,7 @@ enum WeightsFileText {
         var parts: [String] = []
         if let hidden = head.hidden {
             parts.append("\(hidden.name) \(hidden.inputs)→\(hidden.units) relu")
-            parts.append("dropout \(head.dropout)")
+            if head.hasDropoutLayer { parts.append("dropout \(head.dropout)") }
         }
         parts.append("\(head.output.name) \(head.output.inputs)→\(head.output.units) softmax")
         return parts.joined(separator: ", ") + ": \(Format.grouped(head.parameterCount)) parameters"

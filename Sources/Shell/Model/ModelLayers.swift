@@ -82,7 +82,7 @@ extension LoadedModel {
         append(Head.poolingLayerName, "GlobalAveragePooling2D", [head.inputs], 0)
         if let hidden = head.hidden {
             append(hidden.name, "Dense", [hidden.units], hidden.parameterCount)
-            append(Head.dropoutLayerName, "Dropout", [hidden.units], 0)
+            if head.hasDropoutLayer { append(Head.dropoutLayerName, "Dropout", [hidden.units], 0) }
         }
         append(head.output.name, "Dense", [head.output.units], head.output.parameterCount)
         return rows

@@ -26,8 +26,14 @@ struct OutputStreams: Sendable {
     /// (`StandardStream`), so stdout and stderr interleave in the order things
     /// happened and a failed write never traps.
     static let standard = OutputStreams(
-        out: { text in StandardStream.output.write(text) },
-        err: { text in StandardStream.error.write(text) })
+        out: { text in
+            LiveLine.close()
+            StandardStream.output.write(text)
+        },
+        err: { text in
+            LiveLine.close()
+            StandardStream.error.write(text)
+        })
 }
 
 /// The runtime of one session: runs scripts and REPL inputs and routes what

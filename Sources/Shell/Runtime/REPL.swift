@@ -38,7 +38,11 @@ enum REPL {
                 case .interrupted:
                     pending = nil
                     prompt = Self.prompt(count)
-                case .line(let line):
+                case .line(let typed):
+                    // A recalled block comes back with its `...: ` prompts: they are not code.
+                    let line = LineEditors.strippingContinuationPrompts(typed)
+                    // quit, exit, quit(), exit(): leave, as IPython does (scripts get an error with a hint).
+                    if pending == nil, PythonHabits.leaves(line) { return allSucceeded }
                     let input = pending.map { $0 + "\n" + line } ?? line
                     if pending == nil, input.allSatisfy(\.isWhitespace) { continue reading }
                     host.executionCount = count

@@ -3,6 +3,7 @@
 // a script error (diagnostics on stderr), 2 when a file cannot be read.
 import ArgumentParser
 import Foundation
+import Lang
 
 /// `kungfu run FILE.kf [FILE…]`.
 struct RunCommand: ParsableCommand {
@@ -22,19 +23,25 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        var sources: [(path: String, text: String)] = []
+        var sources: [(path: String, bytes: [UInt8])] = []
         for path in files {
             guard let data = FileManager.default.contents(atPath: path) else {
                 let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
                 OutputStreams.standard.err("kungfu: \(path): \(reason)\n")
                 throw ExitCode(2)
             }
-            sources.append((path, String(decoding: data, as: UTF8.self)))
+            sources.append((path, Array(data)))
         }
         let host = options.makeHost()
         var succeeded = true
         for source in sources where succeeded {
-            succeeded = host.run(source: source.text, name: source.path)
+            // Not UTF-8: an error at the first bad byte, as Python gives, never a run with U+FFFD.
+            if let invalid = Diagnostic.invalidUTF8(source.bytes, name: source.path) {
+                host.reportErrors([invalid])
+                succeeded = false
+                break
+            }
+            succeeded = host.run(source: String(decoding: source.bytes, as: UTF8.self), name: source.path)
         }
         let saved = options.finish(host)
         if host.wasInterrupted { throw ExitCode(130) }

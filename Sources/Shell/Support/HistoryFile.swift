@@ -1,5 +1,5 @@
 // HistoryFile.swift — the REPL's history as plain text, one entry per line
-// (~/.kungfu_history). Loading keeps the last `limit` non-blank lines and
+// plus the continuation lines of a block (`   ...: print i`) (~/.kungfu_history). Loading keeps the last `limit` non-blank lines and
 // compacts the file when it holds more; each new entry is appended with one
 // write(2), so concurrent sessions interleave whole lines. New files are
 // private (0600), like a shell's history.
@@ -25,13 +25,22 @@ public struct HistoryFile: Sendable {
         self.limit = limit
     }
 
-    /// The last `limit` non-blank lines, oldest first; [] when the file does
-    /// not exist. When the file holds more lines than that (or blank ones), it
-    /// is rewritten atomically with just these. Invalid UTF-8 becomes U+FFFD.
+    /// The last `limit` entries, oldest first; [] when the file does not
+    /// exist. An entry is a non-blank line and the continuation lines after
+    /// it (`   ...: print i`, a block typed over several lines). When the
+    /// file holds more entries than that (or blank lines), it is rewritten
+    /// atomically with just these. Invalid UTF-8 becomes U+FFFD.
     public func load() throws -> [String] {
         guard let data = try HistoryFile.contents(of: path) else { return [] }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        let entries = lines.map(String.init).filter { !HistoryFile.isBlank($0) }
+        var entries: [String] = []
+        for line in lines.map(String.init) where !HistoryFile.isBlank(line) {
+            if LineEditors.isContinuation(line), let last = entries.popLast() {
+                entries.append(last + "\n" + line)
+            } else {
+                entries.append(line)
+            }
+        }
         let kept = Array(entries.suffix(limit))
         let tidy = kept.isEmpty ? "" : kept.joined(separator: "\n") + "\n"
         if data != Array(tidy.utf8) {
@@ -40,10 +49,13 @@ public struct HistoryFile: Sendable {
         return kept
     }
 
-    /// Appends one entry as a line. `entry` must be one non-blank line.
+    /// Appends one entry: a non-blank line, then any continuation lines
+    /// (each starting with `...: ` after spaces), as `LineEditors.historyEntry` makes them.
     public func append(_ entry: String) throws {
-        precondition(!entry.contains("\n") && !HistoryFile.isBlank(entry),
-                     "HistoryFile.append: an entry is one non-blank line, got \(entry.debugDescription)")
+        let lines = entry.split(separator: "\n", omittingEmptySubsequences: false)
+        precondition(!HistoryFile.isBlank(String(lines[0])) && !LineEditors.isContinuation(lines[0])
+                     && lines.dropFirst().allSatisfy { LineEditors.isContinuation($0) },
+                     "HistoryFile.append: an entry is a line and its continuation lines, got \(entry.debugDescription)")
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileWriteError(path: path, reason: systemMessage(errno)) }
         defer { close(fd) }

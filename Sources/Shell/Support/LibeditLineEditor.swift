@@ -162,18 +162,18 @@ public final class LibeditLineEditor: LineEditor {
         return .line(String(decoding: UnsafeRawBufferPointer(start: text, count: strlen(text)), as: UTF8.self))
     }
 
-    /// Adds each non-blank line of `entry` to the history (memory and file),
-    /// skipping a line equal to the entry before it.
+    /// Adds `entry` to the history (memory and file) as one entry, its
+    /// continuation lines behind `   ...: ` (libedit shows the newlines, so
+    /// Up recalls a whole block), skipping one equal to the entry before it.
     public func addHistory(_ entry: String) {
-        for line in entry.split(separator: "\n").map(String.init) where !HistoryFile.isBlank(line) && line != lastEntry {
-            lastEntry = line
-            add_history(line)
-            guard let history, !historyBroken else { continue }
-            do {
-                try history.append(line)
-            } catch {
-                reportHistoryProblem(error)
-            }
+        guard let text = LineEditors.historyEntry(entry), text != lastEntry else { return }
+        lastEntry = text
+        add_history(text)
+        guard let history, !historyBroken else { return }
+        do {
+            try history.append(text)
+        } catch {
+            reportHistoryProblem(error)
         }
     }
 

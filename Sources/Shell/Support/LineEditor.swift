@@ -30,9 +30,10 @@ public protocol LineEditor: AnyObject {
     /// Shows `prompt` (where the implementation shows prompts) and reads one
     /// line.
     func readLine(prompt: String) -> LineInput
-    /// Records `entry` in the history: each of its non-blank lines becomes one
-    /// entry, unless it repeats the entry before it. Editors without history
-    /// ignore it.
+    /// Records `entry` (one REPL input, possibly several lines) in the
+    /// history as one entry, unless it repeats the entry before it: Up after
+    /// a `for` block recalls the block, its continuation lines shown after
+    /// `   ...: ` as IPython shows them. Editors without history ignore it.
     func addHistory(_ entry: String)
 }
 
@@ -40,6 +41,34 @@ public protocol LineEditor: AnyObject {
 public enum LineEditors {
     /// The most history entries kept, in memory and in the file.
     public static let historyLimit = 1000
+
+    /// What starts each continuation line of a multi-line history entry:
+    /// the continuation prompt, so a recalled block reads as it was typed.
+    public static let continuationMarker = "   ...: "
+
+    /// A multi-line input as one history entry: blank lines dropped, every
+    /// line after the first behind `continuationMarker`; nil when all blank.
+    public static func historyEntry(_ input: String) -> String? {
+        let lines = input.split(separator: "\n").map(String.init).filter { !HistoryFile.isBlank($0) }
+        guard let first = lines.first else { return nil }
+        return ([first] + lines.dropFirst().map { continuationMarker + $0 }).joined(separator: "\n")
+    }
+
+    /// True when `line` starts (after spaces) with a continuation prompt `...: `.
+    public static func isContinuation(_ line: some StringProtocol) -> Bool {
+        line.drop { $0 == " " }.hasPrefix("...: ")
+    }
+
+    /// A recalled multi-line entry back to what was typed: the continuation
+    /// prompts at the start of its lines after the first removed (IPython
+    /// removes its `...:` prompts the same way).
+    public static func strippingContinuationPrompts(_ text: String) -> String {
+        guard text.contains("\n") else { return text }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return ([String(lines[0])] + lines.dropFirst().map { line in
+            isContinuation(line) ? String(line.drop { $0 == " " }.dropFirst(5)) : String(line)
+        }).joined(separator: "\n")
+    }
 
     /// The history file: `$KUNGFU_HISTORY` if set (empty: no history file),
     /// else `~/.kungfu_history`; nil when neither can be determined.

@@ -29,15 +29,43 @@ public struct ProgressSink: Sendable {
 
     /// Standard output (`StandardStream.output`, in order with results).
     public static var standardOutput: ProgressSink {
-        ProgressSink(isTerminal: Terminal.isTerminal(.standardOutput)) { text in
+        let isTerminal = Terminal.isTerminal(.standardOutput)
+        return ProgressSink(isTerminal: isTerminal) { text in
             StandardStream.output.write(text)
+            if isTerminal { LiveLine.wrote(text, on: .standardOutput) }
         }
     }
 
     /// Standard error, where download progress goes (a diagnostic, not a result).
     public static var standardError: ProgressSink {
-        ProgressSink(isTerminal: Terminal.isTerminal(.standardError)) { text in
+        let isTerminal = Terminal.isTerminal(.standardError)
+        return ProgressSink(isTerminal: isTerminal) { text in
             StandardStream.error.write(text)
+            if isTerminal { LiveLine.wrote(text, on: .standardError) }
+        }
+    }
+}
+
+/// A bar redrawn in place ("\r…") leaves the terminal's cursor after it
+/// until the bar finishes. When something else is written first (Ctrl-C's
+/// `interrupted at …`, an error, a result), `close()` ends that line, so the
+/// message starts on a line of its own instead of after "ETA: 1s".
+enum LiveLine {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var openOn: Terminal.Stream?   // guarded by lock
+
+    /// Records what a live sink wrote to `stream`: the line stays open unless
+    /// it ended with a newline or a carriage return (an erased bar).
+    static func wrote(_ text: String, on stream: Terminal.Stream) {
+        lock.withLock { openOn = text.hasSuffix("\n") || text.hasSuffix("\r") ? nil : stream }
+    }
+
+    /// Ends an open live line with a newline on the stream it is on.
+    static func close() {
+        lock.withLock {
+            guard let stream = openOn else { return }
+            openOn = nil
+            (stream == .standardOutput ? StandardStream.output : StandardStream.error).write("\n")
         }
     }
 }

@@ -40,7 +40,7 @@ struct RunOptions {
                                notes: ["use: optimizer sgd momentum \(TrainingHistoryValue.number(momentum))"])
         }
         optimizer = name == "sgd" ? .sgd(rate: Float(rate), momentum: Float(momentum)) : .adam(rate: Float(rate))
-        folder = arguments.string("folder")!
+        folder = arguments.path("folder")!
     }
 
     /// `adam, rate 0.001` or `sgd, rate 0.0001, momentum 0.9`.

@@ -40,6 +40,15 @@ public struct FineTuner: Sendable {
     public let trainedLayerNames: [String]
     /// Steps taken (Keras' `optimizer.iterations`).
     public var iterations: Int { state.iterations }
+    /// Multiply-adds of one image's forward pass through the trainable part
+    /// (its convolutions); a training step costs about three times that
+    /// (backward to the input and to the kernels each about one forward).
+    public let multiplyAddsPerImage: Int
+    /// Scalars one image's step holds at once: the part's values kept for
+    /// backward, with about as many again for their gradients.
+    public let scalarsPerImage: Int
+    /// Scalars of one image's boundary values (what a cache keeps per image).
+    public let boundaryScalarsPerImage: Int
     /// How many images of the last `step` the training-mode outputs (dropout
     /// on, before the update) put in their true class: the count behind
     /// Keras' `accuracy` metric for that batch (arg-max, first maximum on ties).
@@ -126,6 +135,21 @@ public struct FineTuner: Sendable {
         }
         if !inPart.contains(mixed10) { boundary = [mixed10] }   // the base is frozen: only the head trains
 
+        func size(_ layer: Int) -> Int { graph.layers[layer].shape.reduce(1, *) }
+        var multiplyAdds = 0
+        for case .conv(let conv, _, let relu) in steps {
+            if case .conv2D(let shape, _, _) = graph.layers[conv].operation {
+                multiplyAdds += size(relu) * shape[0] * shape[1] * shape[2]   // Ho·Wo·Cout · kh·kw·Cin
+            }
+        }
+        self.multiplyAddsPerImage = multiplyAdds
+        self.scalarsPerImage = 2 * steps.map { step in
+            switch step {
+            case .conv(_, _, let relu): return size(relu)
+            case .pool(let layer), .concatenate(let layer): return size(layer)
+            }
+        }.reduce(0, +)
+        self.boundaryScalarsPerImage = boundary.map(size).reduce(0, +)
         self.model = model
         self.weights = model.weights
         self.head = head

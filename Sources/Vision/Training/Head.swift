@@ -132,9 +132,15 @@ public struct Head: Sendable, Equatable {
     public var denseLayers: [DenseLayer] { (hidden.map { [$0] } ?? []) + [output] }
 
     /// Keras' layer names after the base, in order: pooling, dense, dropout, dense_1.
+    /// A dropout of 0 is no layer, as a Keras user would build the model
+    /// (pooling, dense, dense_1).
     public var layerNames: [String] {
-        [Head.poolingLayerName] + (hidden.map { [$0.name, Head.dropoutLayerName] } ?? []) + [output.name]
+        [Head.poolingLayerName] + (hidden.map { [$0.name] } ?? []) + (hasDropoutLayer ? [Head.dropoutLayerName] : [])
+            + [output.name]
     }
+
+    /// True when the head has a dropout layer: a hidden layer and a rate above 0.
+    public var hasDropoutLayer: Bool { hidden != nil && dropout > 0 }
 
     /// Trainable parameters of all dense layers.
     public var parameterCount: Int { denseLayers.map(\.parameterCount).reduce(0, +) }
