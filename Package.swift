@@ -2,9 +2,9 @@
 // kungfu — a notebook-style REPL that teaches transfer learning over a
 // pure-Swift Inception V3. Layout and rules: README.md and docs/.
 //
-// Arrows point one way: Shell → Lang, Shell → Plot → Vision, Shell and
-// Vision → Common (the leaf: atomic file writing). Lang and Vision never
-// import each other.
+// Arrows point one way: Shell → Lang, Shell → Plot → Vision, and Shell,
+// Lang and Vision → Common (the leaf: atomic file writing, the JSON writer).
+// Lang and Vision never import each other.
 import PackageDescription
 
 /// SIMD code generation for the host architecture. x86-64: AVX2 + FMA
@@ -51,7 +51,7 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
 
         .target(name: "Common"),
-        .target(name: "Lang"),
+        .target(name: "Lang", dependencies: ["Common"]),
         .target(name: "Vision",
                 dependencies: ["Common", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
                 swiftSettings: visionFlags),
@@ -63,7 +63,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
-        .testTarget(name: "LangTests", dependencies: ["Lang"],
+        .testTarget(name: "LangTests", dependencies: ["Lang", "Common"],
                     exclude: ["Scripts"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision"],
                     exclude: ["Fixtures"],

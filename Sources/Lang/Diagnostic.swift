@@ -1,6 +1,7 @@
 // Diagnostic.swift — every error the language reports, as data with a
 // location, and the ONE function that renders it (`render()`), in the
 // format of `Diagnostic`'s doc comment.
+import Common
 
 /// An error found in a script, with where it is and what was expected,
 /// rendered by `render()` as:

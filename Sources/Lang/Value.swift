@@ -1,6 +1,7 @@
 // Value.swift — the values a script computes with (int, float, string,
 // bool, list, range, host value), how they print and compare, and the
 // protocol through which the host defines its own values.
+import Common
 
 /// A value in the language:
 ///

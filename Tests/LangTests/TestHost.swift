@@ -2,6 +2,7 @@
 // commands shaped like kungfu's real ones (word choices, keyword options,
 // flags, host values with fields and elements, errors at an argument), and
 // a helper that runs source and collects stdout and stderr as text.
+import Common
 import Lang
 
 /// A fake model, as `load model` returns it.

@@ -1,4 +1,4 @@
-// SupportNotebookWriterTests.swift — NotebookWriter and JSONValue.
+// SupportNotebookWriterTests.swift — NotebookWriter and JSONValue's Python style.
 // Oracles: the nbformat package's own validator (with warnings as errors),
 // nbformat's own writer (our bytes must equal what it writes back), and
 // Python's json.dumps for the JSON text.
@@ -114,28 +114,28 @@ final class SupportNotebookWriterTests: XCTestCase {
             import sys, json
             for s in json.loads(sys.argv[1]):
                 print(json.dumps(s.splitlines(True)))
-            """, arguments: [JSONValue.array(samples.map(JSONValue.string)).text(indent: nil)])
-        let ours = samples.map { JSONValue.array(NotebookWriter.splitLinesKeepingEnds($0).map(JSONValue.string)).text(indent: nil) }
+            """, arguments: [JSONValue.array(samples.map(JSONValue.string)).text(.python(indent: nil))])
+        let ours = samples.map { JSONValue.array(NotebookWriter.splitLinesKeepingEnds($0).map(JSONValue.string)).text(.python(indent: nil)) }
         XCTAssertEqual(ours.joined(separator: "\n") + "\n", expected.replacingOccurrences(of: "\\u0085", with: "\u{85}")
             .replacingOccurrences(of: "\\u2028", with: "\u{2028}").replacingOccurrences(of: "\\u2029", with: "\u{2029}"))
     }
 
     func testJSONTextEqualsPythonDumps() throws {
         let value = JSONValue.object([
-            "z": .array([.integer(-3), .bool(true), .bool(false), .null, .array([]), .object([:])]),
-            "a": .string("quote \" backslash \\ nl \n cr \r tab \t bs \u{08} ff \u{0C} nul \u{00} us \u{1F} del \u{7F} é 🐈 \u{2028}"),
-            "B": .object(["y": .integer(1), "x": .array([.string("")])]),
-            "é": .integer(0), "e": .integer(1),
+            ("z", .array([.int(-3), .bool(true), .bool(false), .null, .array([]), .object([])])),
+            ("a", .string("quote \" backslash \\ nl \n cr \r tab \t bs \u{08} ff \u{0C} nul \u{00} us \u{1F} del \u{7F} é 🐈 \u{2028}")),
+            ("B", .object([("y", .int(1)), ("x", .array([.string("")]))])),
+            ("é", .int(0)), ("e", .int(1)),
         ])
         let path = folder + "/value.json"
-        try AtomicFile.write(value.text(indent: 1), to: path)
+        try AtomicFile.write(value.text(.python(indent: 1)), to: path)
         let out = try runPython("""
             import sys, json
             value = json.load(open(sys.argv[1], encoding="utf-8"))
             print(json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1, separators=(",", ": ")))
             print(json.dumps(value, sort_keys=True, ensure_ascii=False))
             """, arguments: [path])
-        XCTAssertEqual(out, value.text(indent: 1) + "\n" + value.text(indent: nil) + "\n")
+        XCTAssertEqual(out, value.text(.python(indent: 1)) + "\n" + value.text(.python(indent: nil)) + "\n")
     }
 
     func testWriteFailureNamesPath() {

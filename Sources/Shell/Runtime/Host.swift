@@ -3,6 +3,7 @@
 // to stdout, diagnostics to stderr; with --json stdout holds only JSON lines
 // (results, pictures, errors) and human text moves to stderr. Every event is
 // also recorded as notebook cells (for --notebook and `save notebook`).
+import Common
 import Foundation
 import Lang
 import Vision
@@ -237,12 +238,11 @@ final class Host {
     }
 
     /// One JSON line for stdout: an object with these keys in this order,
-    /// each value already JSON text. Lang's compact JSON writer does the
-    /// quoting (the shell's own `JSONValue` is the notebook's Python-style one).
+    /// each value already JSON text (compact style, as `JSONValue.rendered`).
     static func line(_ fields: [(key: String, json: String)]) -> String {
         "{" + fields.map { quoted($0.key) + ":" + $0.json }.joined(separator: ",") + "}\n"
     }
 
     /// A string as JSON text.
-    static func quoted(_ text: String) -> String { Value.string(text).json.rendered }
+    static func quoted(_ text: String) -> String { JSONValue.quoted(text) }
 }

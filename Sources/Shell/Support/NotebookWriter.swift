@@ -124,31 +124,31 @@ public struct NotebookWriter: Sendable {
 
     /// The notebook as nbformat 4.5 JSON text, ending with a newline.
     public func json() -> String {
-        document().text(indent: 1) + "\n"
+        document().text(.python(indent: 1)) + "\n"
     }
 
     /// The notebook as a JSON value.
     public func document() -> JSONValue {
-        var languageInfo: [String: JSONValue] = [
-            "name": .string("kungfu"),
-            "file_extension": .string(".kf"),
-            "mimetype": .string("text/x-kungfu"),
+        var languageInfo: [(String, JSONValue)] = [
+            ("name", .string("kungfu")),
+            ("file_extension", .string(".kf")),
+            ("mimetype", .string("text/x-kungfu")),
         ]
-        if let languageVersion { languageInfo["version"] = .string(languageVersion) }
+        if let languageVersion { languageInfo.append(("version", .string(languageVersion))) }
         return .object([
-            "cells": .array(cells.map(NotebookWriter.cellJSON)),
-            "metadata": .object([
+            ("cells", .array(cells.map(NotebookWriter.cellJSON))),
+            ("metadata", .object([
                 // A kernel that is not installed still opens: Jupyter shows
                 // the saved outputs and asks which kernel to use.
-                "kernelspec": .object([
-                    "name": .string("kungfu"),
-                    "display_name": .string("kungfu"),
-                    "language": .string("kungfu"),
-                ]),
-                "language_info": .object(languageInfo),
-            ]),
-            "nbformat": .integer(4),
-            "nbformat_minor": .integer(5),
+                ("kernelspec", .object([
+                    ("name", .string("kungfu")),
+                    ("display_name", .string("kungfu")),
+                    ("language", .string("kungfu")),
+                ])),
+                ("language_info", .object(languageInfo)),
+            ])),
+            ("nbformat", .int(4)),
+            ("nbformat_minor", .int(5)),
         ])
     }
 
@@ -160,19 +160,19 @@ public struct NotebookWriter: Sendable {
         switch cell {
         case .markdown(let id, let text):
             return .object([
-                "cell_type": .string("markdown"),
-                "id": .string(id),
-                "metadata": .object([:]),
-                "source": lines(text),
+                ("cell_type", .string("markdown")),
+                ("id", .string(id)),
+                ("metadata", .object([])),
+                ("source", lines(text)),
             ])
         case .code(let id, let source, let executionCount, let outputs):
             return .object([
-                "cell_type": .string("code"),
-                "id": .string(id),
-                "metadata": .object([:]),
-                "source": lines(source),
-                "execution_count": executionCount.map(JSONValue.integer) ?? .null,
-                "outputs": .array(outputs.map { outputJSON($0, executionCount: executionCount) }),
+                ("cell_type", .string("code")),
+                ("id", .string(id)),
+                ("metadata", .object([])),
+                ("source", lines(source)),
+                ("execution_count", executionCount.map(JSONValue.int) ?? .null),
+                ("outputs", .array(outputs.map { outputJSON($0, executionCount: executionCount) })),
             ])
         }
     }
@@ -181,41 +181,41 @@ public struct NotebookWriter: Sendable {
         switch output {
         case .stream(let name, let text):
             return .object([
-                "output_type": .string("stream"),
-                "name": .string(name.rawValue),
-                "text": lines(text),
+                ("output_type", .string("stream")),
+                ("name", .string(name.rawValue)),
+                ("text", lines(text)),
             ])
         case .result(let text):
             return .object([
-                "output_type": .string("execute_result"),
-                "execution_count": executionCount.map(JSONValue.integer) ?? .null,
-                "data": .object(["text/plain": lines(text)]),
-                "metadata": .object([:]),
+                ("output_type", .string("execute_result")),
+                ("execution_count", executionCount.map(JSONValue.int) ?? .null),
+                ("data", .object([("text/plain", lines(text))])),
+                ("metadata", .object([])),
             ])
         case .image(let png, let text):
             return .object([
-                "output_type": .string("display_data"),
-                "data": .object([
-                    "image/png": .string(Data(png).base64EncodedString()),
-                    "text/plain": lines(text),
-                ]),
-                "metadata": .object([:]),
+                ("output_type", .string("display_data")),
+                ("data", .object([
+                    ("image/png", .string(Data(png).base64EncodedString())),
+                    ("text/plain", lines(text)),
+                ])),
+                ("metadata", .object([])),
             ])
         case .photo(let jpeg, let text):
             return .object([
-                "output_type": .string("display_data"),
-                "data": .object([
-                    "image/jpeg": .string(Data(jpeg).base64EncodedString()),
-                    "text/plain": lines(text),
-                ]),
-                "metadata": .object([:]),
+                ("output_type", .string("display_data")),
+                ("data", .object([
+                    ("image/jpeg", .string(Data(jpeg).base64EncodedString())),
+                    ("text/plain", lines(text)),
+                ])),
+                ("metadata", .object([])),
             ])
         case .error(let name, let value, let traceback):
             return .object([
-                "output_type": .string("error"),
-                "ename": .string(name),
-                "evalue": .string(value),
-                "traceback": .array(traceback.map(JSONValue.string)),
+                ("output_type", .string("error")),
+                ("ename", .string(name)),
+                ("evalue", .string(value)),
+                ("traceback", .array(traceback.map(JSONValue.string))),
             ])
         }
     }

@@ -6,6 +6,7 @@
 //      class_names = ["cat", "dog"]                       JSON, output order
 //      kungfu_head = {"dropout": 0.5, "hidden": 256, "inputs": 2048}   JSON
 //   dense/dense/kernel:0 (inputs, units), dense/dense/bias:0 (units), dense_1/…
+import Common
 import Foundation
 
 /// Reads and writes a `Head` as a Keras 2 legacy weights file with its class
@@ -64,7 +65,10 @@ public enum HeadFile {
     public static func attributes(of head: Head) -> [String: String] {
         let hidden = head.hidden.map { String($0.units) } ?? "null"
         return [
-            classNamesAttribute: "[" + head.classes.map(jsonString).joined(separator: ", ") + "]",
+            classNamesAttribute: JSONValue.array(head.classes.map(JSONValue.string)).text(.python(indent: nil)),
+            // Written by hand, not as a JSONValue: the dropout is a Float, and its
+            // own shortest spelling (0.2, not the Double 0.20000000298023224)
+            // is what reads back bit for bit. Keys are already in sorted order.
             descriptionAttribute: "{\"dropout\": \(head.dropout), \"hidden\": \(hidden), \"inputs\": \(head.inputs)}",
         ]
     }
@@ -165,26 +169,5 @@ public enum HeadFile {
                                    + " or null, \"inputs\": integer}: \(text.prefix(80))")
         }
         return description
-    }
-
-    /// A JSON string as Python's `json.dumps(s, ensure_ascii=False)` writes it.
-    static func jsonString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
