@@ -363,6 +363,22 @@ final class SupportPlainInputTests: XCTestCase {
         }
     }
 
+    // Oracle: the kernel's FIFO rules: O_NONBLOCK opens of a FIFO with no
+    // writer (read) or no reader (write) return at once instead of waiting.
+    func testHistoryFileThatIsAFIFONeverBlocks() throws {
+        let folder = try makeTemporaryFolder("history-fifo")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/history"
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        let history = HistoryFile(path: path)
+        XCTAssertThrowsError(try history.load()) { error in
+            XCTAssertEqual("\(error)", "\(path): not a regular file")
+        }
+        XCTAssertThrowsError(try history.append("x")) { error in
+            XCTAssertEqual("\(error)", "\(path): a FIFO with no reader")
+        }
+    }
+
     // Oracle: bash's behaviour, written out: the common prefix is inserted,
     // listed names start after the last word break of the common part.
     func testReadlineMatches() {

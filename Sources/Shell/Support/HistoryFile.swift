@@ -56,20 +56,33 @@ public struct HistoryFile: Sendable {
         precondition(!HistoryFile.isBlank(String(lines[0])) && !LineEditors.isContinuation(lines[0])
                      && lines.dropFirst().allSatisfy { LineEditors.isContinuation($0) },
                      "HistoryFile.append: an entry is a line and its continuation lines, got \(entry.debugDescription)")
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileWriteError(path: path, reason: systemMessage(errno)) }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            throw FileWriteError(path: path, reason: code == ENXIO ? "a FIFO with no reader" : systemMessage(code))
+        }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw FileWriteError(path: path, reason: "not a regular file")
+        }
         try Array((entry + "\n").utf8).withUnsafeBytes { try writeAll(fd, $0, path: path) }
     }
 
     /// The bytes of the file at `path`, or nil when it does not exist.
     private static func contents(of path: String) throws -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO in its place must not hang the REPL's start.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw FileWriteError(path: path, reason: systemMessage(errno))
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileWriteError(path: path, reason: systemMessage(errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw FileWriteError(path: path, reason: "not a regular file")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
