@@ -26,6 +26,11 @@ import Foundation
 ///     let loss = tuner.step(boundary: FineTuner.rows(cached, [0, 5, 7]), labels: [1, 0, 1])
 ///     let tuned = try tuner.tunedModel()                            // an InceptionV3 with the new weights
 public struct FineTuner: Sendable {
+    /// The largest batch: every trained layer keeps its batch's activations
+    /// for the backward pass (623 MB at batch 16 from mixed9, 967 MB from
+    /// mixed5, docs/finetune.md), so memory grows with the batch; 64 stays
+    /// within a few GB.
+    public static let maxBatchSize = 64
     /// The model as given: its frozen layers make the boundary values.
     public let model: InceptionV3
     /// Current base weights, unfolded, in `InceptionV3.weightSpecs` order
