@@ -47,7 +47,7 @@ final class CommandsFineTuneTests: XCTestCase {
         XCTAssertTrue(harness.failure("fine tune on \"\(data)\"").contains("nothing in the base is unfrozen, so there is nothing to fine-tune"))
         harness.run("unfreeze layers from mixed9")
         XCTAssertTrue(harness.failure("fine tune on \"\(data)\" optimizer adam momentum 0.5").contains("momentum is an sgd setting"))
-        XCTAssertTrue(harness.failure("fine tune on \"\(data)\" epochs 0").contains("epochs must be at least 1"))
+        XCTAssertTrue(harness.failure("fine tune on \"\(data)\" epochs 0").contains("epochs must be between 1 and 10000, got 0"))
     }
 
     func testTrainsExactlyTheUnfrozenLayersAndTheHead() throws {

@@ -24,6 +24,7 @@ struct LoadModelCommand: HostCommand {
             .keyword("pooling", .choice(["none", "avg", "max"]), default: .string("none"),
                      summary: "global pooling after mixed10 when there is no top"),
             .keyword("input", .integer, default: .int(299),
+                     range: .integers(InceptionV3.Configuration.minInputSize...InceptionV3.Configuration.maxInputSize),
                      summary: "input height and width in pixels (299 with the top, at least 75 without)"),
         ],
         example: "load model inception_v3 weights imagenet top false pooling avg",
