@@ -60,7 +60,7 @@ struct PredictCommand: HostCommand {
                     images.append(try ImagePaths.load(file, for: model.network))
                     names.append(file)
                 } catch {
-                    FileHandle.standardError.write(Data("warning: \(error) (skipped)\n".utf8))
+                    FileHandle.standardError.write(Data("warning: \(TerminalText.escaped("\(error)")) (skipped)\n".utf8))
                     skipped.append(file)
                 }
             }
@@ -151,19 +151,20 @@ enum ImagePaths {
         }
     }
 
-    /// Visible regular entries of a folder, in natural order.
+    /// Visible entries of a folder that are not folders, in natural order.
+    /// Names that are not valid UTF-8 and links to folders are left out with
+    /// one warning line each on stderr.
     private static func listing(_ folder: String) throws -> [String] {
-        let names: [String]
+        let listing: FolderListing
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+            listing = try FolderListing.read(folder)
         } catch {
-            throw CommandError("\(folder): cannot list the folder", argument: "path")
+            throw CommandError("\(folder): cannot list the folder (\(ImageFolder.reason(error)))", argument: "path")
         }
-        return names.filter { name in
-            var isFolder: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: join(folder, name), isDirectory: &isFolder)
-                && !isFolder.boolValue
-        }.sorted(by: naturalOrder)
+        for line in FolderListing.warnings(root: folder, undecodable: listing.undecodable, linkedFolders: [], revisited: []) {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        return listing.entries.filter { $0.kind == .file }.map(\.name).sorted(by: naturalOrder)
     }
 
     private static func join(_ folder: String, _ name: String) -> String {

@@ -75,7 +75,7 @@ struct TrainingData {
                                      : "they are kept until the base changes"))
         }
         let result = try PooledFeatures.compute(paths, model: model, warn: { message in
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            FileHandle.standardError.write(Data((TerminalText.escaped(message) + "\n").utf8))
         }, progress: .standardError, shouldStop: shouldStop)
         if result.reused > 0 {
             context.print("reusing the base features of \(result.reused) image\(result.reused == 1 ? "" : "s") "
