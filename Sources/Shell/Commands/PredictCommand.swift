@@ -120,15 +120,15 @@ enum ImagePaths {
         var isFolder: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             let names = try listing(path).filter { name in
-                imageExtensions.contains((name as NSString).pathExtension.lowercased())
+                imageExtensions.contains(PathText.fileExtension(name).lowercased())
             }
             guard !names.isEmpty else {
                 throw CommandError("\(path): the folder has no .jpg, .jpeg or .png files", argument: "path")
             }
             return (names.map { join(path, $0) }, false)
         }
-        let folder = (path as NSString).deletingLastPathComponent
-        let last = (path as NSString).lastPathComponent
+        let folder = PathText.folder(path)
+        let last = PathText.lastComponent(path)
         let glob = Glob(last)
         guard glob.hasWildcards else { return ([path], true) }
         if Glob(folder).hasWildcards {

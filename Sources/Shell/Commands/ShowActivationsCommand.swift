@@ -40,7 +40,7 @@ struct ShowActivationsCommand: HostCommand {
         } catch {
             throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
         }
-        let stem = ((imagePath as NSString).lastPathComponent as NSString).deletingPathExtension
+        let stem = PathText.stem(PathText.lastComponent(imagePath))
         let path = (folder as NSString).appendingPathComponent("\(layer)-\(stem).png")
         do {
             try AtomicFile.write(try picture.pngData(), to: path)
