@@ -86,11 +86,23 @@ struct PredictCommand: HostCommand {
         if let head = model.head {
             let features = try PooledFeatures.pooled(model.network, images)      // (N, 2048)
             let probabilities = head.probabilities(features.scalars, count: images.count)
+            try Self.checkFinite(probabilities)
             return Self.ranked(probabilities, classes: head.classes, top: top)
         }
         let x = Preprocessing.inceptionV3(images)        // (N, 299, 299, 3)
         let probabilities = model.network.predict(x)      // (N, 1000)
+        try Self.checkFinite(probabilities.scalars)
         return try decodePredictions(probabilities, top: top)
+    }
+
+    /// A NaN or infinite probability means broken weights (loading refuses
+    /// non-finite ones, but training can diverge): an error, never a table
+    /// that looks like an answer.
+    static func checkFinite(_ probabilities: [Float]) throws {
+        guard probabilities.allSatisfy(\.isFinite) else {
+            throw CommandError("the model's output is not a number (NaN or infinite): its weights are broken",
+                               notes: ["a head trained with too high a rate can diverge; train it again with a smaller rate"])
+        }
     }
 
     /// The `top` most probable classes per row, by the rule decode_predictions
