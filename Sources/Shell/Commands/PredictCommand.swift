@@ -18,7 +18,7 @@ struct PredictCommand: HostCommand {
         parameters: [
             .positional("path", .string, placeholder: "image|glob|folder",
                         summary: "a JPEG or PNG file, a glob such as \"examples/testset/*.jpg\", or a folder"),
-            .keyword("top", .integer, default: .int(5), range: .integers(1...1000), summary: "how many classes to show per image (1…1000)"),
+            .keyword("top", .integer, default: .int(5), range: .integers(1...1000), summary: "how many classes to show per image (with a head: at most its classes)"),
         ],
         example: "predict \"examples/testset/1.jpg\" top 3",
         keras: "decode_predictions(model.predict(preprocess_input(img_to_array(load_img(path, target_size=(299, 299)))[None])), top=3)",
