@@ -161,4 +161,22 @@ final class WeightsHostileTests: XCTestCase {
         let tensor = Tensor(shape: [1, 20], scalars: [Float](repeating: .nan, count: 20))
         XCTAssertTrue(Kernels.relu(tensor).scalars.allSatisfy(\.isNaN))
     }
+
+    // A Keras 3 file whose nested model's `layers` group is a hard link to
+    // the root's: reading it recursed until the stack overflowed.
+    func testGroupLinkedIntoItselfIsRefused() throws {
+        let path = "\(try folder())/loop.weights.h5"
+        try HDF5.serialized {
+            let file = H5Fcreate(path, 2 /* H5F_ACC_TRUNC */, kf_h5p_default(), kf_h5p_default())
+            XCTAssertGreaterThanOrEqual(file, 0)
+            defer { H5Fclose(file) }
+            let layers = H5Gcreate2(file, "layers", kf_h5p_default(), kf_h5p_default(), kf_h5p_default())
+            let model = H5Gcreate2(layers, "functional", kf_h5p_default(), kf_h5p_default(), kf_h5p_default())
+            XCTAssertGreaterThanOrEqual(H5Lcreate_hard(file, "layers", model, "layers", kf_h5p_default(), kf_h5p_default()), 0)
+            H5Gclose(model); H5Gclose(layers)
+        }
+        XCTAssertThrowsError(try KerasWeightsFile.read(path)) { error in
+            XCTAssertTrue("\(error)".contains("nests models more than 16 deep (a group linked into itself?)"), "\(error)")
+        }
+    }
 }

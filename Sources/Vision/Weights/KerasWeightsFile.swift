@@ -295,7 +295,16 @@ public enum KerasWeightsFile {
         return nil
     }
 
-    private static func readKeras3(_ container: HDF5Object, prefix: String, path: String, budget: Budget) throws -> [StoredLayer] {
+    /// How deep Keras 3 models may nest: a group hard-linked into itself
+    /// would otherwise recurse without end.
+    static let maxNesting = 16
+
+    private static func readKeras3(_ container: HDF5Object, prefix: String, path: String, budget: Budget,
+                                   depth: Int = 0) throws -> [StoredLayer] {
+        guard depth < maxNesting else {
+            throw WeightsError(.notKerasWeights, "\(path): '\(prefix)' nests models more than \(maxNesting) deep"
+                                   + " (a group linked into itself?)")
+        }
         var nested: [StoredLayer] = []
         var own: [StoredLayer] = []
         let children = try container.childNames().sorted { numberedName($0) < numberedName($1) }
@@ -303,7 +312,8 @@ public enum KerasWeightsFile {
             guard let child = try container.group(childName) else { continue }
             let childPath = "\(prefix)/\(childName)"
             if let inner = try containerGroup(child) {
-                nested += try readKeras3(inner.group, prefix: "\(childPath)/\(inner.name)", path: path, budget: budget)
+                nested += try readKeras3(inner.group, prefix: "\(childPath)/\(inner.name)", path: path, budget: budget,
+                                         depth: depth + 1)
             }
             guard let vars = try child.group("vars") else { continue }
             let tensors = try readVars(vars, path: path, budget: budget)
