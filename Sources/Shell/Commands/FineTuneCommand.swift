@@ -65,6 +65,7 @@ struct FineTuneCommand: HostCommand {
         let labelOf = try folder.labels(in: head)
         context.print(folder.foundLine)
         let (trainItems, validationItems) = folder.split(validation: options.validation, seed: session.seed)
+        try Self.checkMemory(images: folder.items.count, tuner)
         let train = try Self.boundaries(trainItems, tuner, model: model, labelOf: labelOf, context: context,
                                         shouldStop: shouldStop, what: "training")
         let validation = validationItems.isEmpty ? nil
@@ -162,7 +163,7 @@ struct FineTuneCommand: HostCommand {
                     images.append(try KerasImage.load(item.path, targetSize: size))
                     labels.append(labelOf[item.label])
                 } catch {
-                    FileHandle.standardError.write(Data("warning: \(error) (skipped)\n".utf8))
+                    FileHandle.standardError.write(Data("warning: \(TerminalText.escaped("\(error)")) (skipped)\n".utf8))
                 }
             }
             if !images.isEmpty {
@@ -182,6 +183,20 @@ struct FineTuneCommand: HostCommand {
         context.print("kept the \(what) images' \(tuner.boundaryLayerNames.joined(separator: ", ")) outputs: "
                       + "\(labels.count) images, \(Format.grouped(values.map(\.count).reduce(0, +) * 4 / 1_048_576)) MB")
         return Boundaries(values: values, labels: labels)
+    }
+
+    /// Refuses, before any image is read, a run whose kept boundary values
+    /// would pass `FineTuner.maxBoundaryBytes` (they are held twice while a
+    /// part's batches are joined).
+    static func checkMemory(images: Int, _ tuner: FineTuner) throws {
+        let perImage = tuner.boundaryScalarsPerImage * 4
+        let (total, overflow) = perImage.multipliedReportingOverflow(by: images)
+        guard overflow || 2 * total > FineTuner.maxBoundaryBytes else { return }
+        let names = tuner.boundaryLayerNames.joined(separator: ", ")
+        throw CommandError("fine tune would keep \(images) images' \(names) outputs, \(Format.grouped(perImage / 1024)) KB each: "
+                           + "\(overflow ? "more than memory holds" : "\(Format.grouped(2 * total / 1_048_576)) MB while they are joined"), "
+                           + "more than the limit of \(FineTuner.maxBoundaryBytes >> 20) MB", argument: "folder",
+                           notes: ["unfreeze fewer blocks (unfreeze layers from mixed9 keeps 320 KB per image) or use fewer images"])
     }
 
     /// Loss, accuracy and confusion matrix of the tuner in inference mode.

@@ -41,6 +41,11 @@ public struct FineTuner: Sendable {
     /// Names of the frozen layers whose outputs the trainable part reads, in
     /// creation order: what `boundary(for:)` returns and `step` takes.
     public let boundaryLayerNames: [String]
+    /// Scalars of the boundary values one image keeps (mixed8: 8×8×1280).
+    public let boundaryScalarsPerImage: Int
+    /// The most bytes of boundary values a caller should keep for one run:
+    /// beyond this, unfreeze fewer layers or use fewer images.
+    public static let maxBoundaryBytes = 4 << 30
     /// Names of the weighted layers that train (conv kernels, BN betas), in `model.layers` order.
     public let trainedLayerNames: [String]
     /// Steps taken (Keras' `optimizer.iterations`).
@@ -136,6 +141,7 @@ public struct FineTuner: Sendable {
         self.head = head
         self.boundary = boundary
         self.boundaryLayerNames = boundary.map { graph.layers[$0].name }
+        self.boundaryScalarsPerImage = boundary.map { graph.layers[$0].shape.reduce(1, *) }.reduce(0, +)
         self.trainedLayerNames = graph.kerasOrder.filter(trains.contains).map { graph.layers[$0].name }
         self.steps = steps
         self.trains = trains
