@@ -32,9 +32,10 @@ struct ImageFolder: Equatable {
     /// Files of one class.
     func items(ofClass label: Int) -> [Item] { items.filter { $0.label == label } }
 
-    /// The most files a folder may hold: a training folder of a million
-    /// photos is already hours of base features.
-    static let maxFiles = 1_000_000
+    /// The most files a folder may hold: 200,000 photos are 1.6 GB of pooled
+    /// base features (2048 floats each) and about 3 hours of computing them
+    /// here; a folder with more is almost surely the wrong folder.
+    static let maxFiles = 200_000
 
     /// Reads the class sub-folders of `root` and the visible files below each
     /// (hidden names, starting with '.', are left out; files directly in
