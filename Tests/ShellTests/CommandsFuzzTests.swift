@@ -19,7 +19,10 @@ final class CommandsFuzzTests: XCTestCase {
         "9223372036854775807", "-9223372036854775807", "(-9223372036854775807 - 1)", "0", "-1", "2147483648",
         "4294967296", "1e308", "-1e308", "5e-324", "-0.0", "1e-45", "0.9999999999", "nan", "inf", "1/0",
         "\"\"", "\" \"", "\"\\u{1B}[2J\\u{7}\"", "\"\\u{0}\"", "\"a\\u{0}b.jpg\"", "\"\\u{9B}31m\"", "\"\\xff\"",
-        "\"\\u{D800}\"", "\"/dev/zero\"", "\"/dev/stdin\"", "\"/proc/self/mem\"", "\"..\"", "\"data/a\"",
+        // Special files only through links and a FIFO inside the test's own
+        // folder: a save command renames over its destination, and as root
+        // `save head "/dev/zero"` would replace the device itself.
+        "\"\\u{D800}\"", "\"zero.jpg\"", "\"stdin.jpg\"", "\"fifo.jpg\"", "\"mem.h5\"", "\"..\"", "\"data/a\"",
         "\"*\"", "\"data/*/*\"", "\"\(String(repeating: "é", count: 600_000))\"", "[1, 2]", "1...3", "true", "all",
         "mixed10", "predictions", "-mixed0",
     ]
@@ -57,6 +60,10 @@ final class CommandsFuzzTests: XCTestCase {
             try FileManager.default.copyItem(atPath: "\(photos)/\(index + 1).jpg", toPath: "\(folder)/data/\(name).jpg")
         }
 
+        for (link, target) in [("zero.jpg", "/dev/zero"), ("stdin.jpg", "/dev/stdin"), ("mem.h5", "/proc/self/mem")] {
+            try FileManager.default.createSymbolicLink(atPath: "\(folder)/\(link)", withDestinationPath: target)
+        }
+        XCTAssertEqual(mkfifo("\(folder)/fifo.jpg", 0o600), 0)
         let specs = CommandTable.commands(for: Session(environment: [:])).map(\.spec)
         var lines = ["set seed 1", "load model inception_v3 weights none top false input 75",
                      "train head on \"data\" epochs 1 batch 2"]
@@ -67,7 +74,10 @@ final class CommandsFuzzTests: XCTestCase {
             for (i, p) in spec.parameters.enumerated() {
                 let value: String?
                 if i == fuzzed {
-                    value = Self.extremes[Int(generator.next() % UInt64(Self.extremes.count))]
+                    let extreme = Self.extremes[Int(generator.next() % UInt64(Self.extremes.count))]
+                    // Writing to a FIFO is the writers' business (AtomicFile,
+                    // NotebookWriter) and not covered here.
+                    value = spec.name.hasPrefix("save") && extreme == "\"fifo.jpg\"" ? "\"data/a\"" : extreme
                 } else if p.isRequired || p.name == "epochs" || generator.next() % 4 == 0 {
                     value = Self.valid(p)
                 } else {
