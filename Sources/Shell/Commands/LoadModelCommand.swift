@@ -25,7 +25,7 @@ struct LoadModelCommand: HostCommand {
                      summary: "global pooling after mixed10 when there is no top"),
             .keyword("input", .integer, default: .int(299),
                      range: .integers(InceptionV3.Configuration.minInputSize...InceptionV3.Configuration.maxInputSize),
-                     summary: "input height and width in pixels (299 with the top, at least 75 without)"),
+                     summary: "input height and width in pixels (299 with the top)"),
         ],
         example: "load model inception_v3 weights imagenet top false pooling avg",
         keras: "model = keras.applications.InceptionV3(weights='imagenet', include_top=False, pooling='avg')",
