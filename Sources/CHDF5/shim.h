@@ -19,3 +19,12 @@ static inline hid_t kf_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
 static inline hid_t kf_h5t_ieee_f64le(void) { return H5T_IEEE_F64LE; }
 static inline hid_t kf_h5t_c_s1(void) { return H5T_C_S1; }
 static inline size_t kf_h5t_variable(void) { return H5T_VARIABLE; }
+
+// The type of the link `name` in group `loc` (H5L_TYPE_HARD, _SOFT,
+// _EXTERNAL or a user-defined type), or -1 when it cannot be read.
+// H5Lget_info's struct differs between libhdf5 1.10 and 1.12; this hides it.
+static inline int kf_h5l_type(hid_t loc, const char *name) {
+    H5L_info_t info;
+    if (H5Lget_info(loc, name, &info, H5P_DEFAULT) < 0) return -1;
+    return (int)info.type;
+}

@@ -146,6 +146,12 @@ public final class CommandRegistry {
             if let d = p.defaultValue, p.type.accept(d) == nil {
                 throw fail("the default \(d.resultText) of '\(p.name)' is not \(p.type.expectation)")
             }
+            if let d = p.defaultValue, let problem = p.rangeProblem(d) {
+                throw fail("the default is out of range: \(problem)")
+            }
+            if p.type.accept(.int(0)) == nil && p.type.accept(.float(0)) == nil, p.range != nil {
+                throw fail("'\(p.name)' has a range but does not take numbers")
+            }
         }
     }
 }

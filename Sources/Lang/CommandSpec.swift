@@ -177,10 +177,13 @@ public struct Parameter: Sendable, Equatable {
     /// The word usage lines show for its value, e.g. "image" for `<image>`;
     /// nil uses the type (`<integer>`, `avg|max|none`).
     public var placeholder: String?
+    /// The numbers it allows, checked before the command runs (nil: any the
+    /// type accepts). Every number a learner gives is bounded here, once.
+    public var range: ValueRange?
 
     /// A parameter; see `positional`, `keyword` and `flag` for the usual shapes.
     public init(name: String, type: ParameterType, kind: Kind, isRequired: Bool,
-                defaultValue: Value?, summary: String, placeholder: String? = nil) {
+                defaultValue: Value?, summary: String, placeholder: String? = nil, range: ValueRange? = nil) {
         self.name = name
         self.type = type
         self.kind = kind
@@ -188,14 +191,15 @@ public struct Parameter: Sendable, Equatable {
         self.defaultValue = defaultValue
         self.summary = summary
         self.placeholder = placeholder
+        self.range = range
     }
 
     /// A positional parameter: required unless it has a default or is `optional`.
     public static func positional(_ name: String, _ type: ParameterType, default defaultValue: Value? = nil,
-                                  optional: Bool = false, placeholder: String? = nil,
+                                  optional: Bool = false, placeholder: String? = nil, range: ValueRange? = nil,
                                   summary: String) -> Parameter {
         Parameter(name: name, type: type, kind: .positional, isRequired: defaultValue == nil && !optional,
-                  defaultValue: defaultValue, summary: summary, placeholder: placeholder)
+                  defaultValue: defaultValue, summary: summary, placeholder: placeholder, range: range)
     }
 
     /// A `keyword value` option, written after its keyword (the parameter's
@@ -203,9 +207,9 @@ public struct Parameter: Sendable, Equatable {
     /// unless `required`.
     public static func keyword(_ name: String, _ type: ParameterType, keyword: String? = nil,
                                default defaultValue: Value? = nil, required: Bool = false,
-                               placeholder: String? = nil, summary: String) -> Parameter {
+                               placeholder: String? = nil, range: ValueRange? = nil, summary: String) -> Parameter {
         Parameter(name: name, type: type, kind: .keyword(keyword ?? name), isRequired: required,
-                  defaultValue: defaultValue, summary: summary, placeholder: placeholder)
+                  defaultValue: defaultValue, summary: summary, placeholder: placeholder, range: range)
     }
 
     /// A keyword with no value: the command reads `true` when it is present.
@@ -306,5 +310,93 @@ extension Parameter {
             message += "; write \(Int(d)), or use // for whole-number division"
         }
         return message
+    }
+
+    /// The message for an accepted value outside `range`, nil when it is
+    /// inside (or the parameter has no range, or the value is not a number):
+    /// `batch must be between 1 and 4096, got 9223372036854775807`.
+    public func rangeProblem(_ value: Value) -> String? {
+        guard let range else { return nil }
+        switch value {
+        case .int, .float: return range.problem(value, name: name)
+        case .list(let items): return items.lazy.compactMap { range.problem($0, name: self.name) }.first
+        default: return nil
+        }
+    }
+}
+
+/// The numbers a parameter allows, declared once beside it in the spec and
+/// checked before the command runs (literals even before the script runs).
+///
+///     .keyword("batch", .integer, default: .int(32), range: .integers(1...4096), summary: …)
+///     .keyword("momentum", .number, default: .float(0), range: .float32(from: 0, below: 1), summary: …)
+public enum ValueRange: Sendable, Equatable {
+    /// Whole numbers in this range (a float argument is the type's business).
+    case integers(ClosedRange<Int>)
+    /// Numbers between `lower` and `upper`, each end included or not. With
+    /// `float32` the check is made on the value converted to Float32, the
+    /// number the command will use: 1e308 is inf there, 5e-324 is 0 and
+    /// 0.9999999999 is 1.
+    case numbers(lower: Double, lowerIncluded: Bool, upper: Double, upperIncluded: Bool, float32: Bool)
+
+    /// [lower, upper) as Float32: a fraction such as a momentum or dropout rate.
+    public static func float32(from lower: Double, below upper: Double) -> ValueRange {
+        .numbers(lower: lower, lowerIncluded: true, upper: upper, upperIncluded: false, float32: true)
+    }
+
+    /// (lower, upper] as Float32: a positive quantity such as a learning rate.
+    public static func float32(above lower: Double, through upper: Double) -> ValueRange {
+        .numbers(lower: lower, lowerIncluded: false, upper: upper, upperIncluded: true, float32: true)
+    }
+
+    /// How help and messages say it: `between 1 and 4096`, `from 0 to below 1`, `above 0 and at most 10`.
+    public var text: String {
+        switch self {
+        case .integers(let r):
+            return r.upperBound == Int.max ? "at least \(r.lowerBound)" : "between \(r.lowerBound) and \(r.upperBound)"
+        case .numbers(let lower, let lowerIncluded, let upper, let upperIncluded, _):
+            let l = Self.number(lower), u = Self.number(upper)
+            switch (lowerIncluded, upperIncluded) {
+            case (true, false): return "from \(l) to below \(u)"
+            case (true, true): return "from \(l) to \(u)"
+            case (false, true): return "above \(l) and at most \(u)"
+            case (false, false): return "above \(l) and below \(u)"
+            }
+        }
+    }
+
+    /// True when `value` (an int or a float) is inside.
+    public func contains(_ value: Value) -> Bool { problem(value, name: "") == nil }
+
+    func problem(_ value: Value, name: String) -> String? {
+        switch (self, value) {
+        case (.integers(let r), .int(let n)):
+            return r.contains(n) ? nil : "\(name) must be \(text), got \(n)"
+        case (.integers(let r), .float(let d)):
+            return d >= Double(r.lowerBound) && d <= Double(r.upperBound) ? nil : "\(name) must be \(text), got \(Self.number(d))"
+        case (.numbers(let lower, let lowerIncluded, let upper, let upperIncluded, let float32), _):
+            guard let given = value.asDouble else { return nil }
+            let used = float32 ? Double(Float(given)) : given
+            let inside = (lowerIncluded ? used >= lower : used > lower) && (upperIncluded ? used <= upper : used < upper)
+            if inside { return nil }
+            var message = "\(name) must be \(text), got \(Self.number(given))"
+            if float32, used != given || used.isNaN != given.isNaN {
+                message += " (\(Self.number(Float(given))) as the 32-bit float training uses)"
+            }
+            return message
+        default:
+            return nil
+        }
+    }
+
+    /// A number as a learner writes it: 3, 0.25, 1e+308, inf.
+    static func number(_ d: Double) -> String {
+        let text = "\(d)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+
+    static func number(_ f: Float) -> String {
+        let text = "\(f)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 }

@@ -63,12 +63,13 @@ enum HelpText {
                 case .positional: left = p.valueUsage
                 case .keyword(let k): left = p.type == .flag ? k : "\(k) \(p.valueUsage)"
                 }
-                var right = p.summary
+                var facts: [String] = p.range.map { [$0.text] } ?? []
                 if p.isRequired {
-                    right += " (required)"
+                    facts.append("required")
                 } else if let d = p.defaultValue, p.type != .flag {
-                    right += " (default: \(d.text))"
+                    facts.append("default: \(d.text)")
                 }
+                let right = facts.isEmpty ? p.summary : "\(p.summary) (\(facts.joined(separator: ", ")))"
                 return (left, right)
             })
         }

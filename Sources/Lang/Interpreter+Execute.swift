@@ -131,6 +131,9 @@ extension Interpreter {
                     throw RuntimeError(p.refusal(got: bound.described, word: bound.stringValue, variable: word, value: bound),
                                        argument.span, notes: usage)
                 }
+                if let problem = p.rangeProblem(accepted) {
+                    throw RuntimeError(problem + " from the variable '\(word)'", argument.span, notes: usage)
+                }
                 return accepted
             }
             if p.type.takesNames { return .string(word) }
@@ -140,6 +143,7 @@ extension Interpreter {
             guard let accepted = p.type.accept(v) else {
                 throw RuntimeError(p.refusal(got: v.described, word: v.stringValue, value: v), argument.span, notes: usage)
             }
+            if let problem = p.rangeProblem(accepted) { throw RuntimeError(problem, argument.span, notes: usage) }
             return accepted
         }
     }

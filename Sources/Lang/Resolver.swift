@@ -58,9 +58,13 @@ struct Resolver {
             switch argument.value {
             case .expression(let e):
                 resolve(e)
-                if let v = Self.constant(e), p.type.accept(v) == nil {
-                    diagnostics.append(Diagnostic(.syntax, p.refusal(got: v.described, word: v.stringValue, value: v),
-                                                  at: argument.span, in: file, notes: usage))
+                if let v = Self.constant(e) {
+                    if p.type.accept(v) == nil {
+                        diagnostics.append(Diagnostic(.syntax, p.refusal(got: v.described, word: v.stringValue, value: v),
+                                                      at: argument.span, in: file, notes: usage))
+                    } else if let problem = p.rangeProblem(v) {
+                        diagnostics.append(Diagnostic(.syntax, problem, at: argument.span, in: file, notes: usage))
+                    }
                 }
             case .bareName(let word):
                 if !p.type.choiceWords.contains(word), !bound.contains(word), !p.type.takesNames {

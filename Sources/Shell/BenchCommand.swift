@@ -37,10 +37,19 @@ struct BenchCommand: ParsableCommand {
     /// these words when both declare them, so they are read from there too.
     @ParentCommand var root: Kungfu
 
+    /// The largest --batch: a batch of 64 takes about 1 GB (16 takes 228 MB).
+    static let maxBatch = 64
+    /// The most --runs.
+    static let maxRuns = 10_000
+
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard (1...Self.maxBatch).contains(batch) else {
+            throw ValidationError("--batch must be between 1 and \(Self.maxBatch), got \(batch)")
+        }
+        guard (1...Self.maxRuns).contains(runs) else {
+            throw ValidationError("--runs must be between 1 and \(Self.maxRuns), got \(runs)")
+        }
+        try RuntimeOptions.checkThreads(threads)
     }
 
     func run() throws {

@@ -110,7 +110,7 @@ final class Session {
     /// there; then `name-2.png`, `name-3.png`, … (two photos named 1.jpg in
     /// different folders keep a file each). Saving the same thing again reuses its file.
     func outputPath(_ path: String, showing what: String) -> String {
-        let ext = (path as NSString).pathExtension
+        let ext = PathText.fileExtension(PathText.lastComponent(path))
         let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
         var candidate = path
         var n = 1

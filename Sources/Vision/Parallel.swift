@@ -9,28 +9,33 @@ import Foundation
 /// The number of worker threads the kernels use, and how they share work.
 ///
 /// The default is the number of active cores, or `KUNGFU_THREADS` when that
-/// environment variable holds a positive integer (anything else is ignored).
+/// environment variable holds an integer from 1 to 256 (anything else is ignored).
 /// Setting it is thread-safe and takes effect at the next kernel call.
 ///
 ///     Parallel.threadCount = 1     // run everything on the calling thread
 public enum Parallel {
-    /// Worker threads used by the kernels (at least 1).
+    /// The most worker threads: kernels cut work into `threadCount ×
+    /// partsPerThread` parts, and more threads than this only cost memory.
+    public static let maxThreadCount = 256
+
+    /// Worker threads used by the kernels (1…`maxThreadCount`).
     public static var threadCount: Int {
         get { lock.withLock { storedThreadCount } }
         set {
-            precondition(newValue >= 1, "Parallel.threadCount must be at least 1, got \(newValue)")
+            precondition((1...maxThreadCount).contains(newValue),
+                         "Parallel.threadCount must be 1…\(maxThreadCount), got \(newValue)")
             lock.withLock { storedThreadCount = newValue }
         }
     }
 
-    /// The default thread count: `KUNGFU_THREADS` if it is a positive
-    /// integer, otherwise the number of active cores.
+    /// The default thread count: `KUNGFU_THREADS` if it is an integer in
+    /// 1…`maxThreadCount`, otherwise the number of active cores (at most that).
     public static var defaultThreadCount: Int {
         if let text = ProcessInfo.processInfo.environment["KUNGFU_THREADS"],
-           let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= 1 {
+           let value = Int(text.trimmingCharacters(in: .whitespaces)), (1...maxThreadCount).contains(value) {
             return value
         }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return min(maxThreadCount, max(1, ProcessInfo.processInfo.activeProcessorCount))
     }
 
     /// Runs `body(part)` once for every part in `0..<parts`, spread over at

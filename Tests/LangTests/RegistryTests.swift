@@ -154,4 +154,50 @@ final class RegistryTests: XCTestCase {
         try registry.register(spec("ping", [.positional("n", .integer, summary: "")])) { _, _ in .string("pong") }
         XCTAssertEqual(interpreter.evaluate(input: "ping 1"), .completed)
     }
+
+    // Oracle: the declared ranges, and Float32 itself (1e308 is inf there,
+    // 5e-324 is 0, 0.9999999999 is 1). A literal out of range is found
+    // before anything runs (the first `train` never runs either); a variable
+    // when its command is reached, before the command runs.
+    func testRangesAreCheckedBeforeTheCommandRuns() throws {
+        let registry = CommandRegistry()
+        var runs = 0
+        try registry.register(spec("train", [
+            .keyword("batch", .integer, default: 32, range: .integers(1...4096), summary: ""),
+            .keyword("rate", .number, default: 0.001, range: .float32(above: 0, through: 100), summary: ""),
+            .keyword("momentum", .number, default: 0, range: .float32(from: 0, below: 1), summary: ""),
+            .keyword("seed", .integer, default: 0, range: .integers(0...Int.max), summary: ""),
+        ])) { _, _ in
+            runs += 1
+            return nil
+        }
+        let interpreter = Interpreter(registry: registry) { _ in }
+        func messages(_ source: String) -> [String] {
+            guard case .failed(let diagnostics) = interpreter.run(source: source, name: "t") else { return [] }
+            return diagnostics.map(\.message)
+        }
+        let cases = [
+            ("batch 9223372036854775807", "batch must be between 1 and 4096, got 9223372036854775807"),
+            ("batch -9223372036854775807", "batch must be between 1 and 4096, got -9223372036854775807"),
+            ("batch 0", "batch must be between 1 and 4096, got 0"),
+            ("rate 1e308", "rate must be above 0 and at most 100, got 1e+308 (inf as the 32-bit float training uses)"),
+            ("rate 5e-324", "rate must be above 0 and at most 100, got 5e-324 (0 as the 32-bit float training uses)"),
+            ("rate -0.0", "rate must be above 0 and at most 100, got -0"),
+            ("momentum 0.9999999999", "momentum must be from 0 to below 1, got 0.9999999999 (1 as the 32-bit float training uses)"),
+            ("seed -1", "seed must be at least 0, got -1"),
+        ]
+        for (options, expected) in cases {
+            XCTAssertEqual(messages("train\ntrain \(options)"), [expected], options)
+        }
+        XCTAssertEqual(runs, 0)
+        XCTAssertEqual(messages("let b = 4097\ntrain batch b"), ["batch must be between 1 and 4096, got 4097"])
+        XCTAssertEqual(messages("let m = 1 - 1e-12\ntrain momentum m").first?.hasPrefix("momentum must be from 0 to below 1"), true)
+        XCTAssertEqual(runs, 0)
+        XCTAssertEqual(interpreter.run(source: "train batch 4096 rate 100 momentum 0.9999999 seed 9223372036854775807", name: "t"),
+                       .completed)
+        XCTAssertEqual(runs, 1)
+        XCTAssertEqual(registrationError(spec("p", [.keyword("n", .integer, default: 0, range: .integers(1...2), summary: "")])),
+                       "command 'p': the default is out of range: n must be between 1 and 2, got 0")
+        XCTAssertEqual(registry.helpText(for: "train")?.contains("(between 1 and 4096, default: 32)"), true)
+    }
 }

@@ -75,7 +75,7 @@ final class CommandsActivationsTests: XCTestCase {
         let message = kf.failure("show activations mixd5 of \"\(cat)\"")
         XCTAssertTrue(message.contains("inception_v3 has no layer 'mixd5' (did you mean 'mixed5'?)"), message)
         XCTAssertTrue(kf.failure("show activations mixed5 of \"\(folder)/x.jpg\"").contains("\(folder)/x.jpg"))
-        XCTAssertTrue(kf.failure("show activations mixed5 of \"\(cat)\" channels 0").contains("channels must be at least 1"))
+        XCTAssertTrue(kf.failure("show activations mixed5 of \"\(cat)\" channels 0").contains("channels must be between 1 and 2048, got 0"))
     }
 
     // Oracle: `layers` with a head lists its layers, so they work as base

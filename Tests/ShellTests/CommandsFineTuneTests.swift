@@ -47,7 +47,24 @@ final class CommandsFineTuneTests: XCTestCase {
         XCTAssertTrue(harness.failure("fine tune on \"\(data)\"").contains("nothing in the base is unfrozen, so there is nothing to fine-tune"))
         harness.run("unfreeze layers from mixed9")
         XCTAssertTrue(harness.failure("fine tune on \"\(data)\" optimizer adam momentum 0.5").contains("momentum is an sgd setting"))
-        XCTAssertTrue(harness.failure("fine tune on \"\(data)\" epochs 0").contains("epochs must be at least 1"))
+        XCTAssertTrue(harness.failure("fine tune on \"\(data)\" epochs 0").contains("epochs must be between 1 and 10000, got 0"))
+    }
+
+    // Oracle: mixed8 is 8×8×1280 floats (Keras' InceptionV3), 320 KB per
+    // image; 7,000 images kept twice are 4,375 MB, past the 4,096 MB limit,
+    // and the refusal comes before any image is read.
+    func testRefusesABoundaryCacheLargerThanTheLimit() throws {
+        let harness = try prepared()
+        let model = try XCTUnwrap(harness.session.model)
+        let tuner = try FineTuner(model: model.network, trainable: model.trainable, head: model.head!,
+                                  optimizer: .sgd(rate: 0.0001, momentum: 0.9), dropoutSeed: 0)
+        XCTAssertEqual(tuner.boundaryScalarsPerImage, 8 * 8 * 1280)
+        XCTAssertNoThrow(try FineTuneCommand.checkMemory(images: 6_000, tuner))
+        XCTAssertThrowsError(try FineTuneCommand.checkMemory(images: 7_000, tuner)) { error in
+            XCTAssertEqual("\(error)", "fine tune would keep 7000 images' mixed8 outputs, 320 KB each: 4,375 MB while they"
+                           + " are joined, more than the limit of 4096 MB")
+        }
+        XCTAssertThrowsError(try FineTuneCommand.checkMemory(images: Int.max, tuner))
     }
 
     func testTrainsExactlyTheUnfrozenLayersAndTheHead() throws {

@@ -154,4 +154,14 @@ final class CommandsPredictTests: XCTestCase {
         let outcome = kf.interpreter.run(source: "predict \"\(repositoryRoot)/examples/testset\"", name: "<test>")
         guard case .interrupted = outcome else { return XCTFail("expected .interrupted, got \(outcome)") }
     }
+
+    // Oracle: IEEE arithmetic — a NaN bias makes every probability NaN.
+    // Before, ReLU and the ranking turned that into a normal-looking table.
+    func testBrokenWeightsGiveAnErrorNotAnAnswer() throws {
+        let kf = CommandHarness(model: try SharedModel.withTop())
+        var head = Head(inputs: 2048, classes: ["a", "b"], hidden: 4, dropout: 0, seed: 1)
+        head.hidden!.bias[0] = .nan
+        kf.session.model!.head = head
+        XCTAssertTrue(kf.failure("predict \"\(try testImage(1))\"").contains("the model's output is not a number"))
+    }
 }

@@ -270,15 +270,26 @@ final class CommandsTrainingTests: XCTestCase {
     func testOptionErrorsNameTheArgument() throws {
         let harness = try harness()
         let cases = [
-            ("epochs 0", "epochs must be at least 1, got 0"),
-            ("batch 0", "batch must be at least 1, got 0"),
-            ("validation 1", "validation must be a fraction from 0 to below 1, got 1.0"),
-            ("rate -1", "rate must be a positive number, got -1.0"),
+            ("epochs 0", "epochs must be between 1 and 10000, got 0"),
+            ("batch 0", "batch must be between 1 and 4096, got 0"),
+            ("validation 1", "validation must be from 0 to below 1, got 1"),
+            ("rate -1", "rate must be above 0 and at most 100, got -1"),
             ("momentum 0.9", "momentum is an sgd setting; adam keeps its own moving averages"),
-            ("optimizer sgd momentum 1", "momentum must be from 0 to below 1, got 1.0"),
-            ("hidden 0", "hidden must be at least 1 unit, got 0"),
+            ("optimizer sgd momentum 1", "momentum must be from 0 to below 1, got 1"),
+            ("hidden 0", "hidden must be between 1 and 8192, got 0"),
             ("dropout 0.5", "dropout needs a hidden layer to act on"),
-            ("hidden 4 dropout 1", "dropout must be from 0 to below 1, got 1.0"),
+            ("hidden 4 dropout 1", "dropout must be from 0 to below 1, got 1"),
+            // Oracle: Float32 itself — 1e308 overflows to inf, 5e-324 underflows
+            // to 0 and 0.9999999999 rounds to 1, so each would train a broken head.
+            ("rate 1e308", "rate must be above 0 and at most 100, got 1e+308 (inf as the 32-bit float training uses)"),
+            ("rate 5e-324", "rate must be above 0 and at most 100, got 5e-324 (0 as the 32-bit float training uses)"),
+            ("optimizer sgd momentum 0.9999999999",
+             "momentum must be from 0 to below 1, got 0.9999999999 (1 as the 32-bit float training uses)"),
+            ("hidden 8 dropout 0.99999999999", "dropout must be from 0 to below 1, got 0.99999999999 (1 as the 32-bit float"),
+            // Sizes that would overflow or allocate gigabytes after the base features.
+            ("batch 9223372036854775807", "batch must be between 1 and 4096, got 9223372036854775807"),
+            ("hidden 1000000", "hidden must be between 1 and 8192, got 1000000"),
+            ("epochs -9223372036854775807", "epochs must be between 1 and 10000, got -9223372036854775807"),
         ]
         for (options, expected) in cases {
             let message = harness.failure("train head on \"\(data)\" \(options)")

@@ -181,7 +181,7 @@ final class RuntimeTranscriptTests: XCTestCase {
 
             usage: set seed <integer>
 
-              <integer>  a whole number, 0 or more (required)
+              <integer>  a whole number (at least 0, required)
 
             example: set seed 42
             keras:   keras.utils.set_random_seed(42)
@@ -193,11 +193,12 @@ final class RuntimeTranscriptTests: XCTestCase {
         XCTAssertEqual(seed.status, 0)
         let negative = try runKungfu(["-c", "set seed -1"])
         XCTAssertEqual(negative.stderr, """
-            error: the seed must be 0 or more, got -1
+            error: seed must be at least 0, got -1
              --> <command line>:1:10
               |
             1 | set seed -1
               |          ^^
+              = usage: set seed <integer>
 
             """)
         XCTAssertEqual(negative.status, 1)

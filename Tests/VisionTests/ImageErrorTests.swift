@@ -58,7 +58,7 @@ final class ImageErrorTests: XCTestCase {
         let plain = folder + "/plain.jpg"
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: plain))
         assertFileError(plain + "/x.jpg", plain + "/x.jpg: cannot read (Not a directory)")
-        assertFileError("/dev/zero", "/dev/zero: cannot read (not a regular file)")
+        assertFileError("/dev/zero", "/dev/zero: cannot read (a character device, not a regular file)")
     }
 
     func testEmptyFile() throws {

@@ -131,6 +131,13 @@ final class InceptionV3ArchitectureTests: XCTestCase {
                        "Input size must be at least 75x75; Received: input_shape=(300, 10, 3)")
         XCTAssertNil(message { try .init(includeTop: false, pooling: .avg, inputHeight: 75, inputWidth: 75) })
         XCTAssertNil(message { try .init(includeTop: false, inputHeight: 640, inputWidth: 480) })
+        // kungfu's own bound (not Keras'): the shapes of a 20000×20000 input
+        // sized tens of GB of activations; Int.max overflowed them.
+        XCTAssertNil(message { try .init(includeTop: false, inputHeight: 1024, inputWidth: 1024) })
+        XCTAssertEqual(message { try .init(includeTop: false, inputHeight: 1025, inputWidth: 75) },
+                       "Input size must be at most 1024x1024 (kungfu's limit: memory grows with the square of the side); "
+                       + "Received: input_shape=(1025, 75, 3)")
+        XCTAssertNotNil(message { try .init(includeTop: false, inputHeight: Int.max, inputWidth: Int.max) })
     }
 }
 

@@ -18,15 +18,15 @@ final class WeightsHDF5Tests: XCTestCase {
     func testFloat16Float32Float64ReadAsFloat() throws {
         let expected = try KerasH5Fixtures.expected().dtypes
         try withRoot { root in
-            let half = try root.child("half")!.readFloats()
+            let half = try root.child("half")!.readFloats(maxCount: 100)
             XCTAssertEqual(half.shape, [4])
             XCTAssertEqual(half.scalars, expected["half"]!.map(Float.init))
-            let single = try root.child("single")!.readFloats()
+            let single = try root.child("single")!.readFloats(maxCount: 100)
             XCTAssertEqual(single.shape, [2, 2])
             XCTAssertEqual(single.scalars, expected["single"]!.map(Float.init))
-            let double = try root.child("double")!.readFloats()
+            let double = try root.child("double")!.readFloats(maxCount: 100)
             XCTAssertEqual(double.scalars, expected["double"]!.map(Float.init))
-            let scalar = try root.child("scalar")!.readFloats()
+            let scalar = try root.child("scalar")!.readFloats(maxCount: 100)
             XCTAssertEqual(scalar.shape, [])
             XCTAssertEqual(scalar.scalars, [7.5])
         }
@@ -34,7 +34,7 @@ final class WeightsHDF5Tests: XCTestCase {
 
     func testIntegerDatasetIsRejected() throws {
         try withRoot { root in
-            XCTAssertThrowsError(try root.child("integer")!.readFloats()) { error in
+            XCTAssertThrowsError(try root.child("integer")!.readFloats(maxCount: 100)) { error in
                 XCTAssertEqual("\(error)", "'integer' holds integer values, expected floating point")
             }
         }

@@ -18,7 +18,7 @@ struct EvaluateCommand: HostCommand {
         parameters: [
             .keyword("folder", .string, keyword: "on", required: true, placeholder: "folder",
                      summary: "a folder with one sub-folder per class, named as the head's classes"),
-            .keyword("worst", .integer, default: .int(5), summary: "how many of the most confidently wrong files to list"),
+            .keyword("worst", .integer, default: .int(5), range: .integers(0...1000), summary: "how many of the most confidently wrong files to list"),
         ],
         example: "evaluate on \"examples/objects\"",
         keras: "model.evaluate(ds); sklearn.metrics.classification_report(y, y_pred); confusion_matrix(y, y_pred)",
@@ -31,7 +31,6 @@ struct EvaluateCommand: HostCommand {
                                notes: ["train one first: train head on \"examples/objects\""])
         }
         let worst = arguments.int("worst")!
-        guard worst >= 0 else { throw CommandError("worst must be 0 or more, got \(worst)", argument: "worst") }
         let path = arguments.path("folder")!
         let folder = try ImageFolder.scan(path, argument: "folder")
         let labelOf = try folder.labels(in: head)

@@ -19,14 +19,14 @@ struct FineTuneCommand: HostCommand {
         parameters: [
             .keyword("folder", .string, keyword: "on", required: true, placeholder: "folder",
                      summary: "the folder of class sub-folders the head was trained on"),
-            .keyword("epochs", .integer, default: .int(5), summary: "passes over the training images"),
-            .keyword("rate", .number, placeholder: "number",
+            .keyword("epochs", .integer, default: .int(5), range: RunOptions.epochsRange, summary: "passes over the training images"),
+            .keyword("rate", .number, placeholder: "number", range: RunOptions.rateRange,
                      summary: "learning rate (default 0.0001 for sgd, 0.00001 for adam: small, to adapt, not overwrite)"),
-            .keyword("batch", .integer, default: .int(16), summary: "images per gradient step"),
-            .keyword("validation", .number, default: .float(0.2),
+            .keyword("batch", .integer, default: .int(16), range: .integers(1...FineTuner.maxBatchSize), summary: "images per gradient step"),
+            .keyword("validation", .number, default: .float(0.2), range: RunOptions.validationRange,
                      summary: "fraction of each class held out (the same seeded split as train head)"),
             .keyword("optimizer", .choice(["sgd", "adam"]), default: .string("sgd"), summary: "the optimizer"),
-            .keyword("momentum", .number, default: .float(0.9), summary: "sgd momentum, 0 to below 1"),
+            .keyword("momentum", .number, default: .float(0.9), range: RunOptions.fractionRange, summary: "sgd momentum"),
         ],
         example: "fine tune on \"examples/objects\" epochs 3",
         keras: "for layer in model.layers[:249]: layer.trainable = False; for layer in model.layers[249:]: layer.trainable = True; "
@@ -65,6 +65,7 @@ struct FineTuneCommand: HostCommand {
         let labelOf = try folder.labels(in: head)
         context.print(folder.foundLine)
         let (trainItems, validationItems) = folder.split(validation: options.validation, seed: session.seed)
+        try Self.checkMemory(images: folder.items.count, tuner)
         let train = try Self.boundaries(trainItems, tuner, model: model, labelOf: labelOf, context: context,
                                         shouldStop: shouldStop, what: "training")
         let validation = validationItems.isEmpty ? nil
@@ -169,7 +170,7 @@ struct FineTuneCommand: HostCommand {
                     images.append(try KerasImage.load(item.path, targetSize: size))
                     labels.append(labelOf[item.label])
                 } catch {
-                    StandardStream.error.write("warning: \(error) (skipped)\n")
+                    StandardStream.error.write("warning: \(TerminalText.escaped("\(error)")) (skipped)\n")
                 }
             }
             if !images.isEmpty {
@@ -191,6 +192,20 @@ struct FineTuneCommand: HostCommand {
         return Boundaries(values: values, labels: labels)
     }
 
+    /// Refuses, before any image is read, a run whose kept boundary values
+    /// would pass `FineTuner.maxBoundaryBytes` (they are held twice while a
+    /// part's batches are joined).
+    static func checkMemory(images: Int, _ tuner: FineTuner) throws {
+        let perImage = tuner.boundaryScalarsPerImage * 4
+        let (total, overflow) = perImage.multipliedReportingOverflow(by: images)
+        guard overflow || 2 * total > FineTuner.maxBoundaryBytes else { return }
+        let names = tuner.boundaryLayerNames.joined(separator: ", ")
+        throw CommandError("fine tune would keep \(images) images' \(names) outputs, \(Format.grouped(perImage / 1024)) KB each: "
+                           + "\(overflow ? "more than memory holds" : "\(Format.grouped(2 * total / 1_048_576)) MB while they are joined"), "
+                           + "more than the limit of \(FineTuner.maxBoundaryBytes >> 20) MB", argument: "folder",
+                           notes: ["unfreeze fewer blocks (unfreeze layers from mixed9 keeps 320 KB per image) or use fewer images"])
+    }
+
     /// Loss, accuracy and confusion matrix of the tuner in inference mode.
     static func score(_ tuner: FineTuner, _ data: Boundaries) -> (loss: Double, accuracy: Double, confusion: [[Int]]) {
         let classes = tuner.head.classes.count
@@ -201,7 +216,7 @@ struct FineTuneCommand: HostCommand {
             let p = tuner.probabilities(boundary: FineTuner.rows(data.values, rows))
             for (r, index) in rows.enumerated() {
                 let row = p.scalars[(r * classes)..<((r + 1) * classes)]
-                let predicted = row.firstIndex(of: row.max()!)! - r * classes
+                let predicted = firstArgmax(row)
                 let truth = data.labels[index]
                 loss -= Foundation.log(Double(max(row[row.startIndex + truth], Float.leastNormalMagnitude)))
                 if predicted == truth { correct += 1 }

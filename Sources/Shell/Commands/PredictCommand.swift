@@ -18,7 +18,7 @@ struct PredictCommand: HostCommand {
         parameters: [
             .positional("path", .string, placeholder: "image|glob|folder",
                         summary: "a JPEG or PNG file, a glob such as \"examples/testset/*.jpg\", or a folder"),
-            .keyword("top", .integer, default: .int(5), summary: "how many classes to show per image (1…1000)"),
+            .keyword("top", .integer, default: .int(5), range: .integers(1...1000), summary: "how many classes to show per image (with a head: at most its classes)"),
         ],
         example: "predict \"examples/testset/1.jpg\" top 3",
         keras: "decode_predictions(model.predict(preprocess_input(img_to_array(load_img(path, target_size=(299, 299)))[None])), top=3)",
@@ -60,7 +60,7 @@ struct PredictCommand: HostCommand {
                     images.append(try ImagePaths.load(file, for: model.network))
                     names.append(file)
                 } catch {
-                    StandardStream.error.write("warning: \(error) (skipped)\n")
+                    StandardStream.error.write("warning: \(TerminalText.escaped("\(error)")) (skipped)\n")
                     skipped.append(file)
                 }
             }
@@ -86,11 +86,23 @@ struct PredictCommand: HostCommand {
         if let head = model.head {
             let features = try PooledFeatures.pooled(model.network, images)      // (N, 2048)
             let probabilities = head.probabilities(features.scalars, count: images.count)
+            try Self.checkFinite(probabilities)
             return Self.ranked(probabilities, classes: head.classes, top: top)
         }
         let x = Preprocessing.inceptionV3(images)        // (N, 299, 299, 3)
         let probabilities = model.network.predict(x)      // (N, 1000)
+        try Self.checkFinite(probabilities.scalars)
         return try decodePredictions(probabilities, top: top)
+    }
+
+    /// A NaN or infinite probability means broken weights (loading refuses
+    /// non-finite ones, but training can diverge): an error, never a table
+    /// that looks like an answer.
+    static func checkFinite(_ probabilities: [Float]) throws {
+        guard probabilities.allSatisfy(\.isFinite) else {
+            throw CommandError("the model's output is not a number (NaN or infinite): its weights are broken",
+                               notes: ["a head trained with too high a rate can diverge; train it again with a smaller rate"])
+        }
     }
 
     /// The `top` most probable classes per row, by decode_predictions' rule
@@ -138,7 +150,7 @@ enum ImagePaths {
         guard !names.isEmpty else { return nil }
         var counts: [String: Int] = [:]
         for name in names {
-            let ext = (name as NSString).pathExtension.lowercased()
+            let ext = PathText.fileExtension(name).lowercased()
             counts[ext.isEmpty ? "(no extension)" : "." + ext, default: 0] += 1
         }
         return counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
@@ -153,7 +165,7 @@ enum ImagePaths {
         if fm.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             let files = try listing(path)
             let names = files.filter { name in
-                imageExtensions.contains((name as NSString).pathExtension.lowercased())
+                imageExtensions.contains(PathText.fileExtension(name).lowercased())
             }
             if !names.isEmpty, let skipped = skippedExtensions(files.filter { !names.contains($0) }) {
                 StandardStream.error.write("warning: \(path): skipped \(skipped) (kungfu reads JPEG and PNG)\n")
@@ -163,8 +175,8 @@ enum ImagePaths {
             }
             return (names.map { join(path, $0) }, false)
         }
-        let folder = (path as NSString).deletingLastPathComponent
-        let last = (path as NSString).lastPathComponent
+        let folder = PathText.folder(path)
+        let last = PathText.lastComponent(path)
         let glob = Glob(last)
         guard glob.hasWildcards else { return ([path], true) }
         if Glob(folder).hasWildcards {
@@ -187,19 +199,20 @@ enum ImagePaths {
         }
     }
 
-    /// Visible regular entries of a folder, in natural order.
+    /// Visible entries of a folder that are not folders, in natural order.
+    /// Names that are not valid UTF-8 and links to folders are left out with
+    /// one warning line each on stderr.
     private static func listing(_ folder: String) throws -> [String] {
-        let names: [String]
+        let listing: FolderListing
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+            listing = try FolderListing.read(folder)
         } catch {
-            throw CommandError("\(folder): cannot list the folder", argument: "path")
+            throw CommandError("\(folder): cannot list the folder (\(ImageFolder.reason(error)))", argument: "path")
         }
-        return names.filter { name in
-            var isFolder: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: join(folder, name), isDirectory: &isFolder)
-                && !isFolder.boolValue
-        }.sorted(by: naturalOrder)
+        for line in FolderListing.warnings(root: folder, undecodable: listing.undecodable, linkedFolders: [], revisited: []) {
+            StandardStream.error.write(line + "\n")
+        }
+        return listing.entries.filter { $0.kind == .file }.map(\.name).sorted(by: naturalOrder)
     }
 
     private static func join(_ folder: String, _ name: String) -> String {

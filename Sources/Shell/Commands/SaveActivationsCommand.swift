@@ -28,7 +28,7 @@ struct SaveActivationsCommand: HostCommand {
         let layer = arguments.string("layer")!
         let imagePath = arguments.path("image")!
         let path = arguments.path("file")!
-        let ext = (path as NSString).pathExtension
+        let ext = PathText.fileExtension(PathText.lastComponent(path))
         guard ext.lowercased() == "npy" else {
             let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
             throw CommandError(ext.isEmpty ? "save activations writes NumPy .npy data: give the file a .npy name"
@@ -38,7 +38,7 @@ struct SaveActivationsCommand: HostCommand {
                                        "for a picture of the maps: show activations \(layer) of \"\(imagePath)\" to \"FOLDER\""])
         }
         let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathText.folder(path)
         do {
             // A missing folder is created, as show activations does.
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }

@@ -10,15 +10,12 @@ struct SetSeedCommand: HostCommand {
     let spec = CommandSpec(
         "set seed",
         summary: "Set the seed of everything random (random weights, shuffling), so runs repeat.",
-        parameters: [.positional("seed", .integer, placeholder: "integer", summary: "a whole number, 0 or more")],
+        parameters: [.positional("seed", .integer, placeholder: "integer", range: .integers(0...Int.max), summary: "a whole number")],
         example: "set seed 42",
         keras: "keras.utils.set_random_seed(42)")
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         guard let seed = arguments.int("seed") else { preconditionFailure("set seed: the registry checks that seed is an integer") }
-        guard seed >= 0 else {
-            throw CommandError("the seed must be 0 or more, got \(seed)", argument: "seed")
-        }
         session.seed = UInt64(seed)
         return nil
     }

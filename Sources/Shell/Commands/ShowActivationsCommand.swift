@@ -22,7 +22,7 @@ struct ShowActivationsCommand: HostCommand {
             .keyword("image", .string, keyword: "of", required: true, placeholder: "image", summary: "the picture file"),
             .keyword("folder", .string, keyword: "to", default: .string("activations"), placeholder: "folder",
                      summary: "where the PNG goes (created if missing)"),
-            .keyword("channels", .integer, default: .int(ShowActivationsCommand.defaultChannels),
+            .keyword("channels", .integer, default: .int(ShowActivationsCommand.defaultChannels), range: .integers(1...2048),
                      summary: "draw the first N feature maps"),
         ],
         example: "show activations mixed5 of \"examples/testset/1.jpg\" to \"activations\"",
@@ -34,9 +34,6 @@ struct ShowActivationsCommand: HostCommand {
         let layer = arguments.string("layer")!
         let imagePath = arguments.path("image")!
         let channels = arguments.int("channels")!
-        guard channels > 0 else {
-            throw CommandError("channels must be at least 1, got \(channels)", argument: "channels")
-        }
         let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
         let picture = FeatureMapGrid.render(output, layer: layer, maxMaps: channels)
         let folder = arguments.path("folder")!
@@ -45,7 +42,7 @@ struct ShowActivationsCommand: HostCommand {
         } catch {
             throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
         }
-        let stem = ((imagePath as NSString).lastPathComponent as NSString).deletingPathExtension
+        let stem = PathText.stem(PathText.lastComponent(imagePath))
         let absolute = URL(fileURLWithPath: imagePath).standardizedFileURL.path
         let path = session.outputPath((folder as NSString).appendingPathComponent("\(layer)-\(stem).png"),
                                       showing: "\(layer) of \(absolute)")

@@ -21,16 +21,16 @@ struct TrainHeadCommand: HostCommand {
         parameters: [
             .keyword("folder", .string, keyword: "on", required: true, placeholder: "folder",
                      summary: "a folder with one sub-folder of images per class, e.g. \"examples/objects\""),
-            .keyword("epochs", .integer, default: .int(10), summary: "passes over the training images"),
-            .keyword("rate", .number, placeholder: "number",
+            .keyword("epochs", .integer, default: .int(10), range: RunOptions.epochsRange, summary: "passes over the training images"),
+            .keyword("rate", .number, placeholder: "number", range: RunOptions.rateRange,
                      summary: "learning rate (default 0.001 for adam, 0.01 for sgd)"),
-            .keyword("batch", .integer, default: .int(32), summary: "images per gradient step"),
-            .keyword("validation", .number, default: .float(0.2),
+            .keyword("batch", .integer, default: .int(32), range: .integers(1...HeadTrainer.maxBatchSize), summary: "images per gradient step"),
+            .keyword("validation", .number, default: .float(0.2), range: RunOptions.validationRange,
                      summary: "fraction of each class held out for validation (0 for none)"),
             .keyword("optimizer", .choice(["adam", "sgd"]), default: .string("adam"), summary: "the optimizer"),
-            .keyword("momentum", .number, default: .float(0), summary: "sgd momentum, 0 to below 1 (Keras' default 0)"),
-            .keyword("hidden", .integer, summary: "units of a hidden Dense(relu) layer before the classifier (none by default)"),
-            .keyword("dropout", .number, default: .float(0), summary: "dropout rate after the hidden layer, 0 to below 1"),
+            .keyword("momentum", .number, default: .float(0), range: RunOptions.fractionRange, summary: "sgd momentum (Keras' default 0)"),
+            .keyword("hidden", .integer, range: .integers(1...Head.maxHiddenUnits), summary: "units of a hidden Dense(relu) layer before the classifier (none by default)"),
+            .keyword("dropout", .number, default: .float(0), range: RunOptions.fractionRange, summary: "dropout rate after the hidden layer"),
         ],
         example: "train head on \"examples/objects\" epochs 10 batch 16 hidden 256 dropout 0.5",
         keras: "base.trainable = False; x = GlobalAveragePooling2D()(base.output); x = Dense(H, activation='relu')(x); "
@@ -203,13 +203,7 @@ struct TrainHeadCommand: HostCommand {
     static func options(_ arguments: Arguments) throws -> Options {
         let run = try RunOptions(arguments, defaultRates: ["adam": 0.001, "sgd": 0.01])
         let hidden = arguments.int("hidden")
-        if let hidden, hidden < 1 {
-            throw CommandError("hidden must be at least 1 unit, got \(hidden)", argument: "hidden")
-        }
         let dropout = arguments.double("dropout")!
-        guard dropout >= 0 && dropout < 1 else {
-            throw CommandError("dropout must be from 0 to below 1, got \(dropout)", argument: "dropout")
-        }
         if dropout > 0 && hidden == nil {
             throw CommandError("dropout needs a hidden layer to act on", argument: "dropout",
                                notes: ["add one: hidden 256 dropout \(dropout)"])

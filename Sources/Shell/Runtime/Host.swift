@@ -71,9 +71,13 @@ final class Host {
     private var recorder: NotebookRecorder { session.notebook }
 
     private func wire() {
+        // Text for the terminal passes through TerminalText.escaped: names
+        // from files (class names, file names) may hold control characters.
+        // The notebook keeps the raw text (its JSON escapes them).
         interpreter.output = { [unowned self] text in
             recorder.stream(text)
-            if mode == .json { streams.err(text) } else { streams.out(text) }
+            let shown = TerminalText.escaped(text, keepingLines: true)
+            if mode == .json { streams.err(shown) } else { streams.out(shown) }
         }
         interpreter.onResult = { [unowned self] value, _ in
             recorder.result(value.resultText)
@@ -81,12 +85,14 @@ final class Host {
             case .json:
                 streams.out(Self.line([("type", Self.quoted("result")), ("value", value.json.rendered)]))
             case .text:
-                streams.out((numbersResults ? "Out[\(executionCount)]: " : "") + value.resultText + "\n")
+                streams.out((numbersResults ? "Out[\(executionCount)]: " : "")
+                            + TerminalText.escaped(value.resultText, keepingLines: true) + "\n")
             }
         }
         interpreter.onNarration = { [unowned self] text, location in
             recorder.narrate(text, line: location.line)
-            if mode == .json { streams.err(text + "\n") } else { streams.out(text + "\n") }
+            let shown = TerminalText.escaped(text, keepingLines: true) + "\n"
+            if mode == .json { streams.err(shown) } else { streams.out(shown) }
         }
         interpreter.onStatement = { [unowned self] source, location in recorder.beginCell(source, line: location.line) }
         interpreter.completionProvider = { [unowned self] request in
@@ -129,7 +135,7 @@ final class Host {
     func reportErrors(_ diagnostics: [Diagnostic]) {
         for diagnostic in diagnostics {
             recorder.error(diagnostic)
-            streams.err(diagnostic.render() + "\n")
+            streams.err(TerminalText.escaped(diagnostic.render(), keepingLines: true) + "\n")
             if mode == .json {
                 // Diagnostic.json is an object; the line puts "type" first.
                 streams.out("{\"type\":\"error\"," + diagnostic.json.rendered.dropFirst() + "\n")
@@ -139,7 +145,7 @@ final class Host {
 
     /// Writes a one-line message on stderr, `kungfu: MESSAGE`.
     func warn(_ message: String) {
-        streams.err("kungfu: \(message)\n")
+        streams.err("kungfu: \(TerminalText.escaped(message))\n")
     }
 
     private func report(_ outcome: Outcome, signalled: Bool) -> Bool {

@@ -18,7 +18,7 @@ struct RuntimeOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try Self.checkThreads(threads)
     }
 
     /// Checks, before anything runs, that the `--notebook` file can be
@@ -79,6 +79,13 @@ struct RuntimeOptions: ParsableArguments {
         } catch {
             host.warn("notebook not written: \(error)")
             return false
+        }
+    }
+
+    /// `--threads` of every subcommand: 1…Parallel.maxThreadCount.
+    static func checkThreads(_ threads: Int?) throws {
+        if let threads, !(1...Parallel.maxThreadCount).contains(threads) {
+            throw ValidationError("--threads must be between 1 and \(Parallel.maxThreadCount), got \(threads)")
         }
     }
 }

@@ -264,9 +264,12 @@ public final class ProgressBar {
         return String(format: "%d:%02d:%02d", whole / 3600, whole % 3600 / 60, whole % 60)
     }
 
-    /// Keras' metric format: 4 decimals, or scientific when |x| ≤ 0.001.
+    /// Keras' metric format: 4 decimals, or scientific when |x| ≤ 0.001;
+    /// `nan` and `inf` as Python prints them (never C's `-nan`).
     static func metricValue(_ value: Double) -> String {
-        abs(value) > 1e-3 ? String(format: "%.4f", value) : String(format: "%.4e", value)
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        return abs(value) > 1e-3 ? String(format: "%.4f", value) : String(format: "%.4e", value)
     }
 
     /// Decimal (SI) sizes: "512 B", "12.3 kB", "92.0 MB", "1.2 GB"; with

@@ -32,12 +32,21 @@ struct ImageFolder: Equatable {
     /// Files of one class.
     func items(ofClass label: Int) -> [Item] { items.filter { $0.label == label } }
 
+    /// The most files a folder may hold: 200,000 photos are 1.6 GB of pooled
+    /// base features (2048 floats each) and about 3 hours of computing them
+    /// here; a folder with more is almost surely the wrong folder.
+    static let maxFiles = 200_000
+
     /// Reads the class sub-folders of `root` and the visible files below each
     /// (hidden names, starting with '.', are left out; files directly in
     /// `root` are not images of any class and are ignored, as in Keras).
-    /// Throws, naming the folder, when it cannot be read, has fewer than 2
-    /// class folders, or a class folder has no files.
-    static func scan(_ root: String, argument: String? = nil) throws -> ImageFolder {
+    /// Symbolic links to folders are not followed and no folder is listed
+    /// twice; they and names that are not valid UTF-8 are reported by `warn`
+    /// (one line per kind). Throws, naming the folder, when it cannot be read,
+    /// has fewer than 2 class folders, a class folder has no files, or there
+    /// are more than `maxFiles` files.
+    static func scan(_ root: String, argument: String? = nil,
+                     warn: (String) -> Void = { StandardStream.error.write($0 + "\n") }) throws -> ImageFolder {
         let fm = FileManager.default
         var isFolder: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isFolder) else {
@@ -47,30 +56,91 @@ struct ImageFolder: Equatable {
             throw CommandError("\(root) is a file, not a folder of class sub-folders", argument: argument,
                                notes: ["give a folder such as examples/objects, with one sub-folder per class"])
         }
-        let entries: [String]
-        do { entries = try fm.contentsOfDirectory(atPath: root) } catch {
-            throw CommandError("\(root): cannot list the folder (\(Self.reason(error)))", argument: argument)
-        }
-        let classes = entries.filter { name in
-            var sub: ObjCBool = false
-            return !name.hasPrefix(".") && fm.fileExists(atPath: join(root, name), isDirectory: &sub) && sub.boolValue
-        }.sorted(by: codePointOrder)
+        var walk = Walk(argument: argument)
+        if let id = FolderListing.id(of: root) { walk.visited.insert(id) }
+        let listing = try walk.list(root)
+        let classFolders = listing.entries.filter { $0.kind == .folder && walk.firstVisit($0) }
+            .sorted { codePointOrder($0.name, $1.name) }
+        let classes = classFolders.map(\.name)
         guard classes.count >= 2 else {
+            walk.report(root, warn)
             throw CommandError("\(root) has \(classes.count) class folder\(classes.count == 1 ? "" : "s"); "
                                + "training needs at least 2", argument: argument,
                                notes: ["make one sub-folder per class, e.g. \(root)/cats and \(root)/dogs, "
                                        + "and put each class's images in its folder"])
         }
         var items: [Item] = []
-        for (label, name) in classes.enumerated() {
-            let files = try visibleFiles(below: join(root, name), argument: argument)
+        for (label, folder) in classFolders.enumerated() {
+            let files = try walk.files(below: folder.path)
             guard !files.isEmpty else {
-                throw CommandError("class '\(name)' has no files (\(join(root, name)) is empty)", argument: argument,
+                walk.report(root, warn)
+                throw CommandError("class '\(folder.name)' has no files (\(folder.path) is empty)", argument: argument,
                                    notes: ["every class needs images; add some or remove the folder"])
             }
             items += files.map { Item(path: $0, label: label) }
         }
+        walk.report(root, warn)
         return ImageFolder(root: root, classes: classes, items: items)
+    }
+
+    /// One walk of a folder tree: what it visited and what it left out.
+    private struct Walk {
+        let argument: String?
+        var visited = Set<FolderListing.FileID>()
+        var undecodable: [String] = [], linkedFolders: [String] = [], revisited: [String] = []
+        var fileCount = 0
+
+        init(argument: String?) { self.argument = argument }
+
+        /// The listing of `folder`, its left-out names recorded.
+        mutating func list(_ folder: String) throws -> FolderListing {
+            let listing: FolderListing
+            do { listing = try FolderListing.read(folder) } catch {
+                throw CommandError("\(folder): cannot list the folder (\(reason(error)))", argument: argument)
+            }
+            undecodable += listing.undecodable
+            linkedFolders += listing.entries.filter { $0.kind == .linkedFolder }.map(\.path)
+            return listing
+        }
+
+        /// True the first time a folder is seen (a bind mount can show one
+        /// folder at two places, and inside itself).
+        mutating func firstVisit(_ entry: FolderListing.Entry) -> Bool {
+            guard let id = entry.id else { return true }
+            if visited.insert(id).inserted { return true }
+            revisited.append(entry.path)
+            return false
+        }
+
+        /// Visible files below `folder`, recursively, names in code-point
+        /// order at each level.
+        mutating func files(below folder: String) throws -> [String] {
+            let listing = try list(folder)
+            var files: [String] = []
+            for entry in listing.entries.sorted(by: { codePointOrder($0.name, $1.name) }) {
+                switch entry.kind {
+                case .folder:
+                    if firstVisit(entry) { files += try self.files(below: entry.path) }
+                case .file:
+                    fileCount += 1
+                    guard fileCount <= ImageFolder.maxFiles else {
+                        throw CommandError("more than \(ImageFolder.maxFiles) files below \(folder); "
+                                           + "is this the right folder?", argument: argument)
+                    }
+                    files.append(entry.path)
+                case .linkedFolder:
+                    break
+                }
+            }
+            return files
+        }
+
+        func report(_ root: String, _ warn: (String) -> Void) {
+            for line in FolderListing.warnings(root: root, undecodable: undecodable, linkedFolders: linkedFolders,
+                                               revisited: revisited) {
+                warn(line)
+            }
+        }
     }
 
     /// A per-class split: in each class, a `fraction` of the files (rounded to
@@ -96,28 +166,6 @@ struct ImageFolder: Equatable {
         return (train, validation)
     }
 
-    /// Visible regular files below `folder`, recursively, names in code-point
-    /// order at each level.
-    private static func visibleFiles(below folder: String, argument: String?) throws -> [String] {
-        let fm = FileManager.default
-        let names: [String]
-        do { names = try fm.contentsOfDirectory(atPath: folder) } catch {
-            throw CommandError("\(folder): cannot list the folder (\(reason(error)))", argument: argument)
-        }
-        var files: [String] = []
-        for name in names.sorted(by: codePointOrder) where !name.hasPrefix(".") {
-            let path = join(folder, name)
-            var isFolder: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
-            if isFolder.boolValue {
-                files += try visibleFiles(below: path, argument: argument)
-            } else {
-                files.append(path)
-            }
-        }
-        return files
-    }
-
     /// Python's string order: by Unicode scalar values.
     static func codePointOrder(_ a: String, _ b: String) -> Bool {
         a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
@@ -127,7 +175,7 @@ struct ImageFolder: Equatable {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
-    private static func reason(_ error: Error) -> String {
+    static func reason(_ error: Error) -> String {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
     }
 }

@@ -12,29 +12,30 @@ struct RunOptions {
     var validation: Double
     var optimizer: Optimizer
 
+    /// Epochs of either command: time, not memory, so the bound is generous.
+    static let epochsRange = ValueRange.integers(1...10_000)
+    /// A learning rate as the Float32 the optimizer uses: 1e308 would be inf
+    /// and 5e-324 zero there.
+    static let rateRange = ValueRange.float32(above: 0, through: 100)
+    /// Momentum and dropout: [0, 1) as Float32 (0.9999999999 is 1 there).
+    static let fractionRange = ValueRange.float32(from: 0, below: 1)
+    /// The held-out fraction of each class (used as a Double).
+    static let validationRange = ValueRange.numbers(lower: 0, lowerIncluded: true, upper: 1, upperIncluded: false,
+                                                    float32: false)
+
     /// Reads `folder`, `epochs`, `batch`, `validation`, `optimizer`, `rate`
     /// and `momentum`; a missing rate is `defaultRates[optimizer name]`.
+    /// Every number is already inside the range its parameter declares
+    /// (the interpreter checked it before the command ran); a default rate is
+    /// checked here the same way.
     init(_ arguments: Arguments, defaultRates: [String: Double]) throws {
         epochs = arguments.int("epochs")!
-        guard epochs >= 1 else { throw CommandError("epochs must be at least 1, got \(epochs)", argument: "epochs") }
         batch = arguments.int("batch")!
-        guard batch >= 1 else { throw CommandError("batch must be at least 1, got \(batch)", argument: "batch") }
         validation = arguments.double("validation")!
-        guard validation >= 0 && validation < 1 else {
-            throw CommandError("validation must be a fraction from 0 to below 1, got \(validation)", argument: "validation",
-                               notes: ["0.2 holds out a fifth of each class"])
-        }
         let name = arguments.string("optimizer")!
         let rate = arguments.double("rate") ?? defaultRates[name]!
-        guard rate > 0 && rate.isFinite else {
-            throw CommandError("rate must be a positive number, got \(rate)", argument: "rate",
-                               notes: ["defaults: " + defaultRates.sorted { $0.key < $1.key }
-                                   .map { "\(TrainingHistoryValue.number($0.value)) (\($0.key))" }.joined(separator: ", ")])
-        }
+        precondition(Self.rateRange.contains(.float(rate)), "RunOptions: default rate \(rate) outside \(Self.rateRange.text)")
         let momentum = arguments.double("momentum")!
-        guard momentum >= 0 && momentum < 1 else {
-            throw CommandError("momentum must be from 0 to below 1, got \(momentum)", argument: "momentum")
-        }
         if arguments.wasGiven("momentum") && name != "sgd" {
             throw CommandError("momentum is an sgd setting; adam keeps its own moving averages", argument: "momentum",
                                notes: ["use: optimizer sgd momentum \(TrainingHistoryValue.number(momentum))"])

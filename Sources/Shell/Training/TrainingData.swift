@@ -75,7 +75,7 @@ struct TrainingData {
                                      : "they are kept until the base changes"))
         }
         let result = try PooledFeatures.compute(paths, model: model, warn: { message in
-            StandardStream.error.write(message + "\n")
+            StandardStream.error.write(TerminalText.escaped(message) + "\n")
         }, progress: .standardError, shouldStop: shouldStop)
         if result.reused > 0 {
             context.print("reusing the base features of \(result.reused) image\(result.reused == 1 ? "" : "s") "

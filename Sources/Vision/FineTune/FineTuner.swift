@@ -26,6 +26,11 @@ import Foundation
 ///     let loss = tuner.step(boundary: FineTuner.rows(cached, [0, 5, 7]), labels: [1, 0, 1])
 ///     let tuned = try tuner.tunedModel()                            // an InceptionV3 with the new weights
 public struct FineTuner: Sendable {
+    /// The largest batch: every trained layer keeps its batch's activations
+    /// for the backward pass (623 MB at batch 16 from mixed9, 967 MB from
+    /// mixed5, docs/finetune.md), so memory grows with the batch; 64 stays
+    /// within a few GB.
+    public static let maxBatchSize = 64
     /// The model as given: its frozen layers make the boundary values.
     public let model: InceptionV3
     /// Current base weights, unfolded, in `InceptionV3.weightSpecs` order
@@ -36,6 +41,11 @@ public struct FineTuner: Sendable {
     /// Names of the frozen layers whose outputs the trainable part reads, in
     /// creation order: what `boundary(for:)` returns and `step` takes.
     public let boundaryLayerNames: [String]
+    /// Scalars of the boundary values one image keeps (mixed8: 8×8×1280).
+    public let boundaryScalarsPerImage: Int
+    /// The most bytes of boundary values a caller should keep for one run:
+    /// beyond this, unfreeze fewer layers or use fewer images.
+    public static let maxBoundaryBytes = 4 << 30
     /// Names of the weighted layers that train (conv kernels, BN betas), in `model.layers` order.
     public let trainedLayerNames: [String]
     /// Steps taken (Keras' `optimizer.iterations`).
@@ -47,8 +57,6 @@ public struct FineTuner: Sendable {
     /// Scalars one image's step holds at once: the part's values kept for
     /// backward, with about as many again for their gradients.
     public let scalarsPerImage: Int
-    /// Scalars of one image's boundary values (what a cache keeps per image).
-    public let boundaryScalarsPerImage: Int
     /// How many images of the last `step` the training-mode outputs (dropout
     /// on, before the update) put in their true class: the count behind
     /// Keras' `accuracy` metric for that batch (arg-max, first maximum on ties).
@@ -381,8 +389,8 @@ public struct FineTuner: Sendable {
         lastStepCorrect = 0
         for row in 0..<n {
             let z = logits[(row * classes)..<((row + 1) * classes)]
-            let top = z.max()!
-            if z.firstIndex(of: top)! - row * classes == labels[row] { lastStepCorrect += 1 }
+            let top = z.max() ?? 0
+            if firstArgmax(z) == labels[row] { lastStepCorrect += 1 }
             let sum = z.map { Foundation.exp($0 - top) }.reduce(0, +)
             loss += Double(Foundation.log(sum) + top - z[row * classes + labels[row]])
             for j in 0..<classes {

@@ -31,7 +31,9 @@ final class OpenFile {
     /// Opens `path`, mapping the system's errors to `ImageError`s that name it.
     init(_ path: String) throws(ImageError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO would otherwise wait forever for a
+        // writer; it is refused below, and a regular file ignores the flag.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 { throw Self.error(errno, path) }
         var status = stat()
         guard fstat(fd, &status) == 0 else {
@@ -43,10 +45,10 @@ final class OpenFile {
             close(fd)
             throw .isDirectory(path: path)
         }
-        // Devices and pipes could stream without end (/dev/zero) or not seek.
-        if (status.st_mode & S_IFMT) != S_IFREG {
+        // Devices and pipes could stream without end (/dev/zero), block or not seek.
+        if let kind = FileKind.nonRegular(status.st_mode) {
             close(fd)
-            throw .unreadable(path: path, reason: "not a regular file")
+            throw .unreadable(path: path, reason: "\(kind.phrase), not a regular file")
         }
         descriptor = fd
         size = Int(status.st_size)

@@ -9,7 +9,7 @@
 // `Reference.concatenate` in Tests/VisionTests.
 import Foundation
 
-enum Elementwise {
+public enum Elementwise {
     /// In place: x = max(x, 0) over `count` values.
     static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
@@ -19,10 +19,16 @@ enum Elementwise {
             i += 16
         }
         while i < count {
-            x[i] = max(x[i], 0)
+            x[i] = relu(x[i])
             i += 1
         }
     }
+
+    /// max(x, 0) that keeps NaN, as TensorFlow's relu and the SIMD path
+    /// (`maximum`) do: Swift's `max(0, .nan)` is 0, which would hide a broken
+    /// input behind a normal-looking answer.
+    @inline(__always)
+    public static func relu(_ x: Float) -> Float { x < 0 ? 0 : x }
 
     /// In place, per row: softmax over `width` consecutive values, `rows` rows.
     static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {

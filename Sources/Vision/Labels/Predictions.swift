@@ -89,3 +89,13 @@ public func predictionRanking(_ row: ArraySlice<Float>) -> [Int] {
         return x > y || (x == y && a > b)
     }
 }
+
+/// numpy's `argmax` of one row, as Keras' accuracy takes it: the position of
+/// the first NaN if there is one (a diverged model), else of the first
+/// maximum. Never traps, whatever the values.
+public func firstArgmax(_ row: ArraySlice<Float>) -> Int {
+    if let nan = row.firstIndex(where: \.isNaN) { return nan - row.startIndex }
+    var best = row.startIndex
+    for i in row.indices where row[i] > row[best] { best = i }
+    return best - row.startIndex
+}

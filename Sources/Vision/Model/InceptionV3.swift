@@ -27,6 +27,12 @@ public struct InceptionV3: Sendable {
 
     /// The options of `keras.applications.InceptionV3`.
     public struct Configuration: Sendable, Equatable {
+        /// Keras' smallest input side.
+        public static let minInputSize = 75
+        /// kungfu's largest input side: activations grow with its square
+        /// (a 1024×1024 image needs about 12 times the memory of 299×299);
+        /// 20000 would ask for tens of GB.
+        public static let maxInputSize = 1024
         /// With the 1000-class classifier (`avg_pool` → `predictions`). Default true.
         public var includeTop: Bool
         /// Pooling after mixed10 when there is no top; ignored with the top.
@@ -51,9 +57,14 @@ public struct InceptionV3: Sendable {
                     "When setting `include_top=True` and loading `imagenet` weights, "
                     + "`input_shape` should be (299, 299, 3).  Received: \(received)")
             }
-            if inputHeight < 75 || inputWidth < 75 {
+            if inputHeight < Self.minInputSize || inputWidth < Self.minInputSize {
                 throw InceptionV3Error.invalidConfiguration(
                     "Input size must be at least 75x75; Received: \(received)")
+            }
+            if inputHeight > Self.maxInputSize || inputWidth > Self.maxInputSize {
+                throw InceptionV3Error.invalidConfiguration(
+                    "Input size must be at most \(Self.maxInputSize)x\(Self.maxInputSize) (kungfu's limit: memory grows "
+                    + "with the square of the side); Received: \(received)")
             }
             self.includeTop = includeTop
             self.pooling = pooling

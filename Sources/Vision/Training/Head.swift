@@ -7,7 +7,7 @@
 public struct DenseLayer: Sendable, Equatable {
     /// What follows the affine map.
     public enum Activation: String, Sendable, Equatable {
-        /// max(0, x), for the hidden layer.
+        /// max(x, 0), for the hidden layer (NaN stays NaN, as in TensorFlow).
         case relu
         /// Softmax over the units, for the output layer.
         case softmax
@@ -66,7 +66,7 @@ public struct DenseLayer: Sendable, Equatable {
                 for j in 0..<units { y[yBase + j] = y[yBase + j].addingProduct(xi, kernel[kBase + j]) }
             }
             if activation == .relu {
-                for j in 0..<units { y[yBase + j] = max(0, y[yBase + j]) }
+                for j in 0..<units { y[yBase + j] = Elementwise.relu(y[yBase + j]) }
             }
         }
         if activation == .softmax {
@@ -84,6 +84,13 @@ public struct DenseLayer: Sendable, Equatable {
 ///     x = Dense(H, activation="relu")(x); x = Dropout(P)(x)
 ///     predictions = Dense(len(classes), activation="softmax")(x)
 public struct Head: Sendable, Equatable {
+    /// The widest hidden layer: 8192 units over 2048 features is a 64 MB
+    /// kernel (256 MB with Adam's slots and the gradient); 1,000,000 would
+    /// be 8 GB before training starts.
+    public static let maxHiddenUnits = 8192
+    /// The most classes a head may have (a head file may not declare more):
+    /// ImageNet's 1000 with room to spare.
+    public static let maxClasses = 10_000
     /// Keras' name of the pooling layer that feeds the head.
     public static let poolingLayerName = "global_average_pooling2d"
     /// Keras' name of the dropout layer after the hidden layer.
@@ -116,6 +123,8 @@ public struct Head: Sendable, Equatable {
     /// A new head initialised as Keras does (glorot uniform kernels, zero
     /// biases) from `seed`: the hidden kernel first, then the output kernel.
     public init(inputs: Int, classes: [String], hidden: Int?, dropout: Float, seed: UInt64) {
+        precondition(hidden.map { (1...Self.maxHiddenUnits).contains($0) } ?? true,
+                     "Head: hidden \(hidden ?? 0) units must be 1…\(Self.maxHiddenUnits)")
         var generator = SeededGenerator(seed: seed)
         let hiddenLayer = hidden.map {
             DenseLayer(name: "dense", inputs: inputs, units: $0, activation: .relu, generator: &generator)

@@ -94,6 +94,10 @@ public struct BatchProgress: Sendable {
 ///     let (history, _) = trainer.fit(train, validation: valid, epochs: 5,
 ///                                    shouldStop: { false }, onBatch: { _ in }, onEpoch: { print($0) })
 public struct HeadTrainer {
+    /// The largest batch: 4096 rows of 2048 features and of a widest hidden
+    /// layer (`Head.maxHiddenUnits`) are 32 + 134 MB, so any batch is cheap
+    /// next to the base; larger ones only change the step count.
+    public static let maxBatchSize = 4096
     /// The head as trained so far.
     public private(set) var head: Head
     /// The update rule.
@@ -118,7 +122,8 @@ public struct HeadTrainer {
 
     /// A trainer starting from `head`, with fresh optimizer slots.
     public init(head: Head, optimizer: Optimizer, batchSize: Int, seed: UInt64, shuffle: Bool = true) {
-        precondition(batchSize >= 1, "HeadTrainer: batch size \(batchSize) must be at least 1")
+        precondition((1...Self.maxBatchSize).contains(batchSize),
+                     "HeadTrainer: batch size \(batchSize) must be 1…\(Self.maxBatchSize)")
         self.head = head
         self.optimizer = optimizer
         self.batchSize = batchSize
@@ -262,8 +267,8 @@ public struct HeadTrainer {
     }
 
 
-    /// max(0, z).
-    static func reluForward(_ z: [Float]) -> [Float] { z.map { max(0, $0) } }
+    /// max(z, 0), NaN kept (`Elementwise.relu`).
+    static func reluForward(_ z: [Float]) -> [Float] { z.map(Elementwise.relu) }
 
     /// The gradient through ReLU: dy where the input was positive, else 0
     /// (TensorFlow's ReluGrad: 0 at exactly 0).
@@ -292,11 +297,10 @@ public struct HeadTrainer {
         dropoutForward(dy, keep: keep)
     }
 
-    /// The first index of the largest value in row `row` (tf.argmax's tie rule).
+    /// The first index of the largest value in row `row` (tf.argmax's tie
+    /// rule; a NaN wins, as in numpy): `firstArgmax` of that row.
     static func argmax(_ values: [Float], row: Int, width: Int) -> Int {
-        var best = 0
-        for j in 1..<width where values[row * width + j] > values[row * width + best] { best = j }
-        return best
+        firstArgmax(values[row * width..<(row + 1) * width])
     }
 
     /// 0..<count in a Fisher–Yates order drawn from `seed`.

@@ -173,11 +173,22 @@ final class HDF5Object {
     }
 
     /// The member called `name` (one path component), or nil if there is none.
+    /// An external link (a member that lives in another file) or a
+    /// user-defined link is refused before it is followed: a weights file is
+    /// read alone, never as a door to other files.
     func child(_ name: String) throws -> HDF5Object? {
         precondition(!name.isEmpty && !name.contains("/"), "HDF5Object.child: '\(name)' is not one path component")
         let exists = H5Lexists(handle.id, name, kf_h5p_default())
         guard exists >= 0 else { throw HDF5.failure("cannot look up '\(childPath(name))'") }
         if exists == 0 { return nil }
+        let linkType = kf_h5l_type(handle.id, name)
+        guard linkType >= 0 else { throw HDF5.failure("cannot look up '\(childPath(name))'") }
+        if linkType == Int32(H5L_TYPE_EXTERNAL.rawValue) {
+            throw HDF5Error(description: "'\(childPath(name))' is an external link to another file, which is not followed")
+        }
+        guard linkType == Int32(H5L_TYPE_HARD.rawValue) || linkType == Int32(H5L_TYPE_SOFT.rawValue) else {
+            throw HDF5Error(description: "'\(childPath(name))' is a user-defined link (type \(linkType)), which is not followed")
+        }
         let id = H5Oopen(handle.id, name, kf_h5p_default())
         return HDF5Object(handle: try HDF5Handle(id, "cannot open '\(childPath(name))'", close: H5Oclose),
                           path: childPath(name))
@@ -228,23 +239,38 @@ final class HDF5Object {
         }
     }
 
-    /// Reads a floating-point dataset (float16, float32 or float64 in the
-    /// file) as Float, row-major.
-    func readFloats() throws -> (shape: [Int], scalars: [Float]) {
-        let shape = try shape()
+    /// The number of scalars a shape holds, nil when it overflows Int.
+    static func count(of shape: [Int]) -> Int? {
         var count = 1
         for extent in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-            guard !overflow, product <= Int(Int32.max) else {
-                throw HDF5Error(description: "'\(path)' is too large (shape \(shape))")
-            }
+            if overflow { return nil }
             count = product
+        }
+        return count
+    }
+
+    /// Reads a floating-point dataset (float16, float32 or float64 in the
+    /// file) as Float, row-major.
+    ///
+    /// What the file declares is checked before a byte is read or a scalar
+    /// allocated: at most `maxCount` scalars (a 100-byte file can declare a
+    /// (2048, 1048575) dataset whose unwritten chunks read as 8 GB of
+    /// zeros), data stored in this file only (external raw-data files and
+    /// virtual datasets, which read other files, are refused). After reading,
+    /// every value must be finite: a NaN weight would make every answer NaN.
+    func readFloats(maxCount: Int) throws -> (shape: [Int], scalars: [Float]) {
+        let shape = try shape()
+        guard let count = Self.count(of: shape), count <= maxCount else {
+            throw HDF5Error(description: "'\(path)' declares shape \(Self.tuple(shape)), more than the "
+                            + "\(maxCount) values expected at most; not read")
         }
         let type = try HDF5Handle(H5Dget_type(handle.id), "cannot read the type of '\(path)'", close: H5Tclose)
         let typeClass = H5Tget_class(type.id)
         guard typeClass == H5T_FLOAT else {
             throw HDF5Error(description: "'\(path)' holds \(Self.className(typeClass)) values, expected floating point")
         }
+        try checkStorageIsInternal()
         var scalars = [Float](repeating: 0, count: count)
         if count > 0 {
             let status = scalars.withUnsafeMutableBytes {
@@ -252,7 +278,32 @@ final class HDF5Object {
             }
             guard status >= 0 else { throw HDF5.failure("cannot read '\(path)'") }
         }
+        if let bad = scalars.firstIndex(where: { !$0.isFinite }) {
+            throw HDF5Error(description: "'\(path)' holds \(scalars[bad]) at index \(bad); weights must be finite numbers")
+        }
         return (shape, scalars)
+    }
+
+    /// Refuses a dataset whose values live outside this file: external
+    /// raw-data files (`H5Pset_external`, which can name any file, such as
+    /// /etc/hostname) and virtual datasets (mapped from other files).
+    private func checkStorageIsInternal() throws {
+        let plist = try HDF5Handle(H5Dget_create_plist(handle.id), "cannot read the storage of '\(path)'", close: H5Pclose)
+        let layout = H5Pget_layout(plist.id)
+        guard layout.rawValue >= 0 else { throw HDF5.failure("cannot read the storage of '\(path)'") }
+        if layout == H5D_VIRTUAL {
+            throw HDF5Error(description: "'\(path)' is a virtual dataset (its values come from other files), which is not read")
+        }
+        let external = H5Pget_external_count(plist.id)
+        guard external >= 0 else { throw HDF5.failure("cannot read the storage of '\(path)'") }
+        if external > 0 {
+            throw HDF5Error(description: "'\(path)' keeps its values in \(external) external file(s), which are not read")
+        }
+    }
+
+    /// A shape as Python prints a tuple: `(3,)`, `(2048, 16)`, `()`.
+    static func tuple(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
     /// Creates a float32 dataset holding `scalars` with `shape`.
@@ -286,6 +337,12 @@ final class HDF5Object {
     }
 
     // MARK: Attributes
+
+    /// The most strings one attribute may hold (Keras splits lists into
+    /// 64 KB chunks; Inception V3 has 313 layer names).
+    static let maxAttributeStrings: Int64 = 1 << 20
+    /// The most bytes a fixed-length string attribute may hold.
+    static let maxAttributeBytes = 1 << 24
 
     /// True if the object has an attribute called `name`.
     func hasAttribute(_ name: String) throws -> Bool {
@@ -322,6 +379,9 @@ final class HDF5Object {
         let points = H5Sget_simple_extent_npoints(space.id)
         guard points >= 0 else { throw HDF5.failure("cannot read \(what)") }
         if points == 0 { return [] }
+        guard points <= Self.maxAttributeStrings else {
+            throw HDF5Error(description: "\(what) declares \(points) strings, more than \(Self.maxAttributeStrings); not read")
+        }
         let count = Int(points)
         let fileType = try HDF5Handle(H5Aget_type(attribute.id), "cannot read \(what)", close: H5Tclose)
         guard H5Tget_class(fileType.id) == H5T_STRING else { return nil }
@@ -337,7 +397,10 @@ final class HDF5Object {
             return pointers.map { $0.map { String(cString: $0) } ?? "" }
         }
         let size = H5Tget_size(fileType.id)
-        guard size > 0, size <= 1 << 24 else { throw HDF5Error(description: "\(what) has string size \(size)") }
+        guard size > 0, size <= 1 << 24, count * size <= Self.maxAttributeBytes else {
+            throw HDF5Error(description: "\(what) declares \(count) strings of \(size) bytes, more than "
+                            + "\(Self.maxAttributeBytes) bytes; not read")
+        }
         let memoryType = try HDF5Handle(H5Tcopy(fileType.id), "cannot read \(what)", close: H5Tclose)
         let spacePadded = H5Tget_strpad(fileType.id) == H5T_STR_SPACEPAD
         var bytes = [UInt8](repeating: 0, count: count * size)

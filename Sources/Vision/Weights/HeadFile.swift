@@ -95,6 +95,10 @@ public enum HeadFile {
         }
         let output = dense[dense.count - 1]
         let hidden = dense.count == 2 ? dense[0] : nil
+        if let hidden, hidden.units > Head.maxHiddenUnits {
+            throw WeightsError(.mismatch, "\(fileName): the hidden layer '\(hidden.name)' has \(hidden.units) units,"
+                                   + " more than kungfu's limit of \(Head.maxHiddenUnits)")
+        }
         if let hidden, hidden.units != output.inputs {
             throw WeightsError(.mismatch,
                                "\(fileName): the Dense layers do not chain: '\(hidden.name)' gives \(hidden.units)"
@@ -151,6 +155,10 @@ public enum HeadFile {
         }
         guard names.count >= 2 else {
             throw WeightsError(.mismatch, "\(fileName): class_names lists \(names.count) classes; a head needs at least 2")
+        }
+        guard names.count <= Head.maxClasses else {
+            throw WeightsError(.mismatch, "\(fileName): class_names lists \(names.count) classes, more than kungfu's"
+                                   + " limit of \(Head.maxClasses)")
         }
         return names
     }

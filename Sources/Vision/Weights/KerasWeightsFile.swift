@@ -69,9 +69,43 @@ public enum KerasWeightsFile {
         }
     }
 
-    /// Reads `path` and arranges it for a model's `specs` (see `arrange`).
+    /// How much a file may make `read` allocate, checked against what each
+    /// dataset declares before any of it is read.
+    public struct ReadLimits: Sendable, Equatable {
+        /// The most scalars one dataset may hold.
+        public var maxDatasetScalars: Int
+        /// The most scalars all datasets together may hold.
+        public var maxTotalScalars: Int
+
+        /// Limits; both must be positive.
+        public init(maxDatasetScalars: Int, maxTotalScalars: Int) {
+            precondition(maxDatasetScalars > 0 && maxTotalScalars > 0, "ReadLimits: limits must be positive")
+            self.maxDatasetScalars = maxDatasetScalars
+            self.maxTotalScalars = maxTotalScalars
+        }
+
+        /// What any file kungfu loads can need: a dataset of up to 2^24
+        /// scalars (64 MB; the widest head kernel, 2048 × `Head.maxHiddenUnits`,
+        /// is exactly that; Inception V3's largest is 2048 × 1000), 2^26 in all
+        /// (256 MB; Inception V3 has 23.9 M).
+        public static let any = ReadLimits(maxDatasetScalars: 1 << 24, maxTotalScalars: 1 << 26)
+
+        /// Exactly what a model with these specs holds: its largest array,
+        /// and its total.
+        public static func expected(by specs: [LayerWeightSpec]) -> ReadLimits {
+            let counts = specs.flatMap { $0.tensors.map { HDF5Object.count(of: $0.shape) ?? Int.max } }
+            let total = counts.reduce(0) { $0.addingReportingOverflow($1).overflow ? Int.max : $0 + $1 }
+            // Twice the total, so a file with a layer too many still reaches
+            // `arrange` and its exact message; memory stays bounded either way.
+            return ReadLimits(maxDatasetScalars: max(1, counts.max() ?? 1),
+                              maxTotalScalars: max(1, total > Int.max / 2 ? Int.max : 2 * total))
+        }
+    }
+
+    /// Reads `path` and arranges it for a model's `specs` (see `arrange`);
+    /// no dataset larger than the model's largest array is read.
     public static func load(_ path: String, for specs: [LayerWeightSpec]) throws -> [LayerWeights] {
-        try arrange(read(path), for: specs, fileName: path)
+        try arrange(read(path, limits: .expected(by: specs)), for: specs, fileName: path)
     }
 
     /// Reads every weighted layer of a Keras weights file, either layout.
@@ -79,8 +113,10 @@ public enum KerasWeightsFile {
     /// Throws `WeightsError` naming `path`: `.unreadable` (missing, a folder,
     /// no permission), `.notHDF5`, `.damaged` (truncated or corrupt HDF5),
     /// `.notKerasWeights` (HDF5 without either layout, a listed layer or
-    /// dataset missing, a non-float dataset).
-    public static func read(_ path: String) throws -> Contents {
+    /// dataset missing, a non-float dataset, a dataset declaring more than
+    /// `limits` allow, one stored in other files or behind an external link,
+    /// a NaN or infinite value).
+    public static func read(_ path: String, limits: ReadLimits = .any) throws -> Contents {
         try checkReadable(path)
         return try HDF5.serialized {
             guard HDF5File.hasSignature(path) else {
@@ -95,42 +131,58 @@ public enum KerasWeightsFile {
                 throw WeightsError(.damaged, "\(path): truncated or damaged HDF5 file (\(error))")
             }
             do {
-                return try withExtendedLifetime(file) { try readContents(root, path: path) }
+                let budget = Budget(limits: limits)
+                return try withExtendedLifetime(file) { try readContents(root, path: path, budget: budget) }
             } catch let error as HDF5Error {
                 throw WeightsError(.damaged, "\(path): damaged HDF5 file (\(error))")
             }
         }
     }
 
+    /// What is left of the limits while one file is read.
+    private final class Budget {
+        let limits: ReadLimits
+        var used = 0
+        init(limits: ReadLimits) { self.limits = limits }
+
+        /// The most scalars the next dataset may hold.
+        var nextMax: Int { min(limits.maxDatasetScalars, limits.maxTotalScalars - used) }
+    }
+
     /// Fails early, with the system's reason, for a path that cannot be read.
+    /// Opens without blocking and checks the opened file itself, so a FIFO
+    /// or a device is refused instead of hanging libhdf5 (which would open
+    /// it blocking).
     private static func checkReadable(_ path: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw WeightsError(.unreadable, "\(path): cannot open (\(String(cString: strerror(errno))))")
-        }
-        guard (info.st_mode & S_IFMT) != S_IFDIR else {
-            throw WeightsError(.unreadable, "\(path): is a folder, not a weights file")
-        }
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
+            if errno == EISDIR { throw WeightsError(.unreadable, "\(path): is a folder, not a weights file") }
             throw WeightsError(.unreadable, "\(path): cannot open (\(String(cString: strerror(errno))))")
         }
-        close(fd)
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw WeightsError(.unreadable, "\(path): cannot open (\(String(cString: strerror(errno))))")
+        }
+        if let kind = FileKind.nonRegular(info.st_mode) {
+            if kind == .folder { throw WeightsError(.unreadable, "\(path): is a folder, not a weights file") }
+            throw WeightsError(.unreadable, "\(path): is \(kind.phrase), not a regular file")
+        }
         guard info.st_size > 0 else { throw WeightsError(.notHDF5, "\(path): not an HDF5 file (empty)") }
     }
 
-    private static func readContents(_ root: HDF5Object, path: String) throws -> Contents {
+    private static func readContents(_ root: HDF5Object, path: String, budget: Budget) throws -> Contents {
         var attributes = try scalarStrings(of: root)
         if try hasList(root, "layer_names") {
-            return try readLegacy(root, path: path, attributes: attributes)
+            return try readLegacy(root, path: path, attributes: attributes, budget: budget)
         }
         if let modelWeights = try root.group("model_weights"), try hasList(modelWeights, "layer_names") {
             attributes.merge(try scalarStrings(of: modelWeights)) { _, inner in inner }
-            return try readLegacy(modelWeights, path: path, attributes: attributes)
+            return try readLegacy(modelWeights, path: path, attributes: attributes, budget: budget)
         }
         if let container = try containerGroup(root) {
             return Contents(layout: .keras3,
-                            layers: try readKeras3(container.group, prefix: container.name, path: path),
+                            layers: try readKeras3(container.group, prefix: container.name, path: path, budget: budget),
                             layerNames: [], attributes: attributes)
         }
         throw WeightsError(.notKerasWeights,
@@ -140,7 +192,8 @@ public enum KerasWeightsFile {
 
     // MARK: Legacy layout
 
-    private static func readLegacy(_ group: HDF5Object, path: String, attributes: [String: String]) throws -> Contents {
+    private static func readLegacy(_ group: HDF5Object, path: String, attributes: [String: String],
+                                   budget: Budget) throws -> Contents {
         let layerNames = try list(group, "layer_names", path: path)
         var layers: [StoredLayer] = []
         for layerName in layerNames {
@@ -161,7 +214,7 @@ public enum KerasWeightsFile {
                                        "\(path): layer '\(layerName)' lists weight '\(weightName)'"
                                            + " but has no dataset '\(layerName)/\(weightName)'")
                 }
-                let (shape, scalars) = try readFloats(dataset, path: path)
+                let (shape, scalars) = try readFloats(dataset, path: path, budget: budget)
                 tensors.append(WeightTensor(name: shortWeightName(weightName), shape: shape, scalars: scalars))
             }
             layers.append(StoredLayer(path: layerName, name: layerName, tensors: tensors))
@@ -222,9 +275,11 @@ public enum KerasWeightsFile {
         return result
     }
 
-    private static func readFloats(_ dataset: HDF5Object, path: String) throws -> (shape: [Int], scalars: [Float]) {
+    private static func readFloats(_ dataset: HDF5Object, path: String, budget: Budget) throws -> (shape: [Int], scalars: [Float]) {
         do {
-            return try dataset.readFloats()
+            let result = try dataset.readFloats(maxCount: budget.nextMax)
+            budget.used += result.scalars.count
+            return result
         } catch let error as HDF5Error {
             throw WeightsError(.notKerasWeights, "\(path): \(error)")
         }
@@ -240,7 +295,16 @@ public enum KerasWeightsFile {
         return nil
     }
 
-    private static func readKeras3(_ container: HDF5Object, prefix: String, path: String) throws -> [StoredLayer] {
+    /// How deep Keras 3 models may nest: a group hard-linked into itself
+    /// would otherwise recurse without end.
+    static let maxNesting = 16
+
+    private static func readKeras3(_ container: HDF5Object, prefix: String, path: String, budget: Budget,
+                                   depth: Int = 0) throws -> [StoredLayer] {
+        guard depth < maxNesting else {
+            throw WeightsError(.notKerasWeights, "\(path): '\(prefix)' nests models more than \(maxNesting) deep"
+                                   + " (a group linked into itself?)")
+        }
         var nested: [StoredLayer] = []
         var own: [StoredLayer] = []
         let children = try container.childNames().sorted { numberedName($0) < numberedName($1) }
@@ -248,10 +312,11 @@ public enum KerasWeightsFile {
             guard let child = try container.group(childName) else { continue }
             let childPath = "\(prefix)/\(childName)"
             if let inner = try containerGroup(child) {
-                nested += try readKeras3(inner.group, prefix: "\(childPath)/\(inner.name)", path: path)
+                nested += try readKeras3(inner.group, prefix: "\(childPath)/\(inner.name)", path: path, budget: budget,
+                                         depth: depth + 1)
             }
             guard let vars = try child.group("vars") else { continue }
-            let tensors = try readVars(vars, path: path)
+            let tensors = try readVars(vars, path: path, budget: budget)
             if tensors.isEmpty { continue }
             let name = try vars.hasAttribute("name") ? (vars.strings(attribute: "name")?.first ?? childName) : childName
             own.append(StoredLayer(path: childPath, name: name, tensors: tensors))
@@ -259,7 +324,7 @@ public enum KerasWeightsFile {
         return nested + own
     }
 
-    private static func readVars(_ vars: HDF5Object, path: String) throws -> [WeightTensor] {
+    private static func readVars(_ vars: HDF5Object, path: String, budget: Budget) throws -> [WeightTensor] {
         var numbered: [(Int, HDF5Object)] = []
         for name in try vars.childNames() {
             guard let index = Int(name), index >= 0, String(index) == name else {
@@ -277,7 +342,7 @@ public enum KerasWeightsFile {
                                "\(path): '\(vars.path)' has var \(index) but no var \(position)")
         }
         return try numbered.map { index, dataset in
-            let (shape, scalars) = try readFloats(dataset, path: path)
+            let (shape, scalars) = try readFloats(dataset, path: path, budget: budget)
             return WeightTensor(name: String(index), shape: shape, scalars: scalars)
         }
     }

@@ -1,0 +1,107 @@
+// FolderListing.swift — one folder's entries as `train head`, `fine tune`,
+// `evaluate` and `predict FOLDER` use them, read with readdir so nothing is
+// dropped silently: names that are not valid UTF-8 are reported (escaped),
+// symbolic links to folders are told apart from real folders (they are not
+// followed: a link can lead out of the tree or back into it, and a cycle
+// would list the same photos forever), and every folder has its device and
+// inode so a walk can refuse to enter one twice.
+import Foundation
+import Lang
+
+/// The visible entries of one folder (names not starting with '.').
+struct FolderListing {
+    /// What an entry is, as a walk needs to know it.
+    enum Kind: Equatable {
+        /// Anything that is not a folder: a file, a link to one, a FIFO, a
+        /// broken link. Readers open it and refuse what is not a regular file.
+        case file
+        /// A real folder (not reached through a symbolic link).
+        case folder
+        /// A symbolic link to a folder: listed, never followed.
+        case linkedFolder
+    }
+
+    /// A folder's identity: the same folder reached twice has the same one.
+    struct FileID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// One entry.
+    struct Entry {
+        var name: String
+        var path: String
+        var kind: Kind
+        /// The folder's identity (folders only).
+        var id: FileID?
+    }
+
+    /// Valid UTF-8 entries, in the order the system listed them.
+    var entries: [Entry]
+    /// Paths of entries whose names are not valid UTF-8, escaped for display
+    /// (`photos/a/caf\xe9.jpg`): they cannot be named in a String path.
+    var undecodable: [String]
+
+    /// The identity of the folder at `path` (symbolic links followed), nil if
+    /// it cannot be read.
+    static func id(of path: String) -> FileID? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Lists `folder`; throws the system's reason when it cannot be listed.
+    static func read(_ folder: String) throws -> FolderListing {
+        guard let directory = opendir(folder) else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedFailureReasonErrorKey: String(cString: strerror(errno))])
+        }
+        defer { closedir(directory) }
+        var listing = FolderListing(entries: [], undecodable: [])
+        while let entry = readdir(directory) {
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            guard let first = bytes.first, first != UInt8(ascii: ".") else { continue }
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                listing.undecodable.append(ImageFolder.join(TerminalText.escaped(folder), TerminalText.escaped(bytes: bytes)))
+                continue
+            }
+            let path = ImageFolder.join(folder, name)
+            var own = stat()
+            guard lstat(path, &own) == 0 else { continue }   // vanished since readdir
+            switch own.st_mode & S_IFMT {
+            case S_IFDIR:
+                listing.entries.append(Entry(name: name, path: path, kind: .folder,
+                                             id: FileID(device: UInt64(own.st_dev), inode: UInt64(own.st_ino))))
+            case S_IFLNK:
+                var target = stat()
+                let isFolder = stat(path, &target) == 0 && (target.st_mode & S_IFMT) == S_IFDIR
+                listing.entries.append(Entry(name: name, path: path, kind: isFolder ? .linkedFolder : .file, id: nil))
+            default:
+                listing.entries.append(Entry(name: name, path: path, kind: .file, id: nil))
+            }
+        }
+        return listing
+    }
+
+    /// One warning line for the names a walk left out, nil when there are none:
+    /// `warning: 2 names in photos are not valid UTF-8 and were skipped: photos/a/caf\xe9.jpg, …`.
+    static func warnings(root: String, undecodable: [String], linkedFolders: [String], revisited: [String]) -> [String] {
+        func sample(_ paths: [String]) -> String {
+            paths.prefix(5).map { TerminalText.escaped($0) }.joined(separator: ", ") + (paths.count > 5 ? ", …" : "")
+        }
+        var lines: [String] = []
+        if !undecodable.isEmpty {
+            lines.append("warning: \(undecodable.count) name\(undecodable.count == 1 ? " is" : "s are") not valid UTF-8 "
+                         + "and \(undecodable.count == 1 ? "was" : "were") skipped (rename to use): \(sample(undecodable))")
+        }
+        if !linkedFolders.isEmpty {
+            lines.append("warning: \(linkedFolders.count) symbolic link\(linkedFolders.count == 1 ? "" : "s") to folders "
+                         + "not followed (a link can lead out of \(TerminalText.escaped(root)) or back into it): "
+                         + sample(linkedFolders))
+        }
+        if !revisited.isEmpty {
+            lines.append("warning: \(revisited.count) folder\(revisited.count == 1 ? "" : "s") already listed under "
+                         + "another name, not listed again: \(sample(revisited))")
+        }
+        return lines
+    }
+}
