@@ -3,7 +3,8 @@
 // pure-Swift Inception V3. Layout and rules: README.md and docs/.
 //
 // Arrows point one way: Shell → Lang, Shell → Plot → Vision, and Shell,
-// Lang and Vision → Common (the leaf: atomic file writing, the JSON writer).
+// Lang and Vision → Common (the leaf: atomic file writing, the JSON writer,
+// the cancellation flag; its atomic word is the tiny C target CCancellation).
 // Lang and Vision never import each other.
 import PackageDescription
 
@@ -50,7 +51,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
 
-        .target(name: "Common"),
+        // C11 atomics a signal handler may touch (Common's CancellationFlag).
+        .target(name: "CCancellation"),
+        .target(name: "Common", dependencies: ["CCancellation"]),
         .target(name: "Lang", dependencies: ["Common"]),
         .target(name: "Vision",
                 dependencies: ["Common", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
@@ -65,7 +68,7 @@ let package = Package(
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "LangTests", dependencies: ["Lang", "Common"],
                     exclude: ["Scripts"]),
-        .testTarget(name: "VisionTests", dependencies: ["Vision"],
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "Common"],
                     exclude: ["Fixtures"],
                     swiftSettings: visionFlags),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Vision"], swiftSettings: visionFlags),

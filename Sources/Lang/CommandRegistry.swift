@@ -1,6 +1,7 @@
 // CommandRegistry.swift — the one table of host commands (checked when
 // registered, so a mistake in a declaration shows at start-up), and what a
 // command receives when it runs (arguments, context) and may throw.
+import Common
 
 /// A command the host implements: its spec beside the code that runs it.
 ///
@@ -18,7 +19,7 @@ public protocol HostCommand {
     var spec: CommandSpec { get }
     /// Runs the command on the interpreter's thread (it may take seconds).
     /// Throw `CommandError` for anything the learner got wrong, and
-    /// `Interrupted` to stop early when `context.isInterruptRequested`.
+    /// Common's `Interrupted` to stop early when `context.isInterruptRequested`.
     /// Return the command's result (reported to the host, or bound by `let`)
     /// or nil when it has none.
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value?
@@ -225,9 +226,10 @@ public struct CommandContext {
     public let spec: CommandSpec
     /// Where the command is in its source.
     public let location: SourceLocation
-    /// The interpreter's flag; pass it to long-running work (training) so it
-    /// can stop at a safe point.
-    public let interruptFlag: InterruptFlag
+    /// The interpreter's flag; pass it to long-running work (training,
+    /// downloads) so it can stop at a safe point. In the shell it is linked
+    /// to `CancellationFlag.processInterrupt`, so it sees Ctrl-C at once.
+    public let interruptFlag: CancellationFlag
     let sink: (String) -> Void
 
     /// Writes text to the interpreter's output exactly as given.
@@ -261,11 +263,4 @@ public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// The message.
     public var description: String { message }
-}
-
-/// Thrown by a command that stopped early because an interrupt was requested;
-/// the run then ends with `Outcome.interrupted`.
-public struct Interrupted: Error, Sendable, Equatable {
-    /// The error.
-    public init() {}
 }

@@ -1,6 +1,7 @@
 // Interpreter+Execute.swift — the tree walk: one case per statement kind and
 // per expression kind, and the call of a host command with checked arguments.
 // Recursion depth is bounded by the parser's nesting limit.
+import Common
 
 extension Interpreter {
     // MARK: - Statements

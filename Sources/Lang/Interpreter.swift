@@ -2,6 +2,7 @@
 // REPL input, keeping variables between calls; how a run ends (`Outcome`).
 //   source → Lexer → Parser (all syntax errors) → Resolver (unbound names)
 //          → execute statements in order → Outcome
+import Common
 
 /// How a run or an evaluation ended.
 public enum Outcome: Sendable, Equatable {
@@ -17,7 +18,7 @@ public enum Outcome: Sendable, Equatable {
     case failed([Diagnostic])
     /// The host requested an interrupt: the statement at this location had
     /// not started or not finished (a command may stop early by throwing
-    /// `Interrupted`, or by returning once it reached a safe point).
+    /// Common's `Interrupted`, or by returning once it reached a safe point).
     case interrupted(SourceLocation)
 
     /// The diagnostics of `.failed` or `.incomplete`, else none.
@@ -50,9 +51,11 @@ public final class Interpreter {
     public let registry: CommandRegistry
     /// The bounds on nesting, sizes and steps.
     public var limits: Limits
-    /// Set from any thread to stop the running script (Ctrl-C); cleared when
-    /// a run or evaluation starts.
-    public let interruptFlag: InterruptFlag
+    /// Set from any thread to stop the running script; cleared when a run
+    /// or evaluation starts. A host links it to
+    /// `CancellationFlag.processInterrupt` so that Ctrl-C stops the script
+    /// (resetting it never clears the parent).
+    public let interruptFlag: CancellationFlag
     /// Receives everything `print`, `help` and commands write (whole lines,
     /// each ending in "\n", unless a command writes partial text).
     public var output: (String) -> Void
@@ -77,7 +80,8 @@ public final class Interpreter {
     private var steps = 0
 
     /// An interpreter with no variables. `output` receives printed text.
-    public init(registry: CommandRegistry, limits: Limits = Limits(), interruptFlag: InterruptFlag = InterruptFlag(),
+    public init(registry: CommandRegistry, limits: Limits = Limits(),
+                interruptFlag: CancellationFlag = CancellationFlag(),
                 output: @escaping (String) -> Void = { Swift.print($0, terminator: "") }) {
         self.registry = registry
         self.limits = limits

@@ -3,6 +3,7 @@
 // (KerasImage.load → Preprocessing.inceptionV3 → predict → decodePredictions),
 // itself checked against Keras in VisionTests; batching must not change a
 // result (each image is computed in the same order whatever the batch).
+import Common
 import Foundation
 import Lang
 import Vision
@@ -144,15 +145,18 @@ final class CommandsPredictTests: XCTestCase {
         XCTAssertTrue(message.contains("load model inception_v3 top true"), message)
     }
 
-    // Oracle: the interpreter's contract: a command that throws Lang's
-    // `Interrupted` ends the run as `.interrupted`. Ctrl-C is simulated by
-    // the process-wide flag the shell's SIGINT handler sets.
+    // Oracle: the interpreter's contract: a command that throws `Interrupted`
+    // ends the run as `.interrupted` with no result. Ctrl-C is simulated by
+    // the process-wide flag the shell's SIGINT handler sets, once the
+    // statement has passed the interpreter's own check (`onStatement` runs
+    // after it), so only predict's check between batches can stop it.
     func testInterruptStopsABatch() throws {
         let kf = CommandHarness(model: try SharedModel.withTop())
-        Interrupts.request()
-        defer { Interrupts.reset() }
+        defer { CancellationFlag.processInterrupt.reset() }
+        kf.interpreter.onStatement = { _, _ in CancellationFlag.processInterrupt.request() }
         let outcome = kf.interpreter.run(source: "predict \"\(repositoryRoot)/examples/testset\"", name: "<test>")
         guard case .interrupted = outcome else { return XCTFail("expected .interrupted, got \(outcome)") }
+        XCTAssertTrue(kf.results.isEmpty, "predict stopped before returning its predictions")
     }
 
     // Oracle: IEEE arithmetic — a NaN bias makes every probability NaN.

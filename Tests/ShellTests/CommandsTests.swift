@@ -2,6 +2,7 @@
 // Interpreter over CommandTable.registry, with results, printed text and
 // shown pictures captured. The harness is shared by the Commands*Tests files;
 // this file tests `load model`. Oracles are named on each test.
+import Common
 import Foundation
 import Lang
 import Vision
@@ -20,7 +21,8 @@ final class CommandHarness {
         session = Session(environment: environment)
         session.model = model
         let registry = CommandTable.registry(for: session)
-        interpreter = Interpreter(registry: registry) { _ in }
+        // Linked to Ctrl-C's flag, as the Host's interpreter is.
+        interpreter = Interpreter(registry: registry, interruptFlag: CancellationFlag(linkedTo: .processInterrupt)) { _ in }
         interpreter.output = { [unowned self] in self.printed += $0 }
         interpreter.onResult = { [unowned self] value, _ in self.results.append(value) }
         session.show = { [unowned self] in self.pictures.append($0) }

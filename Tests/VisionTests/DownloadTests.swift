@@ -7,6 +7,7 @@
 // that Keras' downloader prints for those URLs; the kernel's own ENOSPC from
 // /dev/full; curl's documented proxy rules. Every test checks that no `.part`
 // or unverified file is left.
+import Common
 import Foundation
 import XCTest
 @testable import Vision
@@ -172,7 +173,7 @@ final class DownloadTests: XCTestCase {
         var lastBytes: Int64 = 0
         XCTAssertThrowsError(try WeightsDownloader().download(slow, into: folder, progress: { report in
             lastBytes = report.bytesDone
-            if report.bytesDone >= 65_536 { flag.cancel() }
+            if report.bytesDone >= 65_536 { flag.request() }
         }, cancellation: flag)) { error in
             let error = error as! WeightsError
             XCTAssertEqual(error.kind, .cancelled)
@@ -187,7 +188,7 @@ final class DownloadTests: XCTestCase {
         let server = try startServer(["/w.h5": .body(payload)])
         let folder = try temporaryFolder()
         let flag = CancellationFlag()
-        flag.cancel()
+        flag.request()
         XCTAssertThrowsError(try WeightsDownloader().download(try source(server, "/w.h5"), into: folder,
                                                               cancellation: flag)) { error in
             XCTAssertEqual((error as! WeightsError).kind, .cancelled)
@@ -409,7 +410,7 @@ final class DownloadTests: XCTestCase {
         let server = try startServer(["/w.h5": .silent])
         let folder = try temporaryFolder()
         let flag = CancellationFlag()
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { flag.cancel() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { flag.request() }
         let started = Date()
         XCTAssertThrowsError(try WeightsDownloader().download(try source(server, "/w.h5"), into: folder,
                                                               cancellation: flag)) { error in
@@ -421,17 +422,19 @@ final class DownloadTests: XCTestCase {
         assertFolderContents(folder, [])
     }
 
-    func testPollingFlagCancelsAStalledDownload() throws {
-        // The shell's Ctrl-C path: nothing calls cancel(); the flag polls a condition (here a deadline).
+    func testLinkedFlagCancelsAStalledDownload() throws {
+        // The shell's Ctrl-C path: nothing sets the download's own flag; its
+        // parent (Ctrl-C's process flag in the shell, a stand-in here) is set.
         let server = try startServer(["/w.h5": .silent])
         let folder = try temporaryFolder()
-        let deadline = Date() + 0.5
-        let flag = CancellationFlag(polling: { Date() >= deadline })
+        let parent = CancellationFlag()
+        let flag = CancellationFlag(linkedTo: parent)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { parent.request() }
         XCTAssertThrowsError(try WeightsDownloader().download(try source(server, "/w.h5"), into: folder,
                                                               cancellation: flag)) { error in
             XCTAssertEqual((error as! WeightsError).kind, .cancelled)
         }
-        XCTAssertTrue(flag.isCancelled)
+        XCTAssertTrue(flag.isRequested)
         assertFolderContents(folder, [])
     }
 

@@ -34,7 +34,7 @@ struct EvaluateCommand: HostCommand {
         let path = arguments.path("folder")!
         let folder = try ImageFolder.scan(path, argument: "folder")
         let labelOf = try folder.labels(in: head)
-        let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
+        let shouldStop = { context.isInterruptRequested }
         let result = try TrainingData.features(of: folder.items.map(\.path), model: model, context: context,
                                                explain: false, shouldStop: shouldStop)
         guard !result.kept.isEmpty else {

@@ -5,6 +5,7 @@
 // image and its output (the trainable part's input) is kept for the epochs;
 // batch norm stays in inference mode. Same split, epoch lines, history,
 // Ctrl-C and reproducibility as `train head`.
+import Common
 import Foundation
 import Lang
 import Vision
@@ -60,7 +61,7 @@ struct FineTuneCommand: HostCommand {
         context.print("batch norm stays in inference mode: the moving mean and variance are not updated and beta trains, "
                       + "as Keras' guide advises for fine-tuning")
 
-        let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
+        let shouldStop = { context.isInterruptRequested }
         let folder = try ImageFolder.scan(options.folder, argument: "folder")
         let labelOf = try folder.labels(in: head)
         context.print(folder.foundLine)
@@ -163,7 +164,7 @@ struct FineTuneCommand: HostCommand {
         var labels: [Int] = []
         var done = 0
         for start in stride(from: 0, to: items.count, by: PooledFeatures.batchSize) {
-            if shouldStop() { throw Lang::Interrupted() }
+            if shouldStop() { throw Interrupted() }
             var images: [Image] = []
             for item in items[start..<min(items.count, start + PooledFeatures.batchSize)] {
                 do {

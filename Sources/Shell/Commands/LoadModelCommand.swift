@@ -150,7 +150,7 @@ struct LoadModelCommand: HostCommand {
     private func download(includeTop: Bool, _ context: CommandContext) throws -> String {
         do {
             return try ImagenetWeights.file(includeTop: includeTop, environment: session.environment,
-                                            interruptFlag: context.interruptFlag)
+                                            cancellation: context.interruptFlag)
         } catch {
             throw Self.commandError(error, argument: "weights")
         }

@@ -2,6 +2,7 @@
 // image, of the files a glob matches, or of the images in a folder. Images are
 // loaded as keras.utils.load_img does (nearest resize to the model's input),
 // preprocessed in 'tf' mode and run through the network 8 at a time.
+import Common
 import Foundation
 import Lang
 import Vision
@@ -51,8 +52,7 @@ struct PredictCommand: HostCommand {
         var skipped: [String] = []
         var done = 0
         for chunkStart in stride(from: 0, to: files.count, by: Self.batchSize) {
-            // Lang's Interrupted (the interpreter's stop), not the Shell type of the same name.
-            if Interrupts.isRequested || context.isInterruptRequested { throw Lang::Interrupted() }
+            if context.isInterruptRequested { throw Interrupted() }
             let chunk = files[chunkStart..<min(files.count, chunkStart + Self.batchSize)]
             var images: [Image] = [], names: [String] = []
             for file in chunk {

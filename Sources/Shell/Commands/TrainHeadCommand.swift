@@ -48,7 +48,7 @@ struct TrainHeadCommand: HostCommand {
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         var model = try session.requireModel()
         let options = try Self.options(arguments)
-        let shouldStop = { Interrupts.isRequested || context.isInterruptRequested }
+        let shouldStop = { context.isInterruptRequested }
 
         let folder = try ImageFolder.scan(options.run.folder, argument: "folder")
         if let trainable = Self.trainableBase(model) {

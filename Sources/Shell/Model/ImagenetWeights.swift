@@ -2,9 +2,9 @@
 // `kungfu fetch-weights`): the verified cached or downloaded file, as the
 // environment asks (KUNGFU_HOME, KUNGFU_WEIGHTS_URL, KUNGFU_WEIGHTS_SHA256…),
 // with a byte progress bar on stderr. Ctrl-C cancels the download even while
-// no byte arrives: the downloader polls the flags at least once a second.
+// no byte arrives: the downloader checks the flag at least once a second.
+import Common
 import Foundation
-import Lang
 import Vision
 
 /// Caseless namespace for fetching the ImageNet weights file.
@@ -13,11 +13,12 @@ enum ImagenetWeights {
     /// cache or downloaded into kungfu's cache. Throws `WeightsError`
     /// (`.invalidSource` for a bad KUNGFU_WEIGHTS_URL / KUNGFU_WEIGHTS_SHA256,
     /// `.corrupt`, `.download`, `.cancelled`); no half file is left.
+    /// `cancellation`: Ctrl-C by default; a command passes its context's flag
+    /// (which is linked to Ctrl-C).
     static func file(includeTop: Bool, environment: [String: String],
-                     interruptFlag: InterruptFlag? = nil) throws -> String {
+                     cancellation: CancellationFlag = .processInterrupt) throws -> String {
         let source = try WeightsSource.imagenet(includeTop: includeTop, environment: environment)
         let cache = WeightsCache(environment: environment)
-        let cancellation = CancellationFlag(polling: { Interrupts.isRequested || interruptFlag?.isRequested == true })
         let sink = ProgressSink.standardError
         var bar: ProgressBar?
         do {

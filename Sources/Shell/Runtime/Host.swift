@@ -64,7 +64,10 @@ final class Host {
         self.mode = mode
         self.pictureMode = pictureMode
         self.streams = streams
-        interpreter = Interpreter(registry: CommandTable.registry(for: session))
+        // Linked to the flag the SIGINT handler sets: Ctrl-C reaches the
+        // interpreter and its commands directly (Interrupts.swift).
+        interpreter = Interpreter(registry: CommandTable.registry(for: session),
+                                  interruptFlag: CancellationFlag(linkedTo: .processInterrupt))
         wire()
     }
 
@@ -105,21 +108,16 @@ final class Host {
     /// Returns false when it failed or was interrupted.
     func run(source: String, name: String) -> Bool {
         recorder.beginInput(source)
-        let (outcome, signalled) = InterruptBridge.run(flag: interpreter.interruptFlag) {
-            interpreter.run(source: source, name: name)
-        }
-        return report(outcome, signalled: signalled)
+        return report(whileCatchingCtrlC { interpreter.run(source: source, name: name) })
     }
 
     /// Evaluates one complete REPL input. Returns nil when the input is
     /// incomplete (nothing ran), else whether it succeeded.
     func evaluate(_ input: String) -> Bool? {
         recorder.beginInput(input)
-        let (outcome, signalled) = InterruptBridge.run(flag: interpreter.interruptFlag) {
-            interpreter.evaluate(input: input)
-        }
+        let outcome = whileCatchingCtrlC { interpreter.evaluate(input: input) }
         if case .incomplete = outcome { return nil }
-        return report(outcome, signalled: signalled)
+        return report(outcome)
     }
 
     /// Reports an input that ended while incomplete (end of file inside `{`).
@@ -148,7 +146,15 @@ final class Host {
         streams.err("kungfu: \(TerminalText.escaped(message))\n")
     }
 
-    private func report(_ outcome: Outcome, signalled: Bool) -> Bool {
+    /// Runs `body` with SIGINT caught (it sets the flag the interpreter's
+    /// flag is linked to), then clears that flag for the next input.
+    private func whileCatchingCtrlC(_ body: () -> Outcome) -> Outcome {
+        let outcome = Interrupts.whileArmed(body)
+        CancellationFlag.processInterrupt.reset()
+        return outcome
+    }
+
+    private func report(_ outcome: Outcome) -> Bool {
         switch outcome {
         case .completed:
             return true
@@ -156,13 +162,6 @@ final class Host {
             reportErrors([diagnostic])
             return false
         case .failed(let diagnostics):
-            // A command that stopped through `Interrupts.check()` throws the
-            // shell's own `Interrupted`, which the interpreter reports as a
-            // runtime error reading "interrupted": that is a Ctrl-C too.
-            if signalled, diagnostics.count == 1, diagnostics[0].message == "interrupted" {
-                reportInterrupt(at: diagnostics[0].location)
-                return false
-            }
             reportErrors(diagnostics)
             return false
         case .interrupted(let location):

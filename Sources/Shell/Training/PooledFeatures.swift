@@ -3,6 +3,7 @@
 // while the base is frozen a file's features never change, so `train head`
 // and `evaluate` compute each file once per loaded model and reuse it. Files
 // are recognised by path, size and modification time.
+import Common
 import Foundation
 import Lang
 import Vision
@@ -114,7 +115,7 @@ enum PooledFeatures {
             let bar = ProgressBar(total: missing.count, kind: .steps(unit: "image"), sink: progress)
             var done = 0
             for start in stride(from: 0, to: missing.count, by: batchSize) {
-                if shouldStop() { throw Lang::Interrupted() }
+                if shouldStop() { throw Interrupted() }
                 let chunk = missing[start..<min(missing.count, start + batchSize)]
                 var images: [Image] = [], positions: [Int] = []
                 for i in chunk {

@@ -9,6 +9,7 @@
 // that does not match is reported (never silently used or replaced). The
 // hash is computed on every lookup (about 0.1-0.3 s for the 92 MB file),
 // so a file changed on disk is always noticed.
+import Common
 import Foundation
 
 /// The weights caches of one environment (injectable for tests).

@@ -11,6 +11,7 @@
 // transfer, full disk, cancellation) removes the .part and throws a message
 // naming the URL, the file, its size and checksum, and where to put it by hand.
 import CCurl
+import Common
 import Foundation
 
 /// How far a download has come.
@@ -24,39 +25,6 @@ public struct DownloadProgress: Sendable, Equatable {
     public init(bytesDone: Int64, totalBytes: Int64?) {
         self.bytesDone = bytesDone
         self.totalBytes = totalBytes
-    }
-}
-
-/// A flag that stops a download, set from any thread (e.g. the shell's
-/// Ctrl-C handler running on a dispatch queue; not from inside a raw signal
-/// handler, where taking a lock is not allowed).
-public final class CancellationFlag: @unchecked Sendable {
-    // @unchecked: `cancelled` is only read or written while holding `lock`.
-    private let lock = NSLock()
-    private var cancelled = false
-    private let polling: (@Sendable () -> Bool)?
-
-    /// A flag that is not set.
-    public init() { polling = nil }
-
-    /// A flag that is also set whenever `polling` returns true; the
-    /// downloader asks at least once a second, even while no bytes arrive
-    /// (e.g. `{ Interrupts.isRequested }` for Ctrl-C).
-    public init(polling: @escaping @Sendable () -> Bool) { self.polling = polling }
-
-    /// Asks the download to stop; it stops within about a second.
-    public func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
-
-    /// True once `cancel()` was called, or `polling` said so.
-    public var isCancelled: Bool {
-        if let polling, polling() { cancel() }
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
     }
 }
 
@@ -97,11 +65,11 @@ public struct WeightsDownloader: Sendable {
     /// One download of a file runs at a time: a second one, in this process
     /// or another, is refused while the first runs, and returns the first's
     /// file if it finds it in place. `progress` is called on the calling
-    /// thread as bytes arrive; `cancellation` is checked at least once a
-    /// second, bytes or not. Throws `WeightsError` (`.download` or
-    /// `.cancelled`) whose message names the URL, file, size, SHA-256 and
-    /// where to put the file by hand; no `.part` or unverified file is left
-    /// in `folder`.
+    /// thread as bytes arrive; `cancellation` (the shell links it to Ctrl-C)
+    /// is checked at least once a second, bytes or not. Throws `WeightsError`
+    /// (`.download` or `.cancelled`) whose message names the URL, file, size,
+    /// SHA-256 and where to put the file by hand; no `.part` or unverified
+    /// file is left in `folder`.
     public func download(_ source: WeightsSource, into folder: String,
                          progress: ((DownloadProgress) -> Void)? = nil,
                          cancellation: CancellationFlag? = nil) throws -> String {
@@ -188,7 +156,7 @@ public struct WeightsDownloader: Sendable {
     private func transfer(_ source: WeightsSource, to sink: any DownloadSink,
                           progress: ((DownloadProgress) -> Void)?, cancellation: CancellationFlag?,
                           failure: (String, WeightsError.Kind) -> WeightsError) throws -> (size: Int64, sha256: String) {
-        if cancellation?.isCancelled == true { throw failure("cancelled before it started", .cancelled) }
+        if cancellation?.isRequested == true { throw failure("cancelled before it started", .cancelled) }
         guard Self.curlReady == CURLE_OK, let curl = curl_easy_init() else {
             throw failure("libcurl could not start", .download)
         }
@@ -238,7 +206,7 @@ public struct WeightsDownloader: Sendable {
            contentLength >= 0 {
             state.totalBytes = Int64(contentLength)
         }
-        if state.cancelled || cancellation?.isCancelled == true {
+        if state.cancelled || cancellation?.isRequested == true {
             throw failure("cancelled after \(WeightsSource.grouped(state.bytes)) bytes", .cancelled)
         }
         if let sinkError = state.sinkError { throw failure("\(sinkError)", .download) }
@@ -380,7 +348,7 @@ private final class TransferState {
 
     /// The write callback: returning less than `count` makes curl stop.
     func receive(_ data: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int {
-        if cancellation?.isCancelled == true {
+        if cancellation?.isRequested == true {
             cancelled = true
             return 0
         }
@@ -398,7 +366,7 @@ private final class TransferState {
 
     /// The progress callback: nonzero makes curl stop.
     func report(total: curl_off_t, done: curl_off_t) -> Int32 {
-        if cancellation?.isCancelled == true {
+        if cancellation?.isRequested == true {
             cancelled = true
             return 1
         }
