@@ -111,10 +111,10 @@ final class HeadTrainerTests: XCTestCase {
     /// afresh, and shuffle = false keeps the given order (checked against a
     /// run on data reordered by hand, which must then differ).
     func testShuffling() {
-        let orders = (0..<3).map { HeadTrainer.shuffled(count: 40, seed: HeadTrainer.derive(1, 1, UInt64($0))) }
+        let orders = (0..<3).map { TrainingLoop.shuffled(count: 40, seed: TrainingLoop.derive(1, 1, UInt64($0))) }
         for order in orders { XCTAssertEqual(order.sorted(), Array(0..<40), "a permutation") }
         XCTAssertNotEqual(orders[0], orders[1], "epochs get different orders")
-        XCTAssertEqual(HeadTrainer.shuffled(count: 1, seed: 3), [0], "one sample")
+        XCTAssertEqual(TrainingLoop.shuffled(count: 1, seed: 3), [0], "one sample")
 
         var shuffled = HeadTrainer(head: head(), optimizer: .sgd(rate: 0.01, momentum: 0), batchSize: 16, seed: 10)
         var ordered = HeadTrainer(head: head(), optimizer: .sgd(rate: 0.01, momentum: 0), batchSize: 16, seed: 10, shuffle: false)

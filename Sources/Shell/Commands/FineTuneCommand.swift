@@ -91,7 +91,7 @@ struct FineTuneCommand: HostCommand {
             model.featureCache = FeatureCache()   // the base changed: its features must be computed again
             model.weightsDescription += ", fine-tuned from \(tuner.trainedLayerNames.first ?? "") on \(options.folder)"
             let confusion = validation.map { v in
-                ConfusionRecord(matrix: Self.score(tuner, v).confusion, classes: head.classes,
+                ConfusionRecord(matrix: tuner.evaluate(v).confusion, classes: head.classes,
                                 source: "validation images of \(options.folder) after fine-tuning")
             }
             model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion, kind: .fineTune)
@@ -104,60 +104,25 @@ struct FineTuneCommand: HostCommand {
                                           epochs: options.epochs, stopped: stopped, kind: .fineTune))
     }
 
-    /// Trains `tuner` for `options.epochs` epochs over the cached boundary
-    /// values (a new seeded order each epoch), writing Keras' epoch lines.
-    /// Ctrl-C (`shouldStop`) stops before the next batch and rolls the tuner
-    /// back to the end of the last completed epoch. Shared by `fine tune` and
-    /// by `train head` over a trainable base.
-    static func fit(_ tuner: inout FineTuner, train: Boundaries, validation: Boundaries?, options: RunOptions,
+    /// Trains `tuner` for `options.epochs` epochs of Vision's `TrainingLoop`
+    /// (train head's loop: seeded order, Ctrl-C back to the last completed
+    /// epoch, val_loss from the logits), writing Keras' epoch lines. Shared
+    /// by `fine tune` and by `train head` over a trainable base.
+    static func fit(_ tuner: inout FineTuner, train: LabelledBoundary, validation: LabelledBoundary?, options: RunOptions,
                     seed: UInt64, shouldStop: () -> Bool, output: @escaping (String) -> Void)
         -> (history: [EpochRecord], stopped: Bool) {
-        let steps = options.steps(for: train.labels.count)
         let lines = EpochLines(epochs: options.epochs, output: output)
-        var history: [EpochRecord] = []
-        var generator = SeededGenerator(seed: seed ^ 0xF1_7E_70_4E)
-        for epoch in 1...options.epochs {
-            let start = ProgressBar.monotonicSeconds()
-            let checkpoint = tuner
-            var order = Array(train.labels.indices)
-            order.shuffle(using: &generator)
-            var lossSum = 0.0, correct = 0, seen = 0
-            for step in 0..<steps {
-                if shouldStop() {
-                    tuner = checkpoint
-                    lines.clear()
-                    return (history, true)
-                }
-                let batch = Array(order[(step * options.batch)..<min(order.count, (step + 1) * options.batch)])
-                let loss = tuner.step(boundary: FineTuner.rows(train.values, batch), labels: batch.map { train.labels[$0] })
-                lossSum += Double(loss) * Double(batch.count)
-                correct += tuner.lastStepCorrect
-                seen += batch.count
-                lines.batch(BatchProgress(epoch: epoch, epochs: options.epochs, step: step + 1, steps: steps,
-                                          loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen)))
-            }
-            let scores = validation.map { score(tuner, $0) }
-            let record = EpochRecord(epoch: epoch, steps: steps, loss: lossSum / Double(seen),
-                                     accuracy: Double(correct) / Double(seen), validationLoss: scores?.loss,
-                                     validationAccuracy: scores?.accuracy,
-                                     seconds: ProgressBar.monotonicSeconds() - start)
-            history.append(record)
-            lines.epoch(record)
-        }
+        var loop = TrainingLoop(batchSize: options.batch, seed: seed)
+        let result = loop.fit(&tuner, train: train, validation: validation, epochs: options.epochs,
+                              shouldStop: shouldStop, onBatch: lines.batch, onEpoch: lines.epoch)
         lines.clear()
-        return (history, false)
-    }
-
-    /// Boundary values of readable images, kept for all epochs, with their labels.
-    struct Boundaries {
-        var values: [Tensor]
-        var labels: [Int]
+        return result
     }
 
     /// Runs the frozen bottom once over `items` (8 images per pass, progress
     /// bar on stderr); unreadable files are skipped with a warning.
     static func boundaries(_ items: [ImageFolder.Item], _ tuner: FineTuner, model: LoadedModel, labelOf: [Int],
-                           context: CommandContext, shouldStop: () -> Bool, what: String) throws -> Boundaries {
+                           context: CommandContext, shouldStop: () -> Bool, what: String) throws -> LabelledBoundary {
         let size = (model.network.configuration.inputHeight, model.network.configuration.inputWidth)
         let bar = ProgressBar(total: items.count, kind: .steps(unit: "image"), sink: .standardError)
         var parts: [[Tensor]] = []
@@ -183,14 +148,14 @@ struct FineTuneCommand: HostCommand {
             bar.update(done)
         }
         bar.finish(done)
-        guard let first = parts.first else { return Boundaries(values: [], labels: []) }
+        guard let first = parts.first else { return LabelledBoundary(values: [], labels: []) }
         let values = first.indices.map { k in
             let shape = first[k].shape
             return Tensor(shape: [labels.count] + Array(shape.dropFirst()), scalars: parts.flatMap { $0[k].scalars })
         }
         context.print("kept the \(what) images' \(tuner.boundaryLayerNames.joined(separator: ", ")) outputs: "
                       + "\(labels.count) images, \(Format.grouped(values.map(\.count).reduce(0, +) * 4 / 1_048_576)) MB")
-        return Boundaries(values: values, labels: labels)
+        return LabelledBoundary(values: values, labels: labels)
     }
 
     /// Refuses, before any image is read, a run whose kept boundary values
@@ -205,26 +170,5 @@ struct FineTuneCommand: HostCommand {
                            + "\(overflow ? "more than memory holds" : "\(Format.grouped(2 * total / 1_048_576)) MB while they are joined"), "
                            + "more than the limit of \(FineTuner.maxBoundaryBytes >> 20) MB", argument: "folder",
                            notes: ["unfreeze fewer blocks (unfreeze layers from mixed9 keeps 320 KB per image) or use fewer images"])
-    }
-
-    /// Loss, accuracy and confusion matrix of the tuner in inference mode.
-    static func score(_ tuner: FineTuner, _ data: Boundaries) -> (loss: Double, accuracy: Double, confusion: [[Int]]) {
-        let classes = tuner.head.classes.count
-        var loss = 0.0, correct = 0
-        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
-        for start in stride(from: 0, to: data.labels.count, by: 16) {
-            let rows = Array(start..<min(data.labels.count, start + 16))
-            let p = tuner.probabilities(boundary: FineTuner.rows(data.values, rows))
-            for (r, index) in rows.enumerated() {
-                let row = p.scalars[(r * classes)..<((r + 1) * classes)]
-                let predicted = firstArgmax(row)
-                let truth = data.labels[index]
-                loss -= Foundation.log(Double(max(row[row.startIndex + truth], Float.leastNormalMagnitude)))
-                if predicted == truth { correct += 1 }
-                confusion[truth][predicted] += 1
-            }
-        }
-        let n = Double(max(1, data.labels.count))
-        return (loss / n, Double(correct) / n, confusion)
     }
 }

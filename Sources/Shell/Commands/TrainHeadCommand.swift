@@ -143,7 +143,7 @@ struct TrainHeadCommand: HostCommand {
             model.featureCache = FeatureCache()   // the base changed: its features must be computed again
             model.weightsDescription += ", trained from \(tuner.trainedLayerNames.first ?? "") with a head on \(options.run.folder)"
             let confusion = validation.map { v in
-                ConfusionRecord(matrix: FineTuneCommand.score(tuner, v).confusion, classes: folder.classes,
+                ConfusionRecord(matrix: tuner.evaluate(v).confusion, classes: folder.classes,
                                 source: "validation images of \(options.run.folder)")
             }
             model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion,

@@ -149,15 +149,15 @@ struct ImageFolder: Equatable {
     /// to validation, the rest to training; both keep the folder's order.
     func split(validation fraction: Double, seed: UInt64) -> (train: [Item], validation: [Item]) {
         precondition(fraction >= 0 && fraction < 1, "split: fraction \(fraction) is outside [0, 1)")
-        var generator = SeededGenerator(seed: seed ^ 0x5EED_5E11_7000_0000)
         var train: [Item] = [], validation: [Item] = []
         for label in classes.indices {
             let members = items(ofClass: label)
             var count = Int((fraction * Double(members.count)).rounded())
             if fraction > 0 && members.count >= 2 { count = max(count, 1) }
             count = min(count, members.count - 1)
-            var order = Array(members.indices)
-            order.shuffle(using: &generator)
+            // The training loop's Fisher–Yates, one seed per class.
+            let order = TrainingLoop.shuffled(count: members.count,
+                                              seed: TrainingLoop.derive(seed ^ 0x5EED_5E11_7000_0000, 0, UInt64(label)))
             let chosen = Set(order.prefix(max(0, count)))
             for (i, item) in members.enumerated() {
                 if chosen.contains(i) { validation.append(item) } else { train.append(item) }

@@ -6,6 +6,8 @@
 //   boundary → trainable part → mixed10 (N, h, w, 2048) → global mean (N, 2048)
 //   → head → logits (N, classes) → softmax cross-entropy, mean over the batch
 //
+// The head's forward and backward is `Head.trainingPass`, the head trainer's;
+// epochs are the shared `TrainingLoop` (FineTuner+Training.swift).
 // Backward runs the same way in reverse (Gradients.swift); the optimizer
 // (FineTuneOptimizer.swift) then updates conv kernels (unfolded), BN betas and
 // the head's kernels and biases. Weights leave as [LayerWeights] in weightSpecs order.
@@ -57,13 +59,11 @@ public struct FineTuner: Sendable {
     /// Scalars one image's step holds at once: the part's values kept for
     /// backward, with about as many again for their gradients.
     public let scalarsPerImage: Int
-    /// How many images of the last `step` the training-mode outputs (dropout
-    /// on, before the update) put in their true class: the count behind
-    /// Keras' `accuracy` metric for that batch (arg-max, first maximum on ties).
-    public private(set) var lastStepCorrect = 0
-
     private var state: FineTuneSlots
+    /// Dropout masks of direct `step` calls (the training loop brings its own).
     private var dropoutGenerator: SeededGenerator
+    /// Weights, head and slots at the start of the training loop's epoch.
+    private var checkpoint: (weights: [LayerWeights], head: Head, state: FineTuneSlots)?
     /// Creation indices of the boundary values.
     private let boundary: [Int]
     /// The trainable part's steps, in creation order.
@@ -193,10 +193,14 @@ public struct FineTuner: Sendable {
 
     /// Class probabilities (N, classes) in inference mode (dropout off).
     public func probabilities(boundary values: [Tensor]) -> Tensor {
-        let pass = forward(values)
-        let features = Kernels.globalAveragePool2D(pass.values[mixed10]!)   // (N, 2048)
+        let features = pooledFeatures(boundary: values)                      // (N, 2048)
         let n = features.shape[0]
         return Tensor(shape: [n, head.output.units], scalars: head.probabilities(features.scalars, count: n))
+    }
+
+    /// The head's input (N, 2048): mixed10 of the current base, averaged.
+    public func pooledFeatures(boundary values: [Tensor]) -> Tensor {
+        Kernels.globalAveragePool2D(forward(values).values[mixed10]!)
     }
 
     /// One training step on a batch: forward, softmax cross-entropy (mean
@@ -207,9 +211,19 @@ public struct FineTuner: Sendable {
     /// the output is a softmax layer (it reads `_keras_logits` and skips the
     /// 1e-7 clip), so the gradient is softmax − one-hot.
     public mutating func step(boundary values: [Tensor], labels: [Int]) -> Float {
-        let result = gradients(boundary: values, labels: labels)
+        var masks = dropoutGenerator
+        defer { dropoutGenerator = masks }
+        return Float(step(boundary: values, labels: labels, masks: &masks).meanLoss)
+    }
+
+    /// `step` with dropout masks from `masks`: the mean loss before the
+    /// update and how many images the training-mode outputs (dropout on)
+    /// put in their class (Keras' `accuracy` count for the batch).
+    mutating func step(boundary values: [Tensor], labels: [Int], masks: inout SeededGenerator)
+        -> (meanLoss: Double, correct: Int) {
+        let result = gradients(boundary: values, labels: labels, masks: &masks)
         apply(result.base, result.head)
-        return result.loss
+        return (result.meanLoss, result.correct)
     }
 
     /// The loss of a batch and the gradients of every trained tensor: base
@@ -217,16 +231,37 @@ public struct FineTuner: Sendable {
     /// `denseLayers` order. Draws dropout masks, hence mutating.
     mutating func gradients(boundary values: [Tensor], labels: [Int])
         -> (loss: Float, base: [(layer: Int, array: Int, gradient: [Float])], head: HeadGradients) {
+        var masks = dropoutGenerator
+        defer { dropoutGenerator = masks }
+        let result = gradients(boundary: values, labels: labels, masks: &masks)
+        return (Float(result.meanLoss), result.base, result.head)
+    }
+
+    /// `gradients` with dropout masks from `masks`, plus the batch's mean
+    /// loss in Double and its count of right training-mode answers.
+    func gradients(boundary values: [Tensor], labels: [Int], masks: inout SeededGenerator)
+        -> (meanLoss: Double, correct: Int, base: [(layer: Int, array: Int, gradient: [Float])], head: HeadGradients) {
         let pass = forward(values)
         let x = pass.values[mixed10]!                                     // (N, h, w, 2048)
         let n = x.shape[0]
         precondition(labels.count == n && labels.allSatisfy { (0..<head.output.units).contains($0) },
                      "FineTuner.step: \(labels.count) labels in 0..<\(head.output.units) for \(n) images")
         let features = Kernels.globalAveragePool2D(x)                     // (N, 2048)
-        let (loss, headGradients, dFeatures) = headStep(features.scalars, labels: labels)
+        let (headPass, headGradients, dFeatures) = headStep(features.scalars, labels: labels, masks: &masks)
         let dx = Gradients.globalAveragePool(Tensor(shape: [n, features.shape[1]], scalars: dFeatures),
                                              height: x.shape[1], width: x.shape[2])   // (N, h, w, 2048)
-        return (loss, backward(pass, mixed10Gradient: dx), headGradients)
+        return (headPass.meanLoss, headPass.correct, backward(pass, mixed10Gradient: dx), headGradients)
+    }
+
+    /// Remembers the base weights, head and optimizer slots, as the training
+    /// loop does at the start of each epoch (shared buffers: the epoch's
+    /// first update copies what it changes).
+    public mutating func saveCheckpoint() { checkpoint = (weights, head, state) }
+
+    /// Goes back to the remembered weights, head and slots (a stop mid-epoch).
+    public mutating func restoreCheckpoint() {
+        guard let saved = checkpoint else { return }
+        (weights, head, state) = saved
     }
 
     /// The base weights as they are now, unfolded, in `InceptionV3.weightSpecs`
@@ -367,80 +402,18 @@ public struct FineTuner: Sendable {
     typealias HeadGradients = [(kernel: [Float], bias: [Float])]
 
     /// Forward and backward through the head for features (N, inputs):
-    /// the mean loss, the dense layers' gradients, and ∂L/∂features.
-    private mutating func headStep(_ features: [Float], labels: [Int]) -> (Float, HeadGradients, [Float]) {
+    /// `Head.trainingPass` (the head trainer's), then the dense layers'
+    /// gradients and ∂L/∂features on the Dense kernels.
+    private func headStep(_ features: [Float], labels: [Int], masks: inout SeededGenerator)
+        -> (pass: TrainingPass, gradients: HeadGradients, features: [Float]) {
         let n = labels.count
-        var x = features                                        // (N, hidden or inputs): the output layer's input
-        var preActivation: [Float] = []                         // (N, hidden) before ReLU
-        var mask: [Float] = []                                  // dropout: 0 or 1/(1 − rate) per unit
-        if let hidden = head.hidden {
-            preActivation = FineTuner.affine(features, hidden, count: n)
-            x = preActivation.map { max($0, 0) }
-            if head.dropout > 0 {
-                let keep = 1 - head.dropout
-                mask = (0..<x.count).map { _ in dropoutGenerator.nextUniform() >= head.dropout ? 1 / keep : 0 }
-                for i in x.indices { x[i] *= mask[i] }
-            }
+        let pass = head.trainingPass(features, labels: labels, masks: &masks)
+        let output = head.output.gradients(input: pass.outputInput, outputGradient: pass.outputGradient, count: n)
+        guard let hidden = head.hidden else {
+            return (pass, [output], head.output.inputGradient(pass.outputGradient, count: n))   // (N, inputs)
         }
-        let logits = FineTuner.affine(x, head.output, count: n)   // (N, classes)
-        let classes = head.output.units
-        var dLogits = [Float](repeating: 0, count: logits.count)  // (softmax − one-hot) / N
-        var loss: Double = 0
-        lastStepCorrect = 0
-        for row in 0..<n {
-            let z = logits[(row * classes)..<((row + 1) * classes)]
-            let top = z.max() ?? 0
-            if firstArgmax(z) == labels[row] { lastStepCorrect += 1 }
-            let sum = z.map { Foundation.exp($0 - top) }.reduce(0, +)
-            loss += Double(Foundation.log(sum) + top - z[row * classes + labels[row]])
-            for j in 0..<classes {
-                let p = Foundation.exp(z[row * classes + j] - top) / sum
-                dLogits[row * classes + j] = (p - (j == labels[row] ? 1 : 0)) / Float(n)
-            }
-        }
-        let output = FineTuner.affineBackward(x, head.output, dLogits, count: n)
-        guard let hidden = head.hidden else { return (Float(loss / Double(n)), [(output.kernel, output.bias)], output.input) }
-        // Back through dropout and ReLU (zero gradient at 0, as TF).
-        let dPre = preActivation.indices.map {
-            preActivation[$0] > 0 ? output.input[$0] * (mask.isEmpty ? 1 : mask[$0]) : 0
-        }
-        let first = FineTuner.affineBackward(features, hidden, dPre, count: n)
-        return (Float(loss / Double(n)), [(first.kernel, first.bias), (output.kernel, output.bias)], first.input)
-    }
-
-    /// x·kernel + bias for `count` rows.
-    static func affine(_ x: [Float], _ layer: DenseLayer, count: Int) -> [Float] {
-        var y = [Float](repeating: 0, count: count * layer.units)
-        for row in 0..<count {
-            for j in 0..<layer.units { y[row * layer.units + j] = layer.bias[j] }
-            for i in 0..<layer.inputs {
-                let xi = x[row * layer.inputs + i], k = i * layer.units, o = row * layer.units
-                for j in 0..<layer.units { y[o + j] = y[o + j].addingProduct(xi, layer.kernel[k + j]) }
-            }
-        }
-        return y
-    }
-
-    /// Gradients of y = x·kernel + bias: ∂kernel = xᵀ·dy, ∂bias = Σ rows of dy,
-    /// ∂x = dy·kernelᵀ (rows summed in order).
-    static func affineBackward(_ x: [Float], _ layer: DenseLayer, _ dy: [Float], count: Int)
-        -> (kernel: [Float], bias: [Float], input: [Float]) {
-        let (inputs, units) = (layer.inputs, layer.units)
-        var dKernel = [Float](repeating: 0, count: inputs * units), dBias = [Float](repeating: 0, count: units)
-        var dx = [Float](repeating: 0, count: count * inputs)
-        for row in 0..<count {
-            for j in 0..<units { dBias[j] += dy[row * units + j] }
-            for i in 0..<inputs {
-                let xi = x[row * inputs + i]
-                var sum: Float = 0
-                for j in 0..<units {
-                    dKernel[i * units + j] = dKernel[i * units + j].addingProduct(xi, dy[row * units + j])
-                    sum = sum.addingProduct(dy[row * units + j], layer.kernel[i * units + j])
-                }
-                dx[row * inputs + i] = sum
-            }
-        }
-        return (dKernel, dBias, dx)
+        let first = hidden.gradients(input: features, outputGradient: pass.hiddenGradient, count: n)
+        return (pass, [first, output], hidden.inputGradient(pass.hiddenGradient, count: n))    // (N, inputs)
     }
 
     /// One optimizer update of every trained tensor: base tensors in

@@ -32,17 +32,24 @@ public enum Elementwise {
 
     /// In place, per row: softmax over `width` consecutive values, `rows` rows.
     static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        for r in 0..<rows {
-            let row = x + r * width
-            var largest = -Float.infinity
-            for i in 0..<width { largest = max(largest, row[i]) }
-            var sum: Float = 0
-            for i in 0..<width {
-                row[i] = Foundation.exp(row[i] - largest)
-                sum += row[i]
-            }
-            for i in 0..<width { row[i] /= sum }
+        for r in 0..<rows { _ = softmax(x + r * width, width: width, into: x + r * width) }
+    }
+
+    /// kungfu's one softmax: y = exp(z − max z) / Σ exp(z − max z) over
+    /// `width` values (`y` may be `z`). Returns max z and the sum, from
+    /// which the cross-entropy's log-sum-exp follows (`CrossEntropy.fromLogits`).
+    @discardableResult
+    static func softmax(_ z: UnsafePointer<Float>, width: Int, into y: UnsafeMutablePointer<Float>)
+        -> (largest: Float, sum: Float) {
+        var largest = -Float.infinity
+        for i in 0..<width { largest = max(largest, z[i]) }
+        var sum: Float = 0
+        for i in 0..<width {
+            y[i] = Foundation.exp(z[i] - largest)
+            sum += y[i]
         }
+        for i in 0..<width { y[i] /= sum }
+        return (largest, sum)
     }
 
     /// Copies each input view into its channel slice of `output`, in order.

@@ -26,14 +26,7 @@ public enum CrossEntropy {
     public static func fromLogits(_ logits: UnsafePointer<Float>, width: Int, label: Int,
                                   probabilities: UnsafeMutablePointer<Float>) -> Float {
         precondition(label >= 0 && label < width, "CrossEntropy: label \(label) outside 0..<\(width)")
-        var largest = -Float.infinity
-        for j in 0..<width { largest = max(largest, logits[j]) }
-        var sum: Float = 0
-        for j in 0..<width {
-            probabilities[j] = Foundation.exp(logits[j] - largest)
-            sum += probabilities[j]
-        }
-        for j in 0..<width { probabilities[j] /= sum }
+        let (largest, sum) = Elementwise.softmax(logits, width: width, into: probabilities)
         return Foundation.log(sum) - (logits[label] - largest)
     }
 

@@ -25,9 +25,28 @@ struct TrainingPass {
     var outputGradient: [Float]
     /// ∂(mean loss)/∂z1 (rows, H); empty without a hidden layer.
     var hiddenGradient: [Float]
+
+    /// The batch's mean loss, summed in Double.
+    var meanLoss: Double { losses.map(Double.init).reduce(0, +) / Double(max(labels.count, 1)) }
+
+    /// Rows whose most probable class (the first on ties, as tf.argmax) is the label.
+    var correct: Int {
+        let width = probabilities.count / max(labels.count, 1)
+        return labels.indices.filter { HeadTrainer.argmax(probabilities, row: $0, width: width) == labels[$0] }.count
+    }
 }
 
 extension Head {
+    /// `trainingPass` with this head's dropout: masks (rows, H) drawn from
+    /// `masks` when the head has a dropout layer, none otherwise. What
+    /// `HeadTrainer` and `FineTuner` both run on a batch.
+    func trainingPass(_ x: [Float], labels: [Int], masks: inout SeededGenerator) -> TrainingPass {
+        let keep = hidden.flatMap { hidden in
+            dropout > 0 ? HeadTrainer.dropoutMask(count: labels.count * hidden.units, rate: dropout, generator: &masks) : nil
+        }
+        return trainingPass(x, labels: labels, keep: keep)
+    }
+
     /// Forward and backward over `x` (rows, inputs) with `labels`; `keep`
     /// holds the dropout multipliers (rows, H), nil for none (all ones).
     func trainingPass(_ x: [Float], labels: [Int], keep: [Float]?) -> TrainingPass {

@@ -52,25 +52,17 @@ public struct DenseLayer: Sendable, Equatable {
     public var parameterCount: Int { inputs * units + units }
 
     /// `activation(x·kernel + bias)` for `count` rows of `inputs` features,
-    /// row-major; returns `count` rows of `units`.
+    /// row-major; returns `count` rows of `units`. The affine part is
+    /// `affine` (DenseKernel), the one the training step uses.
     public func forward(_ x: [Float], count: Int) -> [Float] {
         precondition(x.count == count * inputs, "DenseLayer \(name): \(x.count) inputs are not \(count)×\(inputs)")
-        var y = [Float](repeating: 0, count: count * units)
-        for row in 0..<count {
-            let xBase = row * inputs, yBase = row * units
-            for j in 0..<units { y[yBase + j] = bias[j] }
-            for i in 0..<inputs {
-                let xi = x[xBase + i]
-                if xi == 0 { continue }
-                let kBase = i * units
-                for j in 0..<units { y[yBase + j] = y[yBase + j].addingProduct(xi, kernel[kBase + j]) }
+        if count == 0 { return [] }
+        var y = affine(x, count: count)                                      // (count, units)
+        y.withUnsafeMutableBufferPointer { y in
+            switch activation {
+            case .relu: Elementwise.relu(y.baseAddress!, count: y.count)
+            case .softmax: Elementwise.softmax(y.baseAddress!, rows: count, width: units)
             }
-            if activation == .relu {
-                for j in 0..<units { y[yBase + j] = Elementwise.relu(y[yBase + j]) }
-            }
-        }
-        if activation == .softmax {
-            y.withUnsafeMutableBufferPointer { Elementwise.softmax($0.baseAddress!, rows: count, width: units) }
         }
         return y
     }

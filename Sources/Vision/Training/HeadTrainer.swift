@@ -2,10 +2,9 @@
 // `model.fit(x, y, batch_size, epochs, shuffle, validation_data)` with
 // categorical cross-entropy and a softmax output.
 //
-// Per epoch: order (seeded shuffle or as given) → batches (last one partial)
-// → per batch: forward in training mode, loss metric, backward, update.
-// Reported loss/accuracy are Keras 3's running metrics: the mean of per-batch
-// mean losses weighted by batch size, measured before each batch's update.
+// The epochs are the shared `TrainingLoop` (TrainingLoop.swift), fine-tuning's
+// too; a batch here is `Head.trainingPass` (Head+Backward.swift) and one
+// optimizer update of the head's four variables on the fused Dense kernels.
 import Foundation
 
 /// Features with one integer label per sample: `count` rows of `width`.
@@ -103,11 +102,14 @@ public struct HeadTrainer {
     /// The update rule.
     public let optimizer: Optimizer
     /// Samples per batch (the last batch of an epoch may be smaller).
-    public let batchSize: Int
+    public var batchSize: Int { loop.batchSize }
     /// Seeds the shuffles and the dropout masks.
-    public let seed: UInt64
+    public var seed: UInt64 { loop.seed }
     /// Whether every epoch visits the samples in a fresh seeded order.
-    public let shuffle: Bool
+    public var shuffle: Bool { loop.shuffle }
+    /// The epoch loop, shared with fine-tuning; it counts the epochs done over
+    /// all `fit` calls, so a second `fit` does not repeat the first one's orders.
+    private var loop: TrainingLoop
 
     /// Optimizer slots of the four variables.
     private struct States {
@@ -116,9 +118,6 @@ public struct HeadTrainer {
     private var states: States
     /// Updates applied so far (Keras' `optimizer.iterations`).
     private var iterations = 0
-    /// Epochs completed over all `fit` calls: keys the shuffles and masks, so
-    /// a second `fit` does not repeat the first one's orders.
-    private var epochsDone = 0
 
     /// A trainer starting from `head`, with fresh optimizer slots.
     public init(head: Head, optimizer: Optimizer, batchSize: Int, seed: UInt64, shuffle: Bool = true) {
@@ -126,9 +125,7 @@ public struct HeadTrainer {
                      "HeadTrainer: batch size \(batchSize) must be 1…\(Self.maxBatchSize)")
         self.head = head
         self.optimizer = optimizer
-        self.batchSize = batchSize
-        self.seed = seed
-        self.shuffle = shuffle
+        self.loop = TrainingLoop(batchSize: batchSize, seed: seed, shuffle: shuffle)
         let hidden = head.hidden
         states = States(hiddenKernel: optimizer.initialState(count: hidden?.kernel.count ?? 0),
                         hiddenBias: optimizer.initialState(count: hidden?.bias.count ?? 0),
@@ -136,55 +133,24 @@ public struct HeadTrainer {
                         outputBias: optimizer.initialState(count: head.output.bias.count))
     }
 
-    /// Runs `epochs` epochs. `shouldStop` is polled before every batch: when
-    /// it returns true the run stops, the head (and optimizer state) go back
-    /// to those of the last completed epoch (or the start if none completed),
-    /// and `stopped` is true. `onBatch` runs after every batch, `onEpoch`
-    /// after every completed epoch (validation included).
+    /// Runs `epochs` epochs of the shared `TrainingLoop`. `shouldStop` is
+    /// polled before every batch: when it returns true the run stops, the
+    /// head (and optimizer state) go back to those of the last completed
+    /// epoch (or the start if none completed), and `stopped` is true.
+    /// `onBatch` runs after every batch, `onEpoch` after every completed
+    /// epoch (validation included).
     public mutating func fit(_ train: LabelledFeatures, validation: LabelledFeatures?, epochs: Int,
                              shouldStop: () -> Bool, onBatch: (BatchProgress) -> Void,
                              onEpoch: (EpochRecord) -> Void) -> (history: [EpochRecord], stopped: Bool) {
-        precondition(epochs >= 0, "HeadTrainer.fit: negative epoch count \(epochs)")
-        precondition(train.count > 0, "HeadTrainer.fit: no training samples")
         for data in [train] + (validation.map { [$0] } ?? []) {
             precondition(data.width == head.inputs, "HeadTrainer.fit: features of width \(data.width) for a head of \(head.inputs) inputs")
             precondition(data.labels.allSatisfy { $0 < head.classes.count },
                          "HeadTrainer.fit: a label is not below the \(head.classes.count) classes")
         }
-        guard epochs > 0 else { return ([], false) }
-        let steps = (train.count + batchSize - 1) / batchSize
-        var history: [EpochRecord] = []
-        for epoch in 1...epochs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            saveCheckpoint()
-            let epochKey = UInt64(epochsDone)
-            let order = shuffle ? Self.shuffled(count: train.count, seed: Self.derive(seed, 1, epochKey))
-                                : Array(0..<train.count)
-            var lossSum = 0.0, correct = 0, seen = 0
-            for step in 0..<steps {
-                if shouldStop() {
-                    restoreCheckpoint()
-                    return (history, true)
-                }
-                let indices = Array(order[(step * batchSize)..<min((step + 1) * batchSize, train.count)])
-                var masks = SeededGenerator(seed: Self.derive(seed, 2 + epochKey, UInt64(step)))
-                let result = trainStep(train, indices: indices, masks: &masks)
-                lossSum += result.meanLoss * Double(indices.count)
-                correct += result.correct
-                seen += indices.count
-                onBatch(BatchProgress(epoch: epoch, epochs: epochs, step: step + 1, steps: steps,
-                                      loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen)))
-            }
-            epochsDone += 1
-            let checked = validation.map { head.evaluate($0) }
-            let record = EpochRecord(epoch: epoch, steps: steps, loss: lossSum / Double(seen),
-                                     accuracy: Double(correct) / Double(seen),
-                                     validationLoss: checked?.loss, validationAccuracy: checked?.accuracy,
-                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            history.append(record)
-            onEpoch(record)
-        }
-        return (history, false)
+        var loop = self.loop
+        defer { self.loop = loop }
+        return loop.fit(&self, train: train, validation: validation, epochs: epochs,
+                        shouldStop: shouldStop, onBatch: onBatch, onEpoch: onEpoch)
     }
 
     /// The head, slots and iteration count at the start of the current
@@ -194,7 +160,8 @@ public struct HeadTrainer {
     /// on a 2048×1024 kernel, page faults included).
     private var checkpoint: (head: Head, states: States, iterations: Int)?
 
-    private mutating func saveCheckpoint() {
+    /// Copies the head, slots and iteration count into the checkpoint's own buffers.
+    public mutating func saveCheckpoint() {
         var saved = checkpoint ?? (head, states, iterations)
         checkpoint = nil                       // so `saved` owns its buffers and is overwritten in place
         Self.copy(head, into: &saved.head)
@@ -203,7 +170,8 @@ public struct HeadTrainer {
         checkpoint = saved
     }
 
-    private mutating func restoreCheckpoint() {
+    /// Copies the checkpoint back, in place.
+    public mutating func restoreCheckpoint() {
         guard let saved = checkpoint else { return }
         Self.copy(saved.head, into: &head)
         Self.copy(saved.states, into: &states)
@@ -239,7 +207,7 @@ public struct HeadTrainer {
     /// One batch: forward in training mode, loss, backward, one optimizer
     /// update of every variable. Returns the batch's mean loss (before the
     /// update) and how many samples the training-mode outputs got right.
-    private mutating func trainStep(_ data: LabelledFeatures, indices: [Int],
+    public mutating func trainBatch(_ data: LabelledFeatures, rows indices: [Int],
                                     masks: inout SeededGenerator) -> (meanLoss: Double, correct: Int) {
         let rows = indices.count, width = data.width
         var x = [Float](repeating: 0, count: rows * width)                 // (rows, width)
@@ -250,10 +218,7 @@ public struct HeadTrainer {
                 }
             }
         }
-        let keep = head.hidden.flatMap { hidden in
-            head.dropout > 0 ? Self.dropoutMask(count: rows * hidden.units, rate: head.dropout, generator: &masks) : nil
-        }
-        let pass = head.trainingPass(x, labels: indices.map { data.labels[$0] }, keep: keep)
+        let pass = head.trainingPass(x, labels: indices.map { data.labels[$0] }, masks: &masks)
         let step = optimizer.step(iteration: iterations)
         head.output.train(input: pass.outputInput, outputGradient: pass.outputGradient, count: rows, step: step,
                           kernelState: &states.outputKernel, biasState: &states.outputBias)
@@ -262,10 +227,17 @@ public struct HeadTrainer {
                                kernelState: &states.hiddenKernel, biasState: &states.hiddenBias)
         }
         iterations += 1
-        let correct = (0..<rows).filter { Self.argmax(pass.probabilities, row: $0, width: head.classes.count) == pass.labels[$0] }
-        return (pass.losses.map(Double.init).reduce(0, +) / Double(rows), correct.count)
+        return (pass.meanLoss, pass.correct)
     }
 
+    /// Keras' `val_loss` and `val_accuracy`: `Head.evaluate`, inference mode.
+    public func validate(_ data: LabelledFeatures) -> (loss: Double, accuracy: Double) {
+        let verdict = head.evaluate(data)
+        return (verdict.loss, verdict.accuracy)
+    }
+
+    /// Rows of `data`.
+    public static func count(of data: LabelledFeatures) -> Int { data.count }
 
     /// max(z, 0), NaN kept (`Elementwise.relu`).
     static func reluForward(_ z: [Float]) -> [Float] { z.map(Elementwise.relu) }
@@ -302,24 +274,6 @@ public struct HeadTrainer {
     static func argmax(_ values: [Float], row: Int, width: Int) -> Int {
         firstArgmax(values[row * width..<(row + 1) * width])
     }
-
-    /// 0..<count in a Fisher–Yates order drawn from `seed`.
-    static func shuffled(count: Int, seed: UInt64) -> [Int] {
-        var order = Array(0..<count)
-        var generator = SeededGenerator(seed: seed)
-        var i = count - 1
-        while i > 0 {
-            // An index in 0...i from the high half of a 64×64-bit product.
-            let j = Int(generator.next().multipliedFullWidth(by: UInt64(i + 1)).high)
-            order.swapAt(i, j)
-            i -= 1
-        }
-        return order
-    }
-
-    /// A seed for one purpose (`a`, `b`) of a run seeded with `seed`.
-    static func derive(_ seed: UInt64, _ a: UInt64, _ b: UInt64) -> UInt64 {
-        var generator = SeededGenerator(seed: seed ^ (a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F))
-        return generator.next()
-    }
 }
+
+extension HeadTrainer: EpochTrainable {}
