@@ -24,14 +24,7 @@ private let cleanupSignals: [Int32] = [SIGTERM, SIGHUP]
 /// the same signal (default disposition), as if nothing had been caught.
 private let handleTermination: @convention(c) (Int32) -> Void = { signal in
     removeTemporaryFilesNow()
-    var action = sigaction()
-    #if canImport(Glibc)
-    action.__sigaction_handler.sa_handler = SIG_DFL
-    #else
-    action.__sigaction_u.__sa_handler = SIG_DFL
-    #endif
-    sigemptyset(&action.sa_mask)
-    sigaction(signal, &action, nil)
+    SignalAction.install(signal, SIG_DFL)
     raise(signal)
 }
 
@@ -61,16 +54,8 @@ public enum TemporaryFiles {
     /// process. Call once, early in `main`.
     public static func installSignalCleanup() {
         _ = table
-        var action = sigaction()
-        #if canImport(Glibc)
-        action.__sigaction_handler.sa_handler = handleTermination
-        #else
-        action.__sigaction_u.__sa_handler = handleTermination
-        #endif
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = 0
-        for signal in cleanupSignals { sigaction(signal, &action, nil) }
-        signal(SIGXFSZ, SIG_IGN)
+        for signal in cleanupSignals { SignalAction.install(signal, handleTermination) }
+        SignalAction.install(SIGXFSZ, SIG_IGN)
     }
 
     /// Registers `path`; returns its slot for `unregister` (nil when the table

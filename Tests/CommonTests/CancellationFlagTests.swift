@@ -56,14 +56,8 @@ final class CancellationFlagTests: XCTestCase {
 
     func testSignalHandlerSetsTheProcessFlag() {
         // SIGUSR1 rather than SIGINT: nothing else in the test process uses it.
-        var action = sigaction(), previous = sigaction()
-        #if canImport(Glibc)
-        action.__sigaction_handler.sa_handler = setFromHandler
-        #else
-        action.__sigaction_u.__sa_handler = setFromHandler
-        #endif
-        sigemptyset(&action.sa_mask)
-        XCTAssertEqual(sigaction(SIGUSR1, &action, &previous), 0)
+        var previous = sigaction()
+        XCTAssertEqual(SignalAction.install(SIGUSR1, setFromHandler, previous: &previous), 0)
         defer { sigaction(SIGUSR1, &previous, nil) }
         let linked = CancellationFlag(linkedTo: .processInterrupt)
         XCTAssertFalse(linked.isRequested)
@@ -83,14 +77,7 @@ final class CancellationFlagTests: XCTestCase {
         }
         let pid = fork()
         if pid == 0 {
-            var action = sigaction()
-            #if canImport(Glibc)
-            action.__sigaction_handler.sa_handler = exitOnSecond
-            #else
-            action.__sigaction_u.__sa_handler = exitOnSecond
-            #endif
-            sigemptyset(&action.sa_mask)
-            sigaction(SIGUSR1, &action, nil)
+            SignalAction.install(SIGUSR1, exitOnSecond)
             raise(SIGUSR1)
             raise(SIGUSR1)
             _exit(0)

@@ -94,17 +94,9 @@ public enum Interrupts {
         exitWindowEnabled = forceExitWindow == nil ? 0 : 1
         exitWindow = forceExitWindow ?? 0
         CancellationFlag.processInterrupt.reset()
-        var action = sigaction()
-        #if canImport(Glibc)
-        action.__sigaction_handler.sa_handler = handleInterrupt
-        #else
-        action.__sigaction_u.__sa_handler = handleInterrupt
-        #endif
         // SA_RESTART: a read or write that Ctrl-C lands in carries on; the
         // command notices the flag at its next check.
-        action.sa_flags = SA_RESTART
-        sigemptyset(&action.sa_mask)
-        let status = sigaction(SIGINT, &action, &previousAction)
+        let status = SignalAction.install(SIGINT, handleInterrupt, flags: SA_RESTART, previous: &previousAction)
         precondition(status == 0, "Interrupts: sigaction(SIGINT) failed: \(systemMessage(errno))")
     }
 
