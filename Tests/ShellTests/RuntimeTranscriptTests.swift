@@ -249,6 +249,15 @@ final class RuntimeTranscriptTests: XCTestCase {
         }
     }
 
+    // Oracle: the photo's size, 451×300 (examples/testset/1.jpg), said once.
+    func testShowImageSaysTheSizeOnce() throws {
+        let photo = repositoryRoot + "/examples/testset/1.jpg"
+        let run = try runKungfu(["-c", "show image \"\(photo)\""])
+        XCTAssertEqual(run.stdout, "[image: \(photo)]\n\(photo): 451×300 JPEG\n")
+        XCTAssertEqual(run.stdout.components(separatedBy: "451×300").count - 1, 1)
+        XCTAssertEqual(run.status, 0, run.stderr)
+    }
+
     func testThreadsOption() throws {
         let run = try runKungfu(["--threads", "1", "-c", "1"], environment: ["KUNGFU_THREADS": "3"])
         XCTAssertEqual(run.stdout, "1\n")

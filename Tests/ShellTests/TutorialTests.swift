@@ -87,7 +87,7 @@ final class TutorialTests: XCTestCase {
 
         let (folder1, run1) = try run(first)
         XCTAssertEqual(run1.status, 0, run1.stderr)
-        let described = run1.stdout.split(separator: "\n").filter { $0.hasPrefix("[image ") }
+        let described = run1.stdout.split(separator: "\n").filter { $0.hasPrefix("[image: examples/testset/") }
         XCTAssertEqual(described.count, 16, "01 shows each of the 16 test photos")
         for i in 1...16 {
             XCTAssertTrue(run1.stdout.contains("examples/testset/\(i).jpg\nrank"), "01 predicts \(i).jpg")

@@ -237,7 +237,10 @@ final class Host {
     }
 
     /// `[image 299×299: title]`, the plain text of a picture.
+    /// A photo (`show image`) is `[image: title]`: its result line, right
+    /// after, says the size and format, so the size is said once.
     static func describe(_ picture: Picture) -> String {
+        if picture.isPhoto { return "[image: " + picture.title + "]" }
         let size = TerminalImage.description(width: picture.image.width, height: picture.image.height)
         return String(size.dropLast()) + ": " + picture.title + "]"
     }
