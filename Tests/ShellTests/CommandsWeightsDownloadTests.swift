@@ -102,6 +102,25 @@ final class CommandsWeightsDownloadTests: XCTestCase {
         XCTAssertEqual(contents("\(home)/kungfu/models"), [])
     }
 
+    // Oracle: the kernel's FIFO rule (an O_NONBLOCK open returns at once)
+    // and the file system: a FIFO under the cached file's name is not a
+    // cached copy; the run goes on to the mirror, which serves the file, and
+    // the verified file replaces the FIFO.
+    func testAFIFOInTheCacheIsNeverWaitedOn() throws {
+        let server = try startServer(["/\(fileName)": .body(payload)])
+        let home = try freshFolder()
+        try FileManager.default.createDirectory(atPath: "\(home)/kungfu/models", withIntermediateDirectories: true)
+        let cached = "\(home)/kungfu/models/\(fileName)"
+        XCTAssertEqual(mkfifo(cached, 0o600), 0)
+        let result = try kungfu(["fetch-weights"], environment(home, url: server.url("/")))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, cached + "\n")
+        var info = stat()
+        XCTAssertEqual(stat(cached, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFREG, "the downloaded file replaced the FIFO")
+        XCTAssertEqual(server.requests, ["/\(fileName)"])
+    }
+
     func testLoadModelRejectsAWrongChecksumAndCachesNothing() throws {
         let server = try startServer(["/\(fileName)": .body(payload)])
         let home = try freshFolder()

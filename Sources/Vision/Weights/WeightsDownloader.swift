@@ -128,9 +128,13 @@ public struct WeightsDownloader: Sendable {
 
     /// Whether `path` already holds the expected file.
     private static func isVerified(_ path: String, _ source: WeightsSource) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK and a regular-file check: a FIFO in the cache is not
+        // the file (and would block the open forever).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
         guard let digest = try? SHA256Hasher.hex(ofDescriptor: fd, path: path) else { return false }
         return matches(source, digest)
     }
