@@ -389,14 +389,16 @@ public enum ValueRange: Sendable, Equatable {
         }
     }
 
-    /// A number as a learner writes it: 3, 0.25, 1e+308, inf.
-    static func number(_ d: Double) -> String {
-        let text = "\(d)"
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
-    }
+    /// A number as a learner writes it: 3, 0.25, 1e+308, inf (Swift's
+    /// shortest spelling without a trailing ".0"); a Float by its own
+    /// shortest spelling (0.001, not 0.0010000000474974513). The one
+    /// formatter for numbers in messages, here and in the shell's results.
+    public static func number(_ d: Double) -> String { withoutPointZero("\(d)") }
 
-    static func number(_ f: Float) -> String {
-        let text = "\(f)"
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    /// See `number(_:)` for a Double.
+    public static func number(_ f: Float) -> String { withoutPointZero("\(f)") }
+
+    private static func withoutPointZero(_ text: String) -> String {
+        text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 }

@@ -83,15 +83,10 @@ struct TrainingHistoryValue: HostValue {
         return text
     }
 
-    /// A short decimal for messages: 0.001 → "0.001", 0.2 → "0.2", 1e-05 → "1e-05".
-    static func number(_ x: Double) -> String {
-        let text = "\(x)"
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
-    }
+    /// A short decimal for messages: 0.001 → "0.001", 0.2 → "0.2", 1e-05 →
+    /// "1e-05" (Lang's `ValueRange.number`, the one number formatter).
+    static func number(_ x: Double) -> String { ValueRange.number(x) }
 
     /// The same for a Float, by its own shortest spelling (0.001, not 0.0010000000474974513).
-    static func number(_ x: Float) -> String {
-        let text = "\(x)"
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
-    }
+    static func number(_ x: Float) -> String { ValueRange.number(x) }
 }
