@@ -86,15 +86,10 @@ struct FineTuneCommand: HostCommand {
                                           seed: session.seed, shouldStop: shouldStop, output: context.print)
 
         if !history.isEmpty {
-            model.network = try tuner.tunedModel()
-            model.head = tuner.head
-            model.featureCache = FeatureCache()   // the base changed: its features must be computed again
-            model.weightsDescription += ", fine-tuned from \(tuner.trainedLayerNames.first ?? "") on \(options.folder)"
-            let confusion = validation.map { v in
-                ConfusionRecord(matrix: tuner.evaluate(v).confusion, classes: head.classes,
-                                source: "validation images of \(options.folder) after fine-tuning")
-            }
-            model.training = TrainingRecord(folder: options.folder, history: history, confusion: confusion, kind: .fineTune)
+            try Self.adopt(tuner, into: &model, history: history, validation: validation, folder: options.folder,
+                           classes: head.classes, kind: .fineTune,
+                           weightsNote: "fine-tuned from \(tuner.trainedLayerNames.first ?? "") on \(options.folder)",
+                           validationSource: "validation images of \(options.folder) after fine-tuning")
             session.model = model
         }
         let trainCounts = folder.classes.indices.map { c in train.labels.filter { $0 == c }.count }
@@ -102,6 +97,23 @@ struct FineTuneCommand: HostCommand {
         return .host(TrainingHistoryValue(folder: options.folder, classes: head.classes, trainCounts: trainCounts,
                                           validationCounts: validationCounts, history: history,
                                           epochs: options.epochs, stopped: stopped, kind: .fineTune))
+    }
+
+    /// Puts a trained tuner's base and head into `model` (its feature cache
+    /// cleared: the base changed), notes where the weights came from and
+    /// keeps the history with the validation confusion matrix: what `fine
+    /// tune` and `train head` over a trainable base both do after training.
+    static func adopt(_ tuner: FineTuner, into model: inout LoadedModel, history: [EpochRecord],
+                      validation: LabelledBoundary?, folder: String, classes: [String], kind: TrainingHistoryValue.Kind,
+                      weightsNote: String, validationSource: String) throws {
+        model.network = try tuner.tunedModel()
+        model.head = tuner.head
+        model.featureCache = FeatureCache()   // the base changed: its features must be computed again
+        model.weightsDescription += ", " + weightsNote
+        let confusion = validation.map { v in
+            ConfusionRecord(matrix: tuner.evaluate(v).confusion, classes: classes, source: validationSource)
+        }
+        model.training = TrainingRecord(folder: folder, history: history, confusion: confusion, kind: kind)
     }
 
     /// Trains `tuner` for `options.epochs` epochs of Vision's `TrainingLoop`

@@ -138,16 +138,10 @@ struct TrainHeadCommand: HostCommand {
         let (history, stopped) = FineTuneCommand.fit(&tuner, train: train, validation: validation, options: options.run,
                                                      seed: session.seed, shouldStop: shouldStop, output: context.print)
         if !history.isEmpty {
-            model.network = try tuner.tunedModel()
-            model.head = tuner.head
-            model.featureCache = FeatureCache()   // the base changed: its features must be computed again
-            model.weightsDescription += ", trained from \(tuner.trainedLayerNames.first ?? "") with a head on \(options.run.folder)"
-            let confusion = validation.map { v in
-                ConfusionRecord(matrix: tuner.evaluate(v).confusion, classes: folder.classes,
-                                source: "validation images of \(options.run.folder)")
-            }
-            model.training = TrainingRecord(folder: options.run.folder, history: history, confusion: confusion,
-                                            kind: .headAndBase)
+            try FineTuneCommand.adopt(tuner, into: &model, history: history, validation: validation,
+                                      folder: options.run.folder, classes: folder.classes, kind: .headAndBase,
+                                      weightsNote: "trained from \(tuner.trainedLayerNames.first ?? "") with a head on \(options.run.folder)",
+                                      validationSource: "validation images of \(options.run.folder)")
             session.model = model
         }
         return .host(TrainingHistoryValue(folder: options.run.folder, classes: folder.classes, trainCounts: trainCounts,
