@@ -31,8 +31,15 @@ func kungfuBinary() throws -> URL {
 /// Runs `kungfu ARGS` with `stdin` piped in; waits for it to exit.
 func runKungfu(_ args: [String], stdin: String = "", environment: [String: String] = [:],
                currentDirectory: String? = nil) throws -> RunResult {
+    try runProgram(try kungfuBinary(), args, stdin: stdin, environment: environment, currentDirectory: currentDirectory)
+}
+
+/// Runs `program ARGS` with `stdin` piped in and the test's environment plus
+/// `environment`; waits for it to exit.
+func runProgram(_ program: URL, _ args: [String], stdin: String = "", environment: [String: String] = [:],
+                currentDirectory: String? = nil) throws -> RunResult {
     let process = Process()
-    process.executableURL = try kungfuBinary()
+    process.executableURL = program
     process.arguments = args
     if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
     var env = ProcessInfo.processInfo.environment

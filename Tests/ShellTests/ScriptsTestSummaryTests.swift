@@ -8,21 +8,7 @@ import XCTest
 
 final class ScriptsTestSummaryTests: XCTestCase {
     private func summarize(_ log: String) throws -> RunResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repositoryRoot + "/scripts/test-summary"]
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        process.standardInput = inPipe
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        try process.run()
-        inPipe.fileHandleForWriting.write(Data(log.utf8))
-        try inPipe.fileHandleForWriting.close()
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return RunResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                         stderr: String(decoding: err, as: UTF8.self))
+        try runProgram(URL(fileURLWithPath: "/bin/bash"), [repositoryRoot + "/scripts/test-summary"], stdin: log)
     }
 
     private func check(_ log: String, _ expected: String, status: Int32 = 0,
