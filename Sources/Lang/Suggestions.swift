@@ -2,12 +2,12 @@
 // alignment: insertions, deletions, substitutions and swaps of neighbours
 // each cost 1, so 'predcit' is one step from 'predict').
 
-enum Suggestions {
+public enum Suggestions {
     /// The candidate closest to `word`, if it is close enough: at most one
     /// edit for words up to 4 letters, two up to 8, three beyond. Ties go
     /// to the candidate listed first. Case differences count as edits, but
     /// a candidate equal to `word` ignoring case always wins.
-    static func closest(to word: String, among candidates: [String]) -> String? {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         let lowered = word.lowercased()
         if let same = candidates.first(where: { $0.lowercased() == lowered && $0 != word }) { return same }
         let budget = budget(for: word)
@@ -25,7 +25,7 @@ enum Suggestions {
     }
 
     /// " (did you mean 'x'?)" or "".
-    static func hint(for word: String, among candidates: [String]) -> String {
+    public static func hint(for word: String, among candidates: [String]) -> String {
         closest(to: word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 

@@ -19,24 +19,18 @@ struct Picture {
     var isPhoto = false
 }
 
-/// A model the session has loaded, with where its weights came from.
+/// A model the session has loaded: Vision's transfer-learning model (base,
+/// trainable flags, head, feature cache; its members read through, as
+/// `model.head`) with what the shell says about it: the name typed, where
+/// the weights came from, and the record of the last training.
+@dynamicMemberLookup
 struct LoadedModel {
-    /// The network, ready to run.
-    var network: InceptionV3
+    /// The base, its trainable flags, the head and the feature cache.
+    var transfer: TransferModel
     /// The model's name as the learner typed it (`inception_v3`).
     var name: String
     /// Where the weights came from: `imagenet (path)`, `none (seed 42)`, a file path.
     var weightsDescription: String
-    /// Per layer of `network.layers` (same order): true when training may
-    /// change it (Keras' `layer.trainable`). All true after loading.
-    var trainable: [Bool]
-    /// The transfer-learning head, once trained or loaded. While it is set the
-    /// model is the base up to mixed10 plus this head, and the ImageNet top
-    /// (avg_pool, predictions) is set aside until the next `load model`.
-    var head: Head?
-    /// Pooled base features of image files already computed with this model
-    /// (a new load starts a new cache).
-    var featureCache = FeatureCache()
     /// What the last `train head` did (epochs so far) and the last confusion
     /// matrix (of its validation images, or of the last `evaluate`), for
     /// `show history` and `show confusion`.
@@ -44,11 +38,20 @@ struct LoadedModel {
 
     /// A freshly loaded model: every layer trainable, no head.
     init(network: InceptionV3, name: String, weightsDescription: String) {
-        self.network = network
+        self.transfer = TransferModel(network: network)
         self.name = name
         self.weightsDescription = weightsDescription
-        self.trainable = [Bool](repeating: true, count: network.layers.count)
-        self.head = nil
+    }
+
+    /// The transfer model's members: `model.network`, `model.head`, `model.layerTable`…
+    subscript<T>(dynamicMember keyPath: WritableKeyPath<TransferModel, T>) -> T {
+        get { transfer[keyPath: keyPath] }
+        set { transfer[keyPath: keyPath] = newValue }
+    }
+
+    /// The transfer model's read-only members.
+    subscript<T>(dynamicMember keyPath: KeyPath<TransferModel, T>) -> T {
+        transfer[keyPath: keyPath]
     }
 }
 

@@ -86,7 +86,7 @@ final class CommandsActivationsTests: XCTestCase {
         let head = Head(inputs: 2048, classes: ["a", "b", "c"], hidden: 5, dropout: 0.5, seed: 1)
         model.head = head
         let kf = CommandHarness(model: model)
-        let features = try PooledFeatures.pooled(model.network, [try KerasImage.load(cat, targetSize: (299, 299))])
+        let features = try model.transfer.pooledFeatures([try KerasImage.load(cat, targetSize: (299, 299))])
         let hidden = head.hidden!.forward(features.scalars, count: 1)
         for (layer, expected) in [("global_average_pooling2d", features.scalars), ("dense", hidden), ("dropout", hidden),
                                   ("dense_1", head.probabilities(features.scalars, count: 1))] {

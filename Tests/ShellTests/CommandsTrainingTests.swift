@@ -104,7 +104,7 @@ final class CommandsTrainingTests: XCTestCase {
         // The same numbers as the stored head on the model's pooled features.
         let model = try XCTUnwrap(harness.session.model)
         let loaded = try KerasImage.load(image, targetSize: (299, 299))
-        let features = try PooledFeatures.pooled(model.network, [loaded])
+        let features = try model.transfer.pooledFeatures([loaded])
         let probabilities = model.head!.probabilities(features.scalars, count: 1)
         for c in value.classes {
             XCTAssertEqual(c.prediction.probability, probabilities[c.prediction.index], accuracy: 1e-6)

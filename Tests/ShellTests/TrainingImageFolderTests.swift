@@ -1,9 +1,10 @@
-// TrainingImageFolderTests.swift — reading a folder of class sub-folders and
-// splitting it. Oracle: folders built here with known contents; the expected
-// class order is Python's sorted() (code points: upper case before lower
-// case), as Keras' image_dataset_from_directory uses.
+// TrainingImageFolderTests.swift — what the shell says about a folder of
+// class sub-folders: one warning line per kind of name the scan left out
+// (Vision's ImageFolderTests check the scan itself), and command errors with
+// what to do. Oracle: folders built here with known contents.
 import Foundation
 import Lang
+import Vision
 import XCTest
 @testable import Shell
 
@@ -25,58 +26,14 @@ final class TrainingImageFolderTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data([1])), path)
     }
 
-    private func message(_ body: () throws -> Void) -> String {
-        do { try body() } catch { return String(describing: error) }
-        XCTFail("expected an error")
-        return ""
-    }
-
-    func testClassesAreSortedByCodePointsAndFilesFoundBelowThem() throws {
-        for file in ["dogs/b.jpg", "dogs/a.jpg", "dogs/.hidden.jpg", "dogs/nested/c.png", "Cats/x.jpg",
-                     "birds/10.jpg", "birds/9.jpg", "notes.txt", ".cache/z.jpg"] {
-            try touch(file)
-        }
-        let folder = try ImageFolder.scan(root)
-        XCTAssertEqual(folder.classes, ["Cats", "birds", "dogs"])
-        XCTAssertEqual(folder.items.map { String($0.path.dropFirst(root.count + 1)) },
-                       ["Cats/x.jpg", "birds/10.jpg", "birds/9.jpg", "dogs/a.jpg", "dogs/b.jpg", "dogs/nested/c.png"])
-        XCTAssertEqual(folder.items.map(\.label), [0, 1, 1, 2, 2, 2])
-    }
-
-    func testFolderProblemsAreClearErrors() throws {
-        XCTAssertEqual(message { _ = try ImageFolder.scan(root + "/missing") }, "\(root)/missing: no such folder")
+    func testFolderProblemsAreCommandErrorsWithWhatToDo() throws {
         try touch("one/a.jpg")
-        XCTAssertTrue(message { _ = try ImageFolder.scan(root + "/one/a.jpg") }.contains("is a file, not a folder of class sub-folders"))
-        XCTAssertTrue(message { _ = try ImageFolder.scan(root) }.hasPrefix("\(root) has 1 class folder; training needs at least 2"))
-        try FileManager.default.createDirectory(atPath: root + "/two", withIntermediateDirectories: true)
-        XCTAssertTrue(message { _ = try ImageFolder.scan(root) }.hasPrefix("class 'two' has no files"))
-    }
-
-    func testSplitIsPerClassSeededAndComplete() throws {
-        for i in 0..<10 { try touch("a/\(i).jpg") }
-        for i in 0..<5 { try touch("b/\(i).jpg") }
-        for i in 0..<2 { try touch("c/\(i).jpg") }
-        let folder = try ImageFolder.scan(root)
-        let (train, validation) = folder.split(validation: 0.2, seed: 7)
-        // round(0.2 × n), at least 1 when n ≥ 2: a 2, b 1, c 1.
-        XCTAssertEqual(validation.filter { $0.label == 0 }.count, 2)
-        XCTAssertEqual(validation.filter { $0.label == 1 }.count, 1)
-        XCTAssertEqual(validation.filter { $0.label == 2 }.count, 1)
-        XCTAssertEqual(Set((train + validation).map(\.path)), Set(folder.items.map(\.path)))
-        XCTAssertTrue(Set(train.map(\.path)).isDisjoint(with: validation.map(\.path)))
-        // Same seed, same split; the folder's order is kept within each part.
-        let again = folder.split(validation: 0.2, seed: 7)
-        XCTAssertEqual(again.train, train)
-        XCTAssertEqual(again.validation, validation)
-        XCTAssertEqual(train, folder.items.filter { item in train.contains(item) })
-        let others = (0..<20).map { folder.split(validation: 0.2, seed: UInt64($0)).validation }
-        XCTAssertGreaterThan(Set(others.map { $0.map(\.path) }).count, 1, "the seed chooses the held-out files")
-        // No validation: everything trains.
-        XCTAssertEqual(folder.split(validation: 0, seed: 7).train, folder.items)
-        // A class of one image keeps it for training.
-        try touch("d/only.jpg")
-        let withSingle = try ImageFolder.scan(root).split(validation: 0.5, seed: 1)
-        XCTAssertEqual(withSingle.train.filter { $0.label == 3 }.count, 1)
+        XCTAssertThrowsError(try ImageFolder.scan(root, argument: "folder")) { error in
+            let error = error as? CommandError
+            XCTAssertEqual(error?.message, "\(root) has 1 class folder; training needs at least 2")
+            XCTAssertEqual(error?.argument, "folder")
+            XCTAssertEqual(error?.notes.first?.hasPrefix("make one sub-folder per class, e.g. \(root)/cats"), true)
+        }
     }
 
     // Oracle: the tree built here. Two symbolic-link cycles (a/up → .., b/side
@@ -89,10 +46,8 @@ final class TrainingImageFolderTests: XCTestCase {
         try FileManager.default.createSymbolicLink(atPath: root + "/b/side", withDestinationPath: "../a")
         try FileManager.default.createSymbolicLink(atPath: root + "/c", withDestinationPath: "a")
         var warnings: [String] = []
-        let folder = try ImageFolder.scan(root) { warnings.append($0) }
+        let folder = try ImageFolder.scan(root) { warnings += ImageFolder.warnings(root: root, $0) }
         XCTAssertEqual(folder.classes, ["a", "b"])
-        XCTAssertEqual(folder.items.map { ($0.path as NSString).lastPathComponent }, ["1.jpg", "2.jpg", "3.jpg"])
-        XCTAssertEqual(folder.items.map(\.label), [0, 0, 1])
         XCTAssertEqual(warnings, ["warning: 3 symbolic links to folders not followed (a link can lead out of \(root) "
                                   + "or back into it): \(root)/c, \(root)/a/up, \(root)/b/side"])
     }
@@ -112,7 +67,7 @@ final class TrainingImageFolderTests: XCTestCase {
             buffer.withMemoryRebound(to: CChar.self) { mkdir($0.baseAddress!, 0o755) }
         }, 0)
         var warnings: [String] = []
-        let folder = try ImageFolder.scan(root) { warnings.append($0) }
+        let folder = try ImageFolder.scan(root) { warnings += ImageFolder.warnings(root: root, $0) }
         XCTAssertEqual(folder.classes, ["a", "b"])
         XCTAssertEqual(warnings.count, 1, "\(warnings)")
         XCTAssertTrue(warnings[0].hasPrefix("warning: 2 names are not valid UTF-8 and were skipped (rename to use): "), warnings[0])

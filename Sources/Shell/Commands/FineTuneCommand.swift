@@ -48,13 +48,7 @@ struct FineTuneCommand: HostCommand {
                                notes: ["unfreeze the top blocks first: unfreeze layers from mixed9",
                                        "(train head already trains the head alone)"])
         }
-        var tuner: FineTuner
-        do {
-            tuner = try FineTuner(model: model.network, trainable: model.trainable, head: head,
-                                  optimizer: options.optimizer, dropoutSeed: session.seed)
-        } catch {
-            throw CommandError(String(describing: error))
-        }
+        var tuner = try model.transfer.fineTuner(head: head, optimizer: options.optimizer, seed: session.seed)
         context.print("fine-tuning \(tuner.trainedLayerNames.count) weighted layers of the base "
                       + "(\(tuner.trainedLayerNames.first ?? "") … \(tuner.trainedLayerNames.last ?? "")) with the head; "
                       + "they start from " + tuner.boundaryLayerNames.joined(separator: ", ") + ", computed once per image")
@@ -67,10 +61,10 @@ struct FineTuneCommand: HostCommand {
         context.print(folder.foundLine)
         let (trainItems, validationItems) = folder.split(validation: options.validation, seed: session.seed)
         try Self.checkMemory(images: folder.items.count, tuner)
-        let train = try Self.boundaries(trainItems, tuner, model: model, labelOf: labelOf, context: context,
+        let train = try TrainingData.boundaries(trainItems, tuner, model: model, labelOf: labelOf, context: context,
                                         shouldStop: shouldStop, what: "training")
         let validation = validationItems.isEmpty ? nil
-            : try Self.boundaries(validationItems, tuner, model: model, labelOf: labelOf, context: context,
+            : try TrainingData.boundaries(validationItems, tuner, model: model, labelOf: labelOf, context: context,
                                   shouldStop: shouldStop, what: "validation")
         guard !train.labels.isEmpty else {
             throw CommandError("no readable training images in \(options.folder)", argument: "folder")
@@ -106,9 +100,7 @@ struct FineTuneCommand: HostCommand {
     static func adopt(_ tuner: FineTuner, into model: inout LoadedModel, history: [EpochRecord],
                       validation: LabelledBoundary?, folder: String, classes: [String], kind: TrainingHistoryValue.Kind,
                       weightsNote: String, validationSource: String) throws {
-        model.network = try tuner.tunedModel()
-        model.head = tuner.head
-        model.featureCache = FeatureCache()   // the base changed: its features must be computed again
+        try model.transfer.adopt(tuner)   // the base changed: its cached features are dropped
         model.weightsDescription += ", " + weightsNote
         let confusion = validation.map { v in
             ConfusionRecord(matrix: tuner.evaluate(v).confusion, classes: classes, source: validationSource)
@@ -129,45 +121,6 @@ struct FineTuneCommand: HostCommand {
                               shouldStop: shouldStop, onBatch: lines.batch, onEpoch: lines.epoch)
         lines.clear()
         return result
-    }
-
-    /// Runs the frozen bottom once over `items` (8 images per pass, progress
-    /// bar on stderr); unreadable files are skipped with a warning.
-    static func boundaries(_ items: [ImageFolder.Item], _ tuner: FineTuner, model: LoadedModel, labelOf: [Int],
-                           context: CommandContext, shouldStop: () -> Bool, what: String) throws -> LabelledBoundary {
-        let size = (model.network.configuration.inputHeight, model.network.configuration.inputWidth)
-        let bar = ProgressBar(total: items.count, kind: .steps(unit: "image"), sink: .standardError)
-        var parts: [[Tensor]] = []
-        var labels: [Int] = []
-        var done = 0
-        for start in stride(from: 0, to: items.count, by: PooledFeatures.batchSize) {
-            if shouldStop() { throw Interrupted() }
-            var images: [Image] = []
-            for item in items[start..<min(items.count, start + PooledFeatures.batchSize)] {
-                do {
-                    images.append(try KerasImage.load(item.path, targetSize: size))
-                    labels.append(labelOf[item.label])
-                } catch {
-                    StandardStream.error.write("warning: \(TerminalText.escaped("\(error)")) (skipped)\n")
-                }
-            }
-            if !images.isEmpty {
-                do { parts.append(try tuner.boundary(for: Preprocessing.inceptionV3(images))) } catch {
-                    throw CommandError(String(describing: error))
-                }
-            }
-            done = min(items.count, start + PooledFeatures.batchSize)
-            bar.update(done)
-        }
-        bar.finish(done)
-        guard let first = parts.first else { return LabelledBoundary(values: [], labels: []) }
-        let values = first.indices.map { k in
-            let shape = first[k].shape
-            return Tensor(shape: [labels.count] + Array(shape.dropFirst()), scalars: parts.flatMap { $0[k].scalars })
-        }
-        context.print("kept the \(what) images' \(tuner.boundaryLayerNames.joined(separator: ", ")) outputs: "
-                      + "\(labels.count) images, \(Format.grouped(values.map(\.count).reduce(0, +) * 4 / 1_048_576)) MB")
-        return LabelledBoundary(values: values, labels: labels)
     }
 
     /// Refuses, before any image is read, a run whose kept boundary values

@@ -3,6 +3,7 @@
 // `model.layers` (never making any layer trainable). The head's layers are
 // always trainable: freezing acts on the base only.
 import Lang
+import Vision
 
 /// `freeze layers`: for layer in model.layers[:N]: layer.trainable = False.
 struct FreezeCommand: HostCommand {
@@ -42,13 +43,44 @@ struct FreezeCommand: HostCommand {
             }
             range = 0..<n
         case (nil, let through?):
-            let last = try model.baseIndex(of: LayerReference(through), blockStart: false, argument: "through")
+            let last = try model.baseIndex(of: through, blockStart: false, argument: "through")
             range = 0..<(last + 1)
         case (let other?, nil):
             preconditionFailure("freeze layers: the spec admits all or an int for count, got \(other)")
         }
-        let changed = model.setTrainable(false, range)
+        let changed = model.transfer.setTrainable(false, range)
         session.model = model
         return .host(TrainableChangeValue(action: .freeze, selected: range, changed: changed, model: model))
+    }
+}
+
+extension LoadedModel {
+    /// The base index an argument names (an int is an index into Keras'
+    /// `model.layers`, a name a layer or, with `blockStart`, a block's first
+    /// layer): Vision's `baseIndex`, its errors at `argument` with what to do.
+    func baseIndex(of value: Value, blockStart: Bool, argument: String) throws -> Int {
+        let reference: LayerReference
+        switch value {
+        case .int(let i): reference = .index(i)
+        case .string(let name): reference = .name(name)
+        default: preconditionFailure("baseIndex: the command spec admits only ints and names, got \(value)")
+        }
+        do {
+            return try transfer.baseIndex(of: reference, blockStart: blockStart)
+        } catch let error as LayerLookupError {
+            switch error {
+            case .indexOutOfRange:
+                throw CommandError(error.description, argument: argument, notes: ["see the indexes with: layers"])
+            case .headLayer(_, let count):
+                throw CommandError(error.description, argument: argument,
+                                   notes: ["freeze and unfreeze act on the base (layers 0…\(count - 1))"])
+            case .setAside:
+                throw CommandError(error.description, argument: argument,
+                                   notes: ["the model is the base through \(TransferModel.featureLayer), then the head"])
+            case .unknown(let name, let candidates):
+                throw CommandError("\(self.name) has no layer '\(name)'" + Suggestions.hint(for: name, among: candidates),
+                                   argument: argument, notes: ["see the names with: layers"])
+            }
+        }
     }
 }

@@ -28,9 +28,9 @@ struct LoadHeadCommand: HostCommand {
         } catch {
             throw LoadModelCommand.commandError(error, argument: "file")
         }
-        let features = Self.pooledFeatures(of: model.network)
+        let features = model.featureWidth
         guard head.inputs == features else {
-            throw CommandError("\(path): the head takes \(head.inputs) features, but \(model.name)'s mixed10 gives"
+            throw CommandError("\(path): the head takes \(head.inputs) features, but \(model.name)'s \(TransferModel.featureLayer) gives"
                                    + " \(features)", argument: "file")
         }
         var notes: [String] = []
@@ -43,11 +43,5 @@ struct LoadHeadCommand: HostCommand {
         model.training = nil   // the history and confusion matrix belonged to the previous head
         session.model = model
         return .host(HeadFileValue(action: "loaded", path: path, head: head, notes: notes))
-    }
-
-    /// The channels of mixed10, which global average pooling turns into the
-    /// head's input features (2048 for Inception V3).
-    static func pooledFeatures(of network: InceptionV3) -> Int {
-        network.layers.first { $0.name == "mixed10" }?.outputShape.last ?? 0
     }
 }

@@ -83,15 +83,9 @@ struct PredictCommand: HostCommand {
     /// The top classes of each image (all of the model's input size): the
     /// trained head's classes when there is one, else ImageNet's.
     private func classify(_ images: [Image], _ model: LoadedModel, top: Int) throws -> [[Prediction]] {
-        if let head = model.head {
-            let features = try PooledFeatures.pooled(model.network, images)      // (N, 2048)
-            let probabilities = head.probabilities(features.scalars, count: images.count)
-            try Self.checkFinite(probabilities)
-            return Self.ranked(probabilities, classes: head.classes, top: top)
-        }
-        let x = Preprocessing.inceptionV3(images)        // (N, 299, 299, 3)
-        let probabilities = model.network.predict(x)      // (N, 1000)
+        let probabilities = try model.transfer.probabilities(images)   // (N, classes)
         try Self.checkFinite(probabilities.scalars)
+        if let head = model.head { return Self.ranked(probabilities.scalars, classes: head.classes, top: top) }
         return try decodePredictions(probabilities, top: top)
     }
 
@@ -130,7 +124,7 @@ enum ImagePaths {
         let fm = FileManager.default
         let folders = names.filter { name in
             var isFolder: ObjCBool = false
-            return !name.hasPrefix(".") && fm.fileExists(atPath: join(path, name), isDirectory: &isFolder) && isFolder.boolValue
+            return !name.hasPrefix(".") && fm.fileExists(atPath: ImageFolder.join(path, name), isDirectory: &isFolder) && isFolder.boolValue
         }
         var notes: [String] = []
         if let skipped = skippedExtensions(names.filter { !$0.hasPrefix(".") && !folders.contains($0) }) {
@@ -140,7 +134,7 @@ enum ImagePaths {
             let shown = folders.prefix(4).joined(separator: ", ") + (folders.count > 4 ? ", …" : "")
             notes.append("it has \(folders.count) sub-folder\(folders.count == 1 ? "" : "s") (\(shown)): a folder of class folders "
                          + "is for evaluate on \"\(path)\" or train head on \"\(path)\"; predict takes images, "
-                         + "e.g. predict \"\(join(path, folders[0]))\"")
+                         + "e.g. predict \"\(ImageFolder.join(path, folders[0]))\"")
         }
         return CommandError("\(path): the folder has no .jpg, .jpeg or .png files", argument: "path", notes: notes)
     }
@@ -173,7 +167,7 @@ enum ImagePaths {
             guard !names.isEmpty else {
                 throw noImages(in: path, listing: ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted(by: naturalOrder))
             }
-            return (names.map { join(path, $0) }, false)
+            return (names.map { ImageFolder.join(path, $0) }, false)
         }
         let folder = PathText.folder(path)
         let last = PathText.lastComponent(path)
@@ -186,7 +180,7 @@ enum ImagePaths {
         guard !names.isEmpty else {
             throw CommandError("no file matches \"\(path)\"", argument: "path")
         }
-        return (names.map { folder.isEmpty ? $0 : join(folder, $0) }, false)
+        return (names.map { folder.isEmpty ? $0 : ImageFolder.join(folder, $0) }, false)
     }
 
     /// The image at `path`, resized (nearest) to the network's input, as keras.utils.load_img.
@@ -206,17 +200,13 @@ enum ImagePaths {
         let listing: FolderListing
         do {
             listing = try FolderListing.read(folder)
-        } catch {
-            throw CommandError("\(folder): cannot list the folder (\(ImageFolder.reason(error)))", argument: "path")
+        } catch let error as ImageFolderError {
+            throw CommandError(error.description, argument: "path")
         }
-        for line in FolderListing.warnings(root: folder, undecodable: listing.undecodable, linkedFolders: [], revisited: []) {
+        for line in ImageFolder.warnings(root: folder, ImageFolder.Omissions(undecodable: listing.undecodable)) {
             StandardStream.error.write(line + "\n")
         }
         return listing.entries.filter { $0.kind == .file }.map(\.name).sorted(by: naturalOrder)
-    }
-
-    private static func join(_ folder: String, _ name: String) -> String {
-        folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
     /// Natural order: runs of digits compare as numbers, the rest by Unicode scalars.

@@ -30,9 +30,7 @@ struct SaveModelCommand: HostCommand {
         let network = model.network
         let value: ModelFileValue
         if let head = model.head {
-            guard let end = network.layerNames.firstIndex(of: "mixed10") else {
-                preconditionFailure("save model: \(model.name) has no mixed10")
-            }
+            let end = model.featureLayerIndex
             let base = network.layers[...end]
             let weighted = base.filter { $0.parameterCount > 0 }.count + head.denseLayers.count
             value = ModelFileValue(path: path, modelName: model.name, layerCount: end + 1 + head.layerNames.count,

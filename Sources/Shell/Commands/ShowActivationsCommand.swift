@@ -69,7 +69,7 @@ enum LayerOutput {
     static func compute(_ layer: String, of path: String, model: LoadedModel) throws -> Tensor {
         let names = model.layerTable.map(\.name)
         guard names.contains(layer) else {
-            let hint = closest(to: layer, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = Suggestions.hint(for: layer, among: names)
             let setAside = model.head != nil && model.network.layerNames.contains(layer)
             throw CommandError("\(model.name) has no layer '\(layer)'\(hint)"
                                + (setAside ? " while a head is on it (the ImageNet top is set aside until load model)" : ""),
@@ -82,45 +82,10 @@ enum LayerOutput {
             error.argument = "image"
             throw error
         }
-        if let head = model.head, head.layerNames.contains(layer) {
-            let features: Tensor   // (1, 2048): global_average_pooling2d
-            do { features = try PooledFeatures.pooled(model.network, [image]) } catch {
-                throw LoadModelCommand.commandError(error, argument: "layer")
-            }
-            if layer == Head.poolingLayerName { return features }
-            var x = features.scalars
-            if let hidden = head.hidden {
-                x = hidden.forward(x, count: 1)   // (1, units), relu; dropout is the identity at inference
-                if layer != head.output.name { return Tensor(shape: [1, hidden.units], scalars: x) }
-            }
-            return Tensor(shape: [1, head.output.units], scalars: head.output.forward(x, count: 1))   // (1, classes), softmax
-        }
-        let x = Preprocessing.inceptionV3([image])   // (1, 299, 299, 3)
         do {
-            return try model.network.output(of: layer, for: x)
+            return try model.transfer.output(of: layer, for: image)
         } catch {
             throw LoadModelCommand.commandError(error, argument: "layer")
         }
-    }
-
-    /// The candidate nearest to `name` by edit distance, if within a third of its length (at least 2).
-    static func closest(to name: String, among candidates: [String]) -> String? {
-        let a = Array(name)
-        var best: (String, Int)?
-        for candidate in candidates {
-            let b = Array(candidate)
-            var previous = Array(0...b.count)
-            for i in 1...max(1, a.count) where !a.isEmpty {
-                var current = [i] + [Int](repeating: 0, count: b.count)
-                for j in stride(from: 1, through: b.count, by: 1) {
-                    current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                }
-                previous = current
-            }
-            let distance = a.isEmpty ? b.count : previous[b.count]
-            if distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
-        }
-        guard let best, best.1 <= max(2, a.count / 3) else { return nil }
-        return best.0
     }
 }

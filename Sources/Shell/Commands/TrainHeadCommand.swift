@@ -51,7 +51,7 @@ struct TrainHeadCommand: HostCommand {
         let shouldStop = { context.isInterruptRequested }
 
         let folder = try ImageFolder.scan(options.run.folder, argument: "folder")
-        if let trainable = Self.trainableBase(model) {
+        if let trainable = model.trainableBaseLayers {
             return try trainWithBase(trainable, model: model, folder: folder, options: options, context: context,
                                      shouldStop: shouldStop)
         }
@@ -85,15 +85,6 @@ struct TrainHeadCommand: HostCommand {
                                           history: history, epochs: options.run.epochs, stopped: stopped))
     }
 
-    /// The base layers (through mixed10) that are trainable, when at least
-    /// one of them has weights: then `fit` would change them too. Nil when
-    /// the base is frozen (the cached-feature path).
-    static func trainableBase(_ model: LoadedModel) -> [InceptionV3.LayerInfo]? {
-        guard let mixed10 = model.network.layers.firstIndex(where: { $0.name == "mixed10" }) else { return nil }
-        let layers = model.network.layers[...mixed10].filter { model.trainable[$0.index] }
-        return layers.contains { $0.parameterCount > 0 } ? layers : nil
-    }
-
     /// `train head` over a base that is not frozen, as Keras' `fit` does it:
     /// the new head and every trainable base layer train together, through
     /// the fine-tuning engine, with train head's optimizer. Says first what
@@ -102,37 +93,27 @@ struct TrainHeadCommand: HostCommand {
                                context: CommandContext, shouldStop: @escaping () -> Bool) throws -> Value? {
         var model = model
         context.print(folder.foundLine)
-        let head = Head(inputs: 2048, classes: folder.classes, hidden: options.hidden, dropout: options.dropout,
+        let head = Head(inputs: model.featureWidth, classes: folder.classes, hidden: options.hidden, dropout: options.dropout,
                         seed: session.seed)
-        var tuner: FineTuner
-        do {
-            tuner = try FineTuner(model: model.network, trainable: model.trainable, head: head,
-                                  optimizer: options.run.optimizer, dropoutSeed: session.seed)
-        } catch {
-            throw CommandError(String(describing: error))
-        }
+        var tuner = try model.transfer.fineTuner(head: head, optimizer: options.run.optimizer, seed: session.seed)
         let (trainItems, validationItems) = folder.split(validation: options.run.validation, seed: session.seed)
         context.print(Self.baseWarning(trainable, tuner: tuner, model: model, images: trainItems.count,
                                        batch: options.run.batch, optimizer: options.run.optimizer))
         let identity = Array(folder.classes.indices)
-        let train = try FineTuneCommand.boundaries(trainItems, tuner, model: model, labelOf: identity, context: context,
+        let train = try TrainingData.boundaries(trainItems, tuner, model: model, labelOf: identity, context: context,
                                                    shouldStop: shouldStop, what: "training")
         let validation = validationItems.isEmpty ? nil
-            : try FineTuneCommand.boundaries(validationItems, tuner, model: model, labelOf: identity, context: context,
+            : try TrainingData.boundaries(validationItems, tuner, model: model, labelOf: identity, context: context,
                                              shouldStop: shouldStop, what: "validation")
         let trainCounts = folder.classes.indices.map { c in train.labels.filter { $0 == c }.count }
         let validationCounts = folder.classes.indices.map { c in validation?.labels.filter { $0 == c }.count ?? 0 }
         for (label, name) in folder.classes.enumerated() where trainCounts[label] == 0 {
-            throw CommandError("class '\(name)' has no readable training images", argument: "folder",
-                               notes: ["every class needs at least one image the model can learn from"])
+            let error = ImageFolderError.noReadableImages(name: name, unreadable: 0)
+            throw CommandError(error.description, argument: "folder", notes: error.notes)
         }
-        func describe(_ counts: [Int]) -> String {
-            "\(counts.reduce(0, +)) (" + zip(folder.classes, counts).map { "\($0) \($1)" }.joined(separator: ", ") + ")"
-        }
-        context.print(validation != nil
-            ? "split (seed \(session.seed), validation \(TrainingHistoryValue.number(options.run.validation)) of each class): "
-                + "train \(describe(trainCounts)), validation \(describe(validationCounts))"
-            : "no validation split: all \(trainCounts.reduce(0, +)) readable images train")
+        context.print(TrainingData.splitLine(folder.classes, trainCounts, validationCounts,
+                                             validation: options.run.validation, seed: session.seed,
+                                             held: validation != nil))
         context.print(Self.describe(head, options))
 
         let (history, stopped) = FineTuneCommand.fit(&tuner, train: train, validation: validation, options: options.run,
@@ -154,7 +135,7 @@ struct TrainHeadCommand: HostCommand {
     /// step and of the cache), why it usually hurts, and the way out.
     static func baseWarning(_ trainable: [InceptionV3.LayerInfo], tuner: FineTuner, model: LoadedModel, images: Int,
                             batch: Int, optimizer: Optimizer) -> String {
-        let all = model.network.layers.firstIndex { $0.name == "mixed10" }.map { $0 + 1 } ?? trainable.count
+        let all = model.featureLayerIndex + 1
         let which = trainable.count == all
             ? "all \(all) base layers are trainable (nothing is frozen)"
             : "\(trainable.count) of the \(all) base layers are trainable (\(trainable.first!.name) … \(trainable.last!.name))"
@@ -167,7 +148,7 @@ struct TrainHeadCommand: HostCommand {
         var seconds = Double.infinity
         for _ in 0..<2 {
             let start = ProgressBar.monotonicSeconds()
-            _ = try? model.network.output(of: "mixed10", for: probe)
+            _ = try? model.network.output(of: TransferModel.featureLayer, for: probe)
             seconds = max(min(seconds, ProgressBar.monotonicSeconds() - start), 1e-6)
         }
         let rate = Double(InceptionV3.multiplyAdds(for: config)) / seconds * 0.4

@@ -34,10 +34,10 @@ struct UnfreezeCommand: HostCommand {
         case (_?, nil):
             range = 0..<count
         case (nil, let from?):
-            let first = try model.baseIndex(of: LayerReference(from), blockStart: true, argument: "from")
+            let first = try model.baseIndex(of: from, blockStart: true, argument: "from")
             range = first..<count
         }
-        let changed = model.setTrainable(true, range)
+        let changed = model.transfer.setTrainable(true, range)
         session.model = model
         return .host(TrainableChangeValue(action: .unfreeze, selected: range, changed: changed, model: model))
     }

@@ -96,8 +96,10 @@ public struct FineTuner: Sendable {
             throw FineTuneError.invalidTrainableFlags(
                 "expected one trainable flag per layer of inception_v3 (\(model.layers.count)), got \(trainable.count)")
         }
-        guard let mixed10 = graph.indexByName["mixed10"], head.inputs == graph.layers[mixed10].shape[2] else {
-            throw FineTuneError.invalidHead("the head takes \(head.inputs) features, mixed10 gives 2048")
+        guard let mixed10 = graph.indexByName[TransferModel.featureLayer],
+              head.inputs == graph.layers[mixed10].shape[2] else {
+            throw FineTuneError.invalidHead("the head takes \(head.inputs) features, \(TransferModel.featureLayer) gives "
+                                            + "\(TransferModel.featureWidth(of: model.layers))")
         }
         let base = graph.ancestors(of: mixed10)
         var trainableLayers = Set<Int>()

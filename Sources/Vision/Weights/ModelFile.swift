@@ -42,11 +42,12 @@ public enum ModelFile {
         }
         let config = network.configuration
         let baseCount = InceptionV3.weightSpecs(for: try baseConfiguration(inputSize: config.inputHeight)).count
-        guard let end = network.layerNames.firstIndex(of: "mixed10") else {
-            preconditionFailure("ModelFile.write: the network has no mixed10")
+        guard let end = TransferModel.featureLayerIndex(in: network.layers) else {
+            preconditionFailure("ModelFile.write: the network has no \(TransferModel.featureLayer)")
         }
-        let features = network.layers[end].outputShape.last ?? 0   // 2048
-        precondition(head.inputs == features, "ModelFile.write: the head takes \(head.inputs) features, mixed10 has \(features)")
+        let features = TransferModel.featureWidth(of: network.layers)
+        precondition(head.inputs == features,
+                     "ModelFile.write: the head takes \(head.inputs) features, \(TransferModel.featureLayer) has \(features)")
         let baseNames = Array(network.layerNames[...end])
         if let clash = head.layerNames.first(where: baseNames.contains) {
             throw WeightsError(.mismatch, "\(path): the head's layer '\(clash)' has the name of a base layer")
@@ -84,10 +85,10 @@ public enum ModelFile {
         let base = try KerasWeightsFile.arrange(baseContents, for: specs, fileName: fileName)
         let head = try HeadFile.head(from: Array(contents.layers.dropFirst(specs.count)),
                                      attributes: contents.attributes, fileName: fileName)
-        let features = InceptionV3.layers(for: configuration).last?.outputShape.last ?? 0   // mixed10: 2048
+        let features = TransferModel.featureWidth(of: InceptionV3.layers(for: configuration))
         guard head.inputs == features else {
             throw WeightsError(.mismatch, "\(fileName): the head takes \(head.inputs) features,"
-                                   + " inception_v3's mixed10 gives \(features)")
+                                   + " inception_v3's \(TransferModel.featureLayer) gives \(features)")
         }
         return (base, head)
     }

@@ -58,24 +58,3 @@ struct RunOptions {
     /// Steps per epoch over `count` training images.
     func steps(for count: Int) -> Int { (count + batch - 1) / batch }
 }
-
-extension ImageFolder {
-    /// `found 108 files in 4 classes: fish 28, monument 27, tool 39, windmill 14`.
-    var foundLine: String {
-        let counts = classes.indices.map { label in items.filter { $0.label == label }.count }
-        return "found \(items.count) files in \(classes.count) classes: "
-            + zip(classes, counts).map { "\($0) \($1)" }.joined(separator: ", ")
-    }
-
-    /// The head's class index of each class folder; every folder must be one
-    /// of the head's classes (a subset is fine).
-    func labels(in head: Head) throws -> [Int] {
-        try classes.map { name in
-            guard let index = head.classes.firstIndex(of: name) else {
-                throw CommandError("\(ImageFolder.join(root, name)) is not one of the head's classes", argument: "folder",
-                                   notes: ["the head knows: " + head.classes.joined(separator: ", ")])
-            }
-            return index
-        }
-    }
-}

@@ -1,53 +1,47 @@
-// ModelLayers.swift — the loaded model as Keras' `model.layers` lists it: the
+// TransferModel+Layers.swift — the model as Keras' `model.layers` lists it: the
 // base (every InceptionV3 layer, or only those through mixed10 while a head is
 // set) then the head's rows, each with its trainable flag and Keras' trainable
 // and non-trainable parameter counts. `layers`, `summary`, `freeze` and
 // `unfreeze` all read this one table; the oracle is keras-trainable/trainable.json.
-import Lang
-import Vision
 
 /// One row of the model's layer table, as Keras counts it.
-struct ModelLayer: Equatable {
+public struct ModelLayer: Equatable, Sendable {
     /// Position in Keras' `model.layers` (0 is `input_layer`).
-    var index: Int
+    public var index: Int
     /// Keras' name: `conv2d_5`, `mixed9_1`, `dense_1`.
-    var name: String
+    public var name: String
     /// Keras' class name: `Conv2D`, `BatchNormalization`, `Dense`, `Dropout`.
-    var type: String
+    public var type: String
     /// Output shape without the batch axis.
-    var outputShape: [Int]
+    public var outputShape: [Int]
     /// All parameters, trainable or not.
-    var parameterCount: Int
+    public var parameterCount: Int
     /// Names of the layers whose outputs feed this one, in order.
-    var inbound: [String]
+    public var inbound: [String]
     /// Keras' `layer.trainable`.
-    var trainable: Bool
+    public var trainable: Bool
     /// Keras' `count_params(layer.trainable_weights)`: 0 for a frozen layer;
     /// a trainable batch norm counts only beta (its moving statistics never train).
-    var trainableParameterCount: Int
+    public var trainableParameterCount: Int
     /// True for the rows of the transfer-learning head (always trainable).
-    var isHead: Bool
+    public var isHead: Bool
 
     /// Keras' `count_params(layer.non_trainable_weights)`.
-    var nonTrainableParameterCount: Int { parameterCount - trainableParameterCount }
+    public var nonTrainableParameterCount: Int { parameterCount - trainableParameterCount }
 }
 
-extension LoadedModel {
+extension TransferModel {
     /// How many of `network.layers` are in the model: all of them without a
     /// head; through mixed10 with one (the ImageNet top or Keras' pooling
     /// layer is set aside). `freeze` and `unfreeze` act on exactly these.
-    var baseLayerCount: Int {
-        guard head != nil else { return network.layers.count }
-        guard let last = network.layers.firstIndex(where: { $0.name == "mixed10" }) else {
-            preconditionFailure("LoadedModel: a head is set but the network has no mixed10")
-        }
-        return last + 1
+    public var baseLayerCount: Int {
+        head == nil ? network.layers.count : featureLayerIndex + 1
     }
 
     /// The model's rows in Keras' `model.layers` order: the base, then the head.
-    var layerTable: [ModelLayer] {
+    public var layerTable: [ModelLayer] {
         precondition(trainable.count == network.layers.count,
-                     "LoadedModel: \(trainable.count) trainable flags for \(network.layers.count) layers")
+                     "TransferModel: \(trainable.count) trainable flags for \(network.layers.count) layers")
         var rows = network.layers.prefix(baseLayerCount).map { info in
             let isTrainable = trainable[info.index]
             return ModelLayer(index: info.index, name: info.name, type: info.type, outputShape: info.outputShape,
@@ -62,7 +56,7 @@ extension LoadedModel {
 
     /// Sums over the table, as Keras' `count_params` of `model.weights`,
     /// `model.trainable_weights` and `model.non_trainable_weights`.
-    var parameterCounts: (total: Int, trainable: Int, nonTrainable: Int) {
+    public var parameterCounts: (total: Int, trainable: Int, nonTrainable: Int) {
         let rows = layerTable
         let total = rows.map(\.parameterCount).reduce(0, +)
         let trainable = rows.map(\.trainableParameterCount).reduce(0, +)
@@ -92,29 +86,20 @@ extension LoadedModel {
 /// How `freeze` and `unfreeze` name a layer: by index in `model.layers`, or
 /// by name, where a block name (mixed0…mixed10) after `from` means the
 /// block's first layer.
-enum LayerReference: Equatable {
+public enum LayerReference: Equatable, Sendable {
     /// A position in Keras' `model.layers`.
     case index(Int)
     /// A layer name or a block name.
     case name(String)
-
-    /// The reference an argument holds: an int is an index, a string a name.
-    init(_ value: Value) {
-        switch value {
-        case .int(let i): self = .index(i)
-        case .string(let name): self = .name(name)
-        default: preconditionFailure("LayerReference: the command spec admits only ints and names, got \(value)")
-        }
-    }
 }
 
-extension LoadedModel {
+extension TransferModel {
     /// The block names (mixed0…mixed10) and the index in `network.layers`
     /// of each block's first layer: the layer right after the last layer
     /// before the block that every later path goes through (the stem's last
     /// pool for mixed0, mixed(K−1) for mixedK). With Keras' order, mixed9
     /// starts at 249, right after mixed8 (248).
-    var blockStarts: [String: Int] {
+    public var blockStarts: [String: Int] {
         let layers = network.layers
         let position = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, $0.index) })
         // laterInbound[i]: the lowest index that any layer after i takes input from.
@@ -135,45 +120,59 @@ extension LoadedModel {
 
     /// The base index `reference` names, for `through` (the layer itself:
     /// mixed8 is the mixed8 concatenation) or, with `blockStart`, for `from`
-    /// (a block name means the block's first layer). Errors name `argument`.
-    func baseIndex(of reference: LayerReference, blockStart: Bool, argument: String) throws -> Int {
+    /// (a block name means the block's first layer). Throws `LayerLookupError`.
+    public func baseIndex(of reference: LayerReference, blockStart: Bool) throws -> Int {
         let count = baseLayerCount
         switch reference {
         case .index(let i):
             guard (0..<count).contains(i) else {
-                let headNote = head.map { _ in " (the head's layers after it are always trainable)" } ?? ""
-                throw CommandError("layer index \(i) is out of range: the base has layers 0…\(count - 1)\(headNote)",
-                                   argument: argument, notes: ["see the indexes with: layers"])
+                throw LayerLookupError.indexOutOfRange(i, baseLayers: count, hasHead: head != nil)
             }
             return i
         case .name(let name):
             if blockStart, let start = blockStarts[name] { return start }
             if let i = network.layers.prefix(count).firstIndex(where: { $0.name == name }) { return i }
             if let head, head.layerNames.contains(name) {
-                throw CommandError("'\(name)' is a layer of the head, which is always trainable", argument: argument,
-                                   notes: ["freeze and unfreeze act on the base (layers 0…\(count - 1))"])
+                throw LayerLookupError.headLayer(name, baseLayers: count)
             }
-            if network.layers.contains(where: { $0.name == name }) {
-                throw CommandError("'\(name)' is set aside while the head is in place", argument: argument,
-                                   notes: ["the model is the base through mixed10, then the head"])
-            }
-            let names = network.layers.prefix(count).map(\.name)
-            let hint = LayerOutput.closest(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
-            throw CommandError("\(self.name) has no layer '\(name)'\(hint)", argument: argument,
-                               notes: ["see the names with: layers"])
+            if network.layers.contains(where: { $0.name == name }) { throw LayerLookupError.setAside(name) }
+            throw LayerLookupError.unknown(name, candidates: network.layers.prefix(count).map(\.name))
         }
     }
 
     /// Sets Keras' `layer.trainable` of the base layers in `range` (indexes
     /// in `network.layers`); returns how many flags changed.
-    mutating func setTrainable(_ value: Bool, _ range: Range<Int>) -> Int {
+    public mutating func setTrainable(_ value: Bool, _ range: Range<Int>) -> Int {
         precondition(range.lowerBound >= 0 && range.upperBound <= baseLayerCount,
-                     "LoadedModel: layers \(range) are not all in the base of \(baseLayerCount)")
+                     "TransferModel: layers \(range) are not all in the base of \(baseLayerCount)")
         var changed = 0
         for i in range where trainable[i] != value {
             trainable[i] = value
             changed += 1
         }
         return changed
+    }
+}
+
+/// Why `baseIndex(of:blockStart:)` found no base layer.
+public enum LayerLookupError: Error, Equatable, CustomStringConvertible {
+    /// An index outside the base's layers `0..<baseLayers`.
+    case indexOutOfRange(Int, baseLayers: Int, hasHead: Bool)
+    /// A layer of the head, which is always trainable.
+    case headLayer(String, baseLayers: Int)
+    /// A layer of the ImageNet top, set aside while a head is on the base.
+    case setAside(String)
+    /// No layer of that name; `candidates` are the base's layer names.
+    case unknown(String, candidates: [String])
+
+    public var description: String {
+        switch self {
+        case .indexOutOfRange(let i, let count, let hasHead):
+            return "layer index \(i) is out of range: the base has layers 0…\(count - 1)"
+                + (hasHead ? " (the head's layers after it are always trainable)" : "")
+        case .headLayer(let name, _): return "'\(name)' is a layer of the head, which is always trainable"
+        case .setAside(let name): return "'\(name)' is set aside while the head is in place"
+        case .unknown(let name, _): return "no layer '\(name)'"
+        }
     }
 }

@@ -6,12 +6,11 @@
 // would list the same photos forever), and every folder has its device and
 // inode so a walk can refuse to enter one twice.
 import Foundation
-import Lang
 
 /// The visible entries of one folder (names not starting with '.').
-struct FolderListing {
+public struct FolderListing: Sendable {
     /// What an entry is, as a walk needs to know it.
-    enum Kind: Equatable {
+    public enum Kind: Equatable, Sendable {
         /// Anything that is not a folder: a file, a link to one, a FIFO, a
         /// broken link. Readers open it and refuse what is not a regular file.
         case file
@@ -22,38 +21,40 @@ struct FolderListing {
     }
 
     /// A folder's identity: the same folder reached twice has the same one.
-    struct FileID: Hashable {
-        var device: UInt64
-        var inode: UInt64
+    public struct FileID: Hashable, Sendable {
+        public var device: UInt64
+        public var inode: UInt64
     }
 
     /// One entry.
-    struct Entry {
-        var name: String
-        var path: String
-        var kind: Kind
+    public struct Entry: Sendable {
+        public var name: String
+        public var path: String
+        public var kind: Kind
         /// The folder's identity (folders only).
-        var id: FileID?
+        public var id: FileID?
     }
 
     /// Valid UTF-8 entries, in the order the system listed them.
-    var entries: [Entry]
-    /// Paths of entries whose names are not valid UTF-8, escaped for display
-    /// (`photos/a/caf\xe9.jpg`): they cannot be named in a String path.
-    var undecodable: [String]
+    public var entries: [Entry]
+    /// Paths, as bytes, of entries whose names are not valid UTF-8 (the
+    /// folder's path, '/', the name's bytes): they cannot be named in a
+    /// String path. Shown escaped (`photos/a/caf\xe9.jpg`) by whoever warns.
+    public var undecodable: [[UInt8]]
 
     /// The identity of the folder at `path` (symbolic links followed), nil if
     /// it cannot be read.
-    static func id(of path: String) -> FileID? {
+    public static func id(of path: String) -> FileID? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
-    /// Lists `folder`; throws the system's reason when it cannot be listed.
-    static func read(_ folder: String) throws -> FolderListing {
+    /// Lists `folder`; throws `ImageFolderError.cannotList` with the
+    /// system's reason when it cannot be listed.
+    public static func read(_ folder: String) throws -> FolderListing {
         guard let directory = opendir(folder) else {
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedFailureReasonErrorKey: String(cString: strerror(errno))])
+            throw ImageFolderError.cannotList(folder, reason: String(cString: strerror(errno)))
         }
         defer { closedir(directory) }
         var listing = FolderListing(entries: [], undecodable: [])
@@ -61,7 +62,7 @@ struct FolderListing {
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
             guard let first = bytes.first, first != UInt8(ascii: ".") else { continue }
             guard let name = String(validating: bytes, as: UTF8.self) else {
-                listing.undecodable.append(ImageFolder.join(TerminalText.escaped(folder), TerminalText.escaped(bytes: bytes)))
+                listing.undecodable.append(Array(ImageFolder.join(folder, "").utf8) + bytes)
                 continue
             }
             let path = ImageFolder.join(folder, name)
@@ -80,28 +81,5 @@ struct FolderListing {
             }
         }
         return listing
-    }
-
-    /// One warning line for the names a walk left out, nil when there are none:
-    /// `warning: 2 names in photos are not valid UTF-8 and were skipped: photos/a/caf\xe9.jpg, …`.
-    static func warnings(root: String, undecodable: [String], linkedFolders: [String], revisited: [String]) -> [String] {
-        func sample(_ paths: [String]) -> String {
-            paths.prefix(5).map { TerminalText.escaped($0) }.joined(separator: ", ") + (paths.count > 5 ? ", …" : "")
-        }
-        var lines: [String] = []
-        if !undecodable.isEmpty {
-            lines.append("warning: \(undecodable.count) name\(undecodable.count == 1 ? " is" : "s are") not valid UTF-8 "
-                         + "and \(undecodable.count == 1 ? "was" : "were") skipped (rename to use): \(sample(undecodable))")
-        }
-        if !linkedFolders.isEmpty {
-            lines.append("warning: \(linkedFolders.count) symbolic link\(linkedFolders.count == 1 ? "" : "s") to folders "
-                         + "not followed (a link can lead out of \(TerminalText.escaped(root)) or back into it): "
-                         + sample(linkedFolders))
-        }
-        if !revisited.isEmpty {
-            lines.append("warning: \(revisited.count) folder\(revisited.count == 1 ? "" : "s") already listed under "
-                         + "another name, not listed again: \(sample(revisited))")
-        }
-        return lines
     }
 }
