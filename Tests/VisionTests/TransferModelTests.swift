@@ -4,6 +4,7 @@
 // the network's own mixed10 output; the head's own forward pass; the layer
 // table of the network (Keras' order, checked against Keras itself in the
 // shell's CommandsFreezeTests); files written here with known contents.
+import Common
 import Foundation
 import XCTest
 @testable import Vision
@@ -116,7 +117,7 @@ final class TransferModelTests: XCTestCase {
         var model = TransferModel(network: FineTunerTests.model)
         XCTAssertEqual(model.baseLayerCount, model.network.layers.count)
         XCTAssertNotNil(model.trainableBaseLayers, "all layers train after loading")
-        model.head = Head(inputs: 2048, classes: ["a", "b"], seed: 0)
+        model.head = Head(inputs: 2048, classes: ["a", "b"], hidden: nil, dropout: 0, seed: 0)
         XCTAssertEqual(model.baseLayerCount, model.featureLayerIndex + 1)
         XCTAssertEqual(model.layerTable.suffix(2).map(\.name), ["global_average_pooling2d", "dense"])
         XCTAssertEqual(try model.baseIndex(of: .name("mixed8"), blockStart: false), model.network.layerNames.firstIndex(of: "mixed8"))
@@ -145,7 +146,7 @@ final class TransferModelTests: XCTestCase {
         try photo(1).writePNG(toFile: path)
         _ = try model.features(of: [path], skip: { _ in }, progress: { _, _ in }, shouldStop: { false })
         XCTAssertEqual(model.featureCache.count, 1)
-        let head = Head(inputs: 2048, classes: ["a", "b"], seed: 0)
+        let head = Head(inputs: 2048, classes: ["a", "b"], hidden: nil, dropout: 0, seed: 0)
         let tuner = try model.fineTuner(head: head, optimizer: .sgd(rate: 0.01, momentum: 0), seed: 0)
         try model.adopt(tuner)
         XCTAssertEqual(model.featureCache.count, 0)
