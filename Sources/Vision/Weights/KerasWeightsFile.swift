@@ -149,25 +149,37 @@ public enum KerasWeightsFile {
         var nextMax: Int { min(limits.maxDatasetScalars, limits.maxTotalScalars - used) }
     }
 
-    /// Fails early, with the system's reason, for a path that cannot be read.
-    /// Opens without blocking and checks the opened file itself, so a FIFO
-    /// or a device is refused instead of hanging libhdf5 (which would open
-    /// it blocking).
-    private static func checkReadable(_ path: String) throws {
+    /// Opens `path` for reading without blocking and checks the opened file
+    /// itself: a regular file gives its descriptor (the caller closes it) and
+    /// its `stat`; anything else throws `WeightsError(.unreadable)` naming the
+    /// path and the system's reason or what it is (a folder, a FIFO…).
+    static func openRegular(_ path: String) throws -> (fd: Int32, info: stat) {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == EISDIR { throw WeightsError(.unreadable, "\(path): is a folder, not a weights file") }
             throw WeightsError(.unreadable, "\(path): cannot open (\(String(cString: strerror(errno))))")
         }
-        defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw WeightsError(.unreadable, "\(path): cannot open (\(String(cString: strerror(errno))))")
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw WeightsError(.unreadable, "\(path): cannot open (\(reason))")
         }
         if let kind = FileKind.nonRegular(info.st_mode) {
+            close(fd)
             if kind == .folder { throw WeightsError(.unreadable, "\(path): is a folder, not a weights file") }
             throw WeightsError(.unreadable, "\(path): is \(kind.phrase), not a regular file")
         }
+        return (fd, info)
+    }
+
+    /// Fails early, with the system's reason, for a path that cannot be read.
+    /// Opens without blocking and checks the opened file itself, so a FIFO
+    /// or a device is refused instead of hanging libhdf5 (which would open
+    /// it blocking).
+    private static func checkReadable(_ path: String) throws {
+        let (fd, info) = try openRegular(path)
+        close(fd)
         guard info.st_size > 0 else { throw WeightsError(.notHDF5, "\(path): not an HDF5 file (empty)") }
     }
 

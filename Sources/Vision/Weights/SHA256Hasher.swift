@@ -58,18 +58,8 @@ public final class SHA256Hasher {
     ///
     /// Throws `WeightsError(.unreadable)` naming the file and the system's reason.
     public static func hex(ofFileAt path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            throw WeightsError(.unreadable, "\(path): cannot open (\(String(cString: strerror(errno))))")
-        }
+        let (fd, _) = try KerasWeightsFile.openRegular(path)   // a FIFO or a folder is refused, never waited on
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw WeightsError(.unreadable, "\(path): cannot open (\(String(cString: strerror(errno))))")
-        }
-        if let kind = FileKind.nonRegular(info.st_mode) {
-            throw WeightsError(.unreadable, "\(path): is \(kind.phrase), not a regular file")
-        }
         return try hex(ofDescriptor: fd, path: path).sha256
     }
 
