@@ -13,7 +13,7 @@ public enum HeatmapOverlay {
     /// The heatmap's weight in the blend (Keras' example uses 0.4).
     public static let alpha = 0.4
     /// Caption strip height: glyphs at scale 2 with a margin.
-    static let captionHeight = 2 * BitmapFont.glyphHeight + 10
+    public static let captionHeight = 2 * BitmapFont.glyphHeight + 10
 
     /// matplotlib's "jet" for t in [0, 1]: dark blue, blue, cyan, yellow, red,
     /// dark red (each channel a clipped tent: 1.5 − |4t − k|).

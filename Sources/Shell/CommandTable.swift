@@ -12,6 +12,7 @@ enum CommandTable {
             PredictCommand(session: session),
             ShowImageCommand(session: session),
             ShowActivationsCommand(session: session),
+            ExplainCommand(session: session),
             SaveActivationsCommand(session: session),
             FreezeCommand(session: session),
             UnfreezeCommand(session: session),
