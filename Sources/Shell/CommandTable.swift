@@ -14,6 +14,8 @@ enum CommandTable {
             ShowActivationsCommand(session: session),
             ExplainCommand(session: session),
             SaveActivationsCommand(session: session),
+            SaveWeightsCommand(session: session),
+            ShowFiltersCommand(session: session),
             FreezeCommand(session: session),
             UnfreezeCommand(session: session),
             TrainHeadCommand(session: session),
