@@ -96,4 +96,24 @@ final class CommandsExplainTests: XCTestCase {
         XCTAssertTrue(missing.contains("\(folder)/none.jpg"), missing)
         XCTAssertTrue(CommandHarness().failure("explain \"\(cat)\"").contains("no model is loaded"))
     }
+
+    /// The `--json` lines of the binary: a picture line, then the result with
+    /// the documented keys; an error line names the argument's column.
+    func testJSONLinesFromTheBinary() throws {
+        let script = "load model inception_v3 weights none; explain \"\(cat)\" as 281 to \"\(folder)\"; "
+            + "show filters conv2d to \"\(folder)\"; save weights conv2d to \"\(folder)/k.npy\"; explain \"\(cat)\" as tabbby"
+        let run = try runKungfu(["--json", "-c", script])
+        let rows = try run.stdout.split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        let results = rows.compactMap { $0["value"] as? [String: Any] }.filter { $0["type"] as? String != "model" }
+        XCTAssertEqual(results.map { $0["type"] as? String }, ["explanation", "filters", "layer weights"], run.stdout)
+        XCTAssertEqual(results.first?["class"] as? String, "tabby")
+        XCTAssertEqual((results.first?["heatmap"] as? [[Double]])?.count, 8)
+        XCTAssertEqual(rows.filter { $0["type"] as? String == "picture" }.count, 2)
+        let error = rows.last!
+        XCTAssertEqual(error["type"] as? String, "error")
+        XCTAssertTrue((error["error"] as? String ?? "").contains("ImageNet has no class 'tabbby' (did you mean 'tabby'?)"))
+        XCTAssertEqual(run.status, 1)
+    }
 }
