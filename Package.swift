@@ -22,6 +22,19 @@ let simdFlags: [String] = {
 /// Vision is built optimised even in debug builds, so the tests are not slow.
 let visionFlags: [SwiftSetting] = [.unsafeFlags(["-O"] + simdFlags)]
 
+/// The AVX-512 micro-kernels: compiled for skylake-avx512 (AVX-512 F, DQ,
+/// BW, VL: what AMD Zen 4 and Zen 5 and Intel since Skylake-SP have). Swift
+/// has no per-function target attribute, so they are a target of their
+/// own; Vision calls them only when cpuid says the CPU has AVX-512
+/// (Vision/Kernels/SIMDPath.swift). Elsewhere they compile portably.
+let avx512Flags: [SwiftSetting] = {
+    #if arch(x86_64)
+    return [.unsafeFlags(["-O", "-target-cpu", "skylake-avx512"])]
+    #else
+    return [.unsafeFlags(["-O"])]
+    #endif
+}()
+
 let package = Package(
     name: "kungfu",
     platforms: [.macOS(.v13)],
@@ -55,8 +68,11 @@ let package = Package(
         .target(name: "CCancellation"),
         .target(name: "Common", dependencies: ["CCancellation"]),
         .target(name: "Lang", dependencies: ["Common"]),
+        // cpuid and xgetbv: which vector instructions the CPU and OS allow.
+        .target(name: "CCPU"),
+        .target(name: "KernelsAVX512", swiftSettings: avx512Flags),
         .target(name: "Vision",
-                dependencies: ["Common", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
+                dependencies: ["Common", "CCPU", "KernelsAVX512", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
                 swiftSettings: visionFlags),
         // Pictures of the network and its training: feature-map grids, the
         // history and confusion charts (Canvas, a bitmap font, axes).

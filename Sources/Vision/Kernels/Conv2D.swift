@@ -8,6 +8,7 @@
 // The definition is `Reference.conv2D` in Tests/VisionTests; this fast path
 // must agree with it to 1e-5 (absolute, or relative for values above 1).
 import Foundation
+import KernelsAVX512
 
 /// A convolution whose weights were prepared at load time for its kernel:
 /// the model runs every Conv2D (and the Dense layer) through this one call.
@@ -66,18 +67,27 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     let bias: AlignedBuffer
     /// `kw · inputChannels` zeros: the row that taps in the padding read.
     let zeros: AlignedBuffer
+    /// Which micro-kernels run: AVX2's 6 × 16 or AVX-512's 6 × 64 tiles.
+    let path: SIMDPath
 
-    /// MR: output pixels per micro-tile (NR is 16 output channels, one SIMD16).
+    /// MR: output pixels per micro-tile (NR is the path's `tileWidth`).
     static let rowsPerTile = 6
 
     var taps: Int { kernelHeight * kernelWidth }
     var depth: Int { taps * inputChannels }
     var blocks: Int { (outputChannels + 15) / 16 }
+    /// Output channels one micro-kernel call writes (16 or 64).
+    var tileWidth: Int { path.tileWidth }
+    /// Column tiles: calls per row tile to cover every output channel.
+    var columnTiles: Int { (outputChannels + tileWidth - 1) / tileWidth }
 
     /// Packs `kernel` (kh, kw, cin, cout) row-major. `scale` multiplies each
     /// output channel's kernel (batch norm folding); `bias` is added after.
+    /// `path` picks the micro-kernels (tests run both; results are the same).
     init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
-         strides: (Int, Int) = (1, 1), padding: Padding) {
+         strides: (Int, Int) = (1, 1), padding: Padding, path: SIMDPath = .active) {
+        precondition(path.isSupported, "PackedConv2D: this CPU cannot run the \(path.rawValue) kernels")
+        self.path = path
         precondition(shape.count == 4 && shape.allSatisfy { $0 >= 1 },
                      "PackedConv2D: kernel shape \(shape) is not (kh, kw, cin, cout)")
         precondition(kernel.count == shape.reduce(1, *),
@@ -118,7 +128,7 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
         _ = checkedOutputSize(input, output, kernel: "PackedConv2D")
         if output.pixels == 0 { return }
-        let schedule = Schedule(pixels: output.pixels, depth: depth, blocks: blocks,
+        let schedule = Schedule(pixels: output.pixels, panelBytes: depth * tileWidth * 4, blocks: columnTiles,
                                 inputBytes: input.pixels * inputChannels * 4, threads: Parallel.threadCount)
         Parallel.forEach(parts: schedule.parts) { part in
             run(part: part, of: schedule, input, output, relu: relu)
@@ -126,7 +136,9 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     }
 
     /// How the (tile, block) pairs of one call are grouped for cache reuse and
-    /// split between threads. A unit is (chunk of pixel tiles) × (group of
+    /// split between threads (a block here is a column tile: the output
+    /// channels one micro-kernel call writes, `panelBytes` of packed kernel).
+    /// A unit is (chunk of pixel tiles) × (group of
     /// channel blocks) sized so that its inputs and its panels fit in L2
     /// together; units follow each other chunk-major. Pairs are numbered in
     /// that order and each part takes a contiguous, equal share of them.
@@ -147,11 +159,11 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
 
         /// `inputBytes` is the size of the whole input: a tile's share of it
         /// is what the tile brings into cache (neighbouring windows overlap).
-        init(pixels: Int, depth: Int, blocks: Int, inputBytes: Int, threads: Int) {
+        init(pixels: Int, panelBytes: Int, blocks: Int, inputBytes: Int, threads: Int) {
             precondition(pixels >= 1 && blocks >= 1, "Schedule: \(pixels) pixels, \(blocks) blocks")
             tiles = (pixels + PackedConv2D.rowsPerTile - 1) / PackedConv2D.rowsPerTile
             self.blocks = blocks
-            let tileBytes = max(1, inputBytes / tiles), blockBytes = depth * 64
+            let tileBytes = max(1, inputBytes / tiles), blockBytes = panelBytes
             let budget = Schedule.cacheBudget
             var perChunk: Int
             let perGroup: Int
@@ -206,13 +218,10 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
                         let block = block0 + local / tileCount, tile = local % tileCount
                         let pixel0 = (tile0 + tile) * mr
                         let tileTaps = merged[tile] ? kernelHeight : taps
-                        PackedConv2D.microKernel(
-                            rows: table.baseAddress! + tile * taps * mr, taps: tileTaps, cin: depth / tileTaps,
-                            panel: panels.base + block * depth * 16, bias: bias.base + block * 16,
-                            out: output.base + pixel0 * output.pixelStride + block * 16,
-                            outStride: output.pixelStride,
-                            rowCount: min(mr, output.pixels - pixel0),
-                            columnCount: min(16, outputChannels - block * 16), relu: relu)
+                        multiply(rows: table.baseAddress! + tile * taps * mr, taps: tileTaps,
+                                 columnTile: block, out: output.base + pixel0 * output.pixelStride,
+                                 outStride: output.pixelStride, rowCount: min(mr, output.pixels - pixel0),
+                                 relu: relu)
                     }
                 }
             }
@@ -289,7 +298,29 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
         }
     }
 
-    /// The hot loop: a 6 × 16 tile of output, 12 AVX2 accumulators.
+    /// One micro-tile on this convolution's path: up to 6 rows (the row
+    /// pointers of `taps` taps, `depth / taps` values each) times column tile
+    /// `columnTile` (output channels from columnTile · tileWidth), plus bias,
+    /// ReLU if asked, into `out` (the rows' first channel) at `outStride`.
+    @inline(__always)
+    func multiply(rows: UnsafePointer<UnsafePointer<Float>>, taps: Int, columnTile: Int,
+                  out: UnsafeMutablePointer<Float>, outStride: Int, rowCount: Int, relu: Bool) {
+        let column0 = columnTile * tileWidth, columns = min(tileWidth, outputChannels - column0)
+        switch path {
+        case .avx512:
+            AVX512Kernels.tile(rows: rows, taps: taps, cin: depth / taps,
+                               panel: panels.base + column0 * depth, panelStride: depth * 16,
+                               bias: bias.base + column0, out: out + column0, outStride: outStride,
+                               rowCount: rowCount, columnCount: columns, relu: relu)
+        case .avx2:
+            PackedConv2D.microKernel(rows: rows, taps: taps, cin: depth / taps,
+                                     panel: panels.base + column0 * depth, bias: bias.base + column0,
+                                     out: out + column0, outStride: outStride,
+                                     rowCount: rowCount, columnCount: columns, relu: relu)
+        }
+    }
+
+    /// The AVX2 hot loop: a 6 × 16 tile of output, 12 AVX2 accumulators.
     ///
     /// For each tap and each input channel: one 16-wide load of the panel,
     /// six broadcasts of the pixels' values, twelve fused multiply-adds.
