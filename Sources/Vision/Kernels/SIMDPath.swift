@@ -26,9 +26,12 @@ public enum SIMDPath: String, Sendable, CaseIterable {
     public var isSupported: Bool {
         switch self {
         case .avx2: return true // the portable SIMD code runs everywhere Vision does
-        case .avx512: return kf_cpu_has_avx512() == 1
+        case .avx512: return SIMDPath.cpuHasAVX512
         }
     }
+
+    /// cpuid's answer, asked once.
+    private static let cpuHasAVX512 = kf_cpu_has_avx512() == 1
 
     /// The paths this CPU can run (tests run each).
     public static var supported: [SIMDPath] { allCases.filter(\.isSupported) }
