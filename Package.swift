@@ -5,7 +5,9 @@
 // Arrows point one way: Shell → Lang, Shell → Plot → Vision, and Shell,
 // Lang and Vision → Common (the leaf: atomic file writing, the JSON writer,
 // the cancellation flag; its atomic word is the tiny C target CCancellation).
-// Lang and Vision never import each other.
+// Lang and Vision never import each other. Vision → KernelsAVX512 (the
+// AVX-512 micro-kernels, a target of their own for their compiler flags) and
+// → CCPU (cpuid), both leaves.
 import PackageDescription
 
 /// SIMD code generation for the host architecture. x86-64: AVX2 + FMA
