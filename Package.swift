@@ -5,9 +5,9 @@
 // Arrows point one way: Shell → Lang, Shell → Plot → Vision, and Shell,
 // Lang and Vision → Common (the leaf: atomic file writing, the JSON writer,
 // the cancellation flag; its atomic word is the tiny C target CCancellation).
-// Lang and Vision never import each other. Vision → KernelsAVX512 (the
-// AVX-512 micro-kernels, a target of their own for their compiler flags) and
-// → CCPU (cpuid), both leaves.
+// Lang and Vision never import each other. Vision → KernelsAVX2 and
+// KernelsAVX512 (the convolution micro-kernel, one source compiled for each
+// CPU: targets of their own for their compiler flags) and → CCPU (cpuid), all leaves.
 import PackageDescription
 
 /// SIMD code generation for the host architecture. x86-64: AVX2 + FMA
@@ -72,9 +72,12 @@ let package = Package(
         .target(name: "Lang", dependencies: ["Common"]),
         // cpuid and xgetbv: which vector instructions the CPU and OS allow.
         .target(name: "CCPU"),
+        // The convolution micro-kernel, one source (MicroKernels.swift, linked
+        // into both folders) compiled for AVX2 and for AVX-512.
+        .target(name: "KernelsAVX2", swiftSettings: visionFlags),
         .target(name: "KernelsAVX512", swiftSettings: avx512Flags),
         .target(name: "Vision",
-                dependencies: ["Common", "CCPU", "KernelsAVX512", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
+                dependencies: ["Common", "CCPU", "KernelsAVX2", "KernelsAVX512", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
                 swiftSettings: visionFlags),
         // Pictures of the network and its training: feature-map grids, the
         // history and confusion charts (Canvas, a bitmap font, axes).

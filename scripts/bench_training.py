@@ -30,6 +30,8 @@ import subprocess
 import sys
 import time
 
+from bench_compare import report
+
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 
 
@@ -68,8 +70,7 @@ def worker_kungfu(kind, binary, folder, threads):
         out, wall, peak = run_measured(base + [
             f'load model inception_v3; freeze layers all; train head on "{folder}" epochs 1 batch 16; '
             f'unfreeze layers from mixed9; fine tune on "{folder}" epochs 2 batch 16'], env)
-        results = kungfu_results(out)
-        head, tuned = results[-2], results[-1]
+        head, tuned = [r for r in kungfu_results(out) if r.get("type") == "history"]
         return {"wall": wall, "head_epochs": head["seconds"], "epochs": tuned["seconds"],
                 "train_images": sum(tuned["train_images"]), "peak_rss_mb": peak}
     raise ValueError(kind)
@@ -162,8 +163,10 @@ def run_worker(args, kind, side):
                "--threads", str(args.threads)]
     if args.kungfu:
         command += ["--kungfu", args.kungfu]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"bench_training: the {side} {kind} measurement failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -209,17 +212,12 @@ def main():
         better_high = row["unit"] == "images/s"
         row["ratio"] = row["kungfu"] / row["keras"]
         row["ratio_meaning"] = "kungfu / keras" + (" (higher is better)" if better_high else " (lower is better)")
+    report(rows, args.json, f"Training on {args.folder}, {args.threads} threads, random weights; kungfu against "
+                f"{keras_tune['runtime']}; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
+                [("work", "work", "<62", ""), ("kungfu", "kungfu", ">10", ".2f"), ("keras", "keras", ">10", ".2f"),
+                 ("unit", "unit", ">9", ""), ("kungfu/keras", "ratio", ">13", ".2f")])
     if args.json:
-        for row in rows:
-            print(json.dumps(row))
         return
-    print(f"Training on {args.folder}, {args.threads} threads, random weights; kungfu against "
-          f"{keras_tune['runtime']}; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
-    header = f"{'work':<62} {'kungfu':>10} {'keras':>10} {'unit':>9} {'kungfu/keras':>13}"
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        print(f"{row['work']:<62} {row['kungfu']:>10.2f} {row['keras']:>10.2f} {row['unit']:>9} {row['ratio']:>13.2f}")
     print(f"kungfu also ran its frozen part once per image before fine-tuning: "
           f"{tune['wall'] - load['wall'] - sum(tune['head_epochs']) - sum(tune['epochs']) - feature_seconds:.1f} s "
           f"for the mixed8 outputs of {tune['train_images']} training images and the validation images")

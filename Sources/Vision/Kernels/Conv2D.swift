@@ -8,6 +8,7 @@
 // The definition is `Reference.conv2D` in Tests/VisionTests; this fast path
 // must agree with it to 1e-5 (absolute, or relative for values above 1).
 import Foundation
+import KernelsAVX2
 import KernelsAVX512
 
 /// A convolution whose weights were prepared at load time for its kernel:
@@ -306,63 +307,16 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     func multiply(rows: UnsafePointer<UnsafePointer<Float>>, taps: Int, columnTile: Int,
                   out: UnsafeMutablePointer<Float>, outStride: Int, rowCount: Int, relu: Bool) {
         let column0 = columnTile * tileWidth, columns = min(tileWidth, outputChannels - column0)
+        let (cin, panel, bias, target) = (depth / taps, panels.base + column0 * depth, bias.base + column0, out + column0)
         switch path {
         case .avx512:
-            AVX512Kernels.tile(rows: rows, taps: taps, cin: depth / taps,
-                               panel: panels.base + column0 * depth, panelStride: depth * 16,
-                               bias: bias.base + column0, out: out + column0, outStride: outStride,
-                               rowCount: rowCount, columnCount: columns, relu: relu)
+            KernelsAVX512.MicroKernels.tile(panels: (columns + 15) / 16, rows: rows, taps: taps, cin: cin, panel: panel,
+                                            panelStride: depth * 16, bias: bias, out: target, outStride: outStride,
+                                            rowCount: rowCount, columnCount: columns, relu: relu)
         case .avx2:
-            PackedConv2D.microKernel(rows: rows, taps: taps, cin: depth / taps,
-                                     panel: panels.base + column0 * depth, bias: bias.base + column0,
-                                     out: out + column0, outStride: outStride,
-                                     rowCount: rowCount, columnCount: columns, relu: relu)
-        }
-    }
-
-    /// The AVX2 hot loop: a 6 × 16 tile of output, 12 AVX2 accumulators.
-    ///
-    /// For each tap and each input channel: one 16-wide load of the panel,
-    /// six broadcasts of the pixels' values, twelve fused multiply-adds.
-    @inline(__always)
-    static func microKernel(rows: UnsafePointer<UnsafePointer<Float>>, taps: Int, cin: Int,
-                            panel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                            out: UnsafeMutablePointer<Float>, outStride: Int,
-                            rowCount: Int, columnCount: Int, relu: Bool) {
-        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
-        var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
-        var b = UnsafeRawPointer(panel)
-        var r = rows
-        for _ in 0..<taps {
-            let a0 = r[0], a1 = r[1], a2 = r[2], a3 = r[3], a4 = r[4], a5 = r[5]
-            r += 6
-            for ci in 0..<cin {
-                let w = b.loadUnaligned(as: SIMD16<Float>.self)
-                b += 64
-                c0 = c0.addingProduct(SIMD16(repeating: a0[ci]), w)
-                c1 = c1.addingProduct(SIMD16(repeating: a1[ci]), w)
-                c2 = c2.addingProduct(SIMD16(repeating: a2[ci]), w)
-                c3 = c3.addingProduct(SIMD16(repeating: a3[ci]), w)
-                c4 = c4.addingProduct(SIMD16(repeating: a4[ci]), w)
-                c5 = c5.addingProduct(SIMD16(repeating: a5[ci]), w)
-            }
-        }
-        let beta = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
-        store(c0 + beta, out, columnCount, relu)
-        if rowCount > 1 { store(c1 + beta, out + outStride, columnCount, relu) }
-        if rowCount > 2 { store(c2 + beta, out + 2 * outStride, columnCount, relu) }
-        if rowCount > 3 { store(c3 + beta, out + 3 * outStride, columnCount, relu) }
-        if rowCount > 4 { store(c4 + beta, out + 4 * outStride, columnCount, relu) }
-        if rowCount > 5 { store(c5 + beta, out + 5 * outStride, columnCount, relu) }
-    }
-
-    @inline(__always)
-    private static func store(_ value: SIMD16<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int, _ relu: Bool) {
-        let v = relu ? value.maximum(SIMD16()) : value
-        if count == 16 {
-            UnsafeMutableRawPointer(out).storeBytes(of: v, as: SIMD16<Float>.self)
-        } else {
-            for i in 0..<count { out[i] = v[i] }
+            KernelsAVX2.MicroKernels.tile(panels: 1, rows: rows, taps: taps, cin: cin, panel: panel,
+                                          panelStride: depth * 16, bias: bias, out: target, outStride: outStride,
+                                          rowCount: rowCount, columnCount: columns, relu: relu)
         }
     }
 }

@@ -3,7 +3,6 @@
 // machine the code was built on.
 import CCPU
 import Foundation
-import KernelsAVX512
 
 /// The two kernel sets of the packed convolution (and so of every
 /// convolution, Winograd product, dense layer and backward pass that goes
@@ -40,7 +39,7 @@ public enum SIMDPath: String, Sendable, CaseIterable {
     var tileWidth: Int {
         switch self {
         case .avx2: return 16
-        case .avx512: return AVX512Kernels.widestTile
+        case .avx512: return 64
         }
     }
 
