@@ -5,7 +5,9 @@
 // Arrows point one way: Shell → Lang, Shell → Plot → Vision, and Shell,
 // Lang and Vision → Common (the leaf: atomic file writing, the JSON writer,
 // the cancellation flag; its atomic word is the tiny C target CCancellation).
-// Lang and Vision never import each other.
+// Lang and Vision never import each other. Vision → KernelsAVX2 and
+// KernelsAVX512 (the convolution micro-kernel, one source compiled for each
+// CPU: targets of their own for their compiler flags) and → CCPU (cpuid), all leaves.
 import PackageDescription
 
 /// SIMD code generation for the host architecture. x86-64: AVX2 + FMA
@@ -21,6 +23,19 @@ let simdFlags: [String] = {
 
 /// Vision is built optimised even in debug builds, so the tests are not slow.
 let visionFlags: [SwiftSetting] = [.unsafeFlags(["-O"] + simdFlags)]
+
+/// The AVX-512 micro-kernels: compiled for skylake-avx512 (AVX-512 F, DQ,
+/// BW, VL: what AMD Zen 4 and Zen 5 and Intel since Skylake-SP have). Swift
+/// has no per-function target attribute, so they are a target of their
+/// own; Vision calls them only when cpuid says the CPU has AVX-512
+/// (Vision/Kernels/SIMDPath.swift). Elsewhere they compile portably.
+let avx512Flags: [SwiftSetting] = {
+    #if arch(x86_64)
+    return [.unsafeFlags(["-O", "-target-cpu", "skylake-avx512"])]
+    #else
+    return [.unsafeFlags(["-O"])]
+    #endif
+}()
 
 let package = Package(
     name: "kungfu",
@@ -55,8 +70,14 @@ let package = Package(
         .target(name: "CCancellation"),
         .target(name: "Common", dependencies: ["CCancellation"]),
         .target(name: "Lang", dependencies: ["Common"]),
+        // cpuid and xgetbv: which vector instructions the CPU and OS allow.
+        .target(name: "CCPU"),
+        // The convolution micro-kernel, one source (MicroKernels.swift, linked
+        // into both folders) compiled for AVX2 and for AVX-512.
+        .target(name: "KernelsAVX2", swiftSettings: visionFlags),
+        .target(name: "KernelsAVX512", swiftSettings: avx512Flags),
         .target(name: "Vision",
-                dependencies: ["Common", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
+                dependencies: ["Common", "CCPU", "KernelsAVX2", "KernelsAVX512", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
                 swiftSettings: visionFlags),
         // Pictures of the network and its training: feature-map grids, the
         // history and confusion charts (Canvas, a bitmap font, axes).

@@ -101,6 +101,21 @@ def run_kungfu(binary, batch, threads, runs):
             "peak_rss_mb": report["peak_rss_mb"]}
 
 
+def report(rows, as_json, title, columns):
+    """Prints the rows as JSON lines, or `title`, a header and one line per
+    row; `columns` holds (heading, key, alignment and width, number format)."""
+    if as_json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    print(title)
+    header = " ".join(f"{heading:{align}}" for heading, _, align, _ in columns)
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(" ".join(f"{row[key]:{align}{number}}" for _, key, align, number in columns))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kungfu", help="path to a release build of kungfu")
@@ -136,18 +151,13 @@ def main():
         rows += results
     load_after = os.getloadavg()
 
+    report(rows, args.json, f"Inception V3 299x299 with top, random weights; {args.runs} runs after a warm-up; "
+                f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
+                [("runtime", "runtime", "<20", ""), ("batch", "batch", ">5", ""), ("threads", "threads", ">7", ""),
+                 ("median ms", "median_ms", ">10", ".1f"), ("min ms", "min_ms", ">9", ".1f"),
+                 ("images/s", "images_per_second", ">9", ".2f"), ("peak MB", "peak_rss_mb", ">8", ".0f")])
     if args.json:
-        for row in rows:
-            print(json.dumps(row))
         return
-    print(f"Inception V3 299x299 with top, random weights; {args.runs} runs after a warm-up; "
-          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
-    header = f"{'runtime':<20} {'batch':>5} {'threads':>7} {'median ms':>10} {'min ms':>9} {'images/s':>9} {'peak MB':>8}"
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        print(f"{r['runtime']:<20} {r['batch']:>5} {r['threads']:>7} {r['median_ms']:>10.1f} {r['min_ms']:>9.1f} "
-              f"{r['images_per_second']:>9.2f} {r['peak_rss_mb']:>8.0f}")
     for batch in args.batches:
         mine = next(r for r in rows if r["batch"] == batch and r["runtime"] == "kungfu")
         for other in (r for r in rows if r["batch"] == batch and r["runtime"] != "kungfu"):

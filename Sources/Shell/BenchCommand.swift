@@ -2,6 +2,7 @@
 // (299×299, with top, random weights) after one warm-up pass, and reports the
 // median and minimum latency per batch, images per second and peak memory.
 import ArgumentParser
+import Common
 import Foundation
 import Vision
 
@@ -72,6 +73,7 @@ struct BenchCommand: ParsableCommand {
         seconds.sort()
         let median = runs % 2 == 1 ? seconds[runs / 2] : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2
         let report = Report(batch: batch, threads: Parallel.threadCount, runs: runs,
+                            cpu: SIMDPath.cpuName, simd: SIMDPath.active.rawValue,
                             medianMilliseconds: median * 1000, minimumMilliseconds: seconds[0] * 1000,
                             imagesPerSecond: Double(batch) / median,
                             peakResidentMegabytes: Double(peakResidentBytes()) / 1_048_576,
@@ -81,6 +83,8 @@ struct BenchCommand: ParsableCommand {
 
     struct Report {
         let batch: Int, threads: Int, runs: Int
+        /// The CPU (brand, family, model) and the kernels that ran on it.
+        let cpu: String, simd: String
         let medianMilliseconds: Double, minimumMilliseconds: Double
         let imagesPerSecond: Double, peakResidentMegabytes: Double
         let multiplyAdds: Int
@@ -92,6 +96,7 @@ struct BenchCommand: ParsableCommand {
             """
             inception_v3 299×299, batch \(batch), \(threads) thread\(threads == 1 ? "" : "s"), \
             \(runs) run\(runs == 1 ? "" : "s") after a warm-up (random weights)
+              cpu         \(cpu), \(simd) kernels
               median      \(format(medianMilliseconds, 1)) ms per batch
               minimum     \(format(minimumMilliseconds, 1)) ms per batch
               throughput  \(format(imagesPerSecond, 2)) images/s (\(format(gigaflopsPerSecond, 1)) GFLOP/s)
@@ -101,7 +106,8 @@ struct BenchCommand: ParsableCommand {
 
         var json: String {
             "{\"model\": \"inception_v3\", \"input\": [299, 299, 3], \"batch\": \(batch), \"threads\": \(threads), "
-                + "\"runs\": \(runs), \"median_ms\": \(format(medianMilliseconds, 3)), "
+                + "\"runs\": \(runs), \"cpu\": \(JSONValue.quoted(cpu)), \"simd\": \"\(simd)\", "
+                + "\"median_ms\": \(format(medianMilliseconds, 3)), "
                 + "\"min_ms\": \(format(minimumMilliseconds, 3)), "
                 + "\"images_per_second\": \(format(imagesPerSecond, 3)), "
                 + "\"gflops_per_second\": \(format(gigaflopsPerSecond, 1)), "

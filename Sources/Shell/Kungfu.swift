@@ -6,6 +6,7 @@
 import ArgumentParser
 import Common
 import Foundation
+import Vision
 
 @main
 struct Kungfu: ParsableCommand {
@@ -74,6 +75,7 @@ struct Kungfu: ParsableCommand {
     static func main() {
         StandardStream.guardClosedDescriptors()
         TemporaryFiles.installSignalCleanup()
+        if let problem = SIMDPath.environmentProblem { StandardStream.error.write("kungfu: \(problem)\n") }
         var status: Int32 = 0
         do {
             var command = try parseAsRoot()

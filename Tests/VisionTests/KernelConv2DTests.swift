@@ -5,7 +5,9 @@ import XCTest
 
 final class KernelConv2DTests: XCTestCase {
     /// Every kernel shape Inception V3 uses, both paddings, strides 1 and 2,
-    /// odd channel counts (SIMD tails) and pixel counts not divisible by the 6-row tile.
+    /// odd channel counts (SIMD tails, and 1, 2, 3 and 4 panels of the
+    /// AVX-512 64-wide tile) and pixel counts not divisible by the 6-row
+    /// tile, on every SIMD path this CPU runs.
     func testAgreesWithReferenceOnEveryKernelShape() {
         let cases: [(n: Int, h: Int, w: Int, cin: Int, cout: Int, kh: Int, kw: Int, s: Int, p: Padding)] = [
             (1, 17, 19, 3, 32, 3, 3, 2, .valid),  // the stem's first convolution
@@ -21,15 +23,21 @@ final class KernelConv2DTests: XCTestCase {
             (1, 14, 15, 8, 24, 3, 3, 2, .valid),
             (1, 10, 11, 4, 12, 3, 3, 2, .same),   // stride 2 'same': the extra pad goes after
             (1, 4, 4, 3, 5, 5, 5, 1, .same),      // kernel larger than the image
+            (1, 5, 6, 11, 64, 1, 1, 1, .same),    // exactly one 64-wide tile
+            (1, 5, 5, 9, 130, 3, 3, 1, .same),    // two 64-wide tiles and a 2-channel tail
+            (1, 4, 7, 13, 100, 1, 3, 1, .same),   // 64 + 36: a 3-panel tail
         ]
         for (i, c) in cases.enumerated() {
             let x = Tensor.random([c.n, c.h, c.w, c.cin], seed: UInt64(10 + i))
             let k = Tensor.random([c.kh, c.kw, c.cin, c.cout], seed: UInt64(100 + i))
             let bias = Tensor.random([c.cout], seed: UInt64(200 + i)).scalars
             for relu in [false, true] {
-                let fast = Kernels.conv2D(x, kernel: k, bias: bias, strides: (c.s, c.s), padding: c.p, relu: relu)
                 let slow = Reference.conv2D(x, k, bias: bias, strides: (c.s, c.s), padding: c.p, relu: relu)
-                assertClose(fast, slow, tolerance: 1e-5, "case \(i) \(c) relu \(relu)")
+                for path in SIMDPath.supported {
+                    let fast = Kernels.conv2D(x, kernel: k, bias: bias, strides: (c.s, c.s), padding: c.p,
+                                              relu: relu, path: path)
+                    assertClose(fast, slow, tolerance: 1e-5, "case \(i) \(c) relu \(relu) \(path)")
+                }
             }
         }
     }
@@ -39,12 +47,15 @@ final class KernelConv2DTests: XCTestCase {
     func testAgreesWithReferenceWhenTheScheduleSplitsBothWays() {
         let x = Tensor.random([1, 12, 12, 300], seed: 1)
         let k = Tensor.random([3, 3, 300, 160], seed: 2, scale: 0.1)
-        let schedule = PackedConv2D.Schedule(pixels: 144, depth: 2700, blocks: 10, inputBytes: 144 * 300 * 4 * 9,
-                                             threads: 2)
+        let schedule = PackedConv2D.Schedule(pixels: 144, panelBytes: 2700 * 64, blocks: 10,
+                                             inputBytes: 144 * 300 * 4 * 9, threads: 2)
         XCTAssertGreaterThan(schedule.chunks, 1)
         XCTAssertGreaterThan(schedule.groups, 1)
-        assertClose(Kernels.conv2D(x, kernel: k, padding: .same),
-                    Reference.conv2D(x, k, padding: .same), tolerance: 1e-5, "3×3×300→160")
+        let slow = Reference.conv2D(x, k, padding: .same)
+        for path in SIMDPath.supported {
+            assertClose(Kernels.conv2D(x, kernel: k, padding: .same, path: path), slow, tolerance: 1e-5,
+                        "3×3×300→160 \(path)")
+        }
     }
 
     /// Writing into a channel slice of a wider tensor (how branches fill a
@@ -52,8 +63,12 @@ final class KernelConv2DTests: XCTestCase {
     func testWritesIntoAChannelSlice() {
         let x = Tensor.random([1, 5, 7, 6], seed: 3)
         let k = Tensor.random([3, 3, 6, 20], seed: 4)
-        let conv = k.scalars.withUnsafeBufferPointer { PackedConv2D(kernel: $0, shape: k.shape, padding: .same) }
-        assertWritesIntoChannelSlice(conv, input: x, kernel: k)
+        for path in SIMDPath.supported {
+            let conv = k.scalars.withUnsafeBufferPointer {
+                PackedConv2D(kernel: $0, shape: k.shape, padding: .same, path: path)
+            }
+            assertWritesIntoChannelSlice(conv, input: x, kernel: k)
+        }
     }
 
     /// Every output element is computed by one thread in a fixed order, so
@@ -67,7 +82,66 @@ final class KernelConv2DTests: XCTestCase {
         let one = Kernels.conv2D(x, kernel: k, padding: .same, relu: true)
         for threads in [2, 3, 7] {
             Parallel.threadCount = threads
-            XCTAssertEqual(Kernels.conv2D(x, kernel: k, padding: .same, relu: true), one, "\(threads) threads")
+            for path in SIMDPath.supported {
+                XCTAssertEqual(Kernels.conv2D(x, kernel: k, padding: .same, relu: true, path: path), one,
+                               "\(threads) threads, \(path)")
+            }
+        }
+    }
+
+    /// The AVX2 and AVX-512 kernels add the same products in the same order,
+    /// so they give the same bits (oracle: the AVX2 path), stem to 1×1.
+    func testSIMDPathsGiveTheSameBits() throws {
+        guard SIMDPath.avx512.isSupported else {
+            throw XCTSkip("this CPU has no AVX-512 (\(SIMDPath.cpuName)): only the AVX2 path can run")
+        }
+        let shapes: [(cin: Int, cout: Int, k: Int, s: Int)] = [(3, 32, 3, 2), (64, 80, 1, 1), (48, 64, 5, 1),
+                                                              (160, 192, 7, 1), (2048, 1000, 1, 1)]
+        for (i, c) in shapes.enumerated() {
+            let x = Tensor.random([1, 9, 8, c.cin], seed: UInt64(40 + i))
+            let k = Tensor.random([c.k, c.k, c.cin, c.cout], seed: UInt64(50 + i))
+            XCTAssertEqual(Kernels.conv2D(x, kernel: k, strides: (c.s, c.s), padding: .same, relu: true, path: .avx2),
+                           Kernels.conv2D(x, kernel: k, strides: (c.s, c.s), padding: .same, relu: true, path: .avx512),
+                           "case \(i) \(c)")
+        }
+    }
+
+    /// The cpuid probe agrees with the kernel's own account of the CPU
+    /// (oracle: the flags line of /proc/cpuinfo on Linux x86-64).
+    func testProbeAgreesWithProcCpuinfo() throws {
+        #if os(Linux) && arch(x86_64)
+        let info = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?
+            .split(separator: ":").last?.split(separator: " ").map(String.init) ?? [])
+        XCTAssertFalse(flags.isEmpty, "no flags line in /proc/cpuinfo")
+        let avx512 = ["avx512f", "avx512dq", "avx512bw", "avx512vl"].allSatisfy(flags.contains)
+        XCTAssertEqual(SIMDPath.avx512.isSupported, avx512, "cpuid and /proc/cpuinfo disagree on AVX-512")
+        XCTAssertEqual(SIMDPath.active, avx512 && ProcessInfo.processInfo.environment["KUNGFU_SIMD"] == nil
+                       ? .avx512 : SIMDPath.active)
+        XCTAssertFalse(SIMDPath.cpuName.isEmpty)
+        #else
+        throw XCTSkip("the probe's oracle here is /proc/cpuinfo on Linux x86-64")
+        #endif
+    }
+
+    /// KUNGFU_SIMD: a supported path is followed; an unknown or unsupported
+    /// one falls back to the best path with a reason.
+    func testEnvironmentRequestIsFollowedOrExplained() {
+        XCTAssertEqual(SIMDPath.choose(request: "avx2").path, .avx2)
+        XCTAssertNil(SIMDPath.choose(request: " AVX2 ").problem)
+        let best: SIMDPath = SIMDPath.avx512.isSupported ? .avx512 : .avx2
+        XCTAssertEqual(SIMDPath.choose(request: nil).path, best)
+        XCTAssertEqual(SIMDPath.choose(request: "").path, best)
+        let unknown = SIMDPath.choose(request: "sse")
+        XCTAssertEqual(unknown.path, best)
+        XCTAssertEqual(unknown.problem, "KUNGFU_SIMD=sse is not avx2 or avx512; using \(best.rawValue)")
+        let wide = SIMDPath.choose(request: "avx512")
+        if SIMDPath.avx512.isSupported {
+            XCTAssertEqual(wide.path, .avx512)
+            XCTAssertNil(wide.problem)
+        } else {
+            XCTAssertEqual(wide.path, .avx2)
+            XCTAssertEqual(wide.problem, "KUNGFU_SIMD=avx512: this CPU has no AVX-512; using avx2")
         }
     }
 

@@ -12,9 +12,10 @@ final class KernelWinogradConv2DTests: XCTestCase {
         return y
     }
 
-    private func make(_ k: Tensor, bias: [Float]? = nil, scale: [Float]? = nil, _ padding: Padding) -> WinogradConv2D {
+    private func make(_ k: Tensor, bias: [Float]? = nil, scale: [Float]? = nil, _ padding: Padding,
+                      path: SIMDPath = .active) -> WinogradConv2D {
         k.scalars.withUnsafeBufferPointer {
-            WinogradConv2D(kernel: $0, shape: k.shape, bias: bias, scale: scale, padding: padding)
+            WinogradConv2D(kernel: $0, shape: k.shape, bias: bias, scale: scale, padding: padding, path: path)
         }
     }
 
@@ -37,10 +38,13 @@ final class KernelWinogradConv2DTests: XCTestCase {
             let scale = Tensor.random([c.cout], seed: UInt64(500 + i)).scalars.map { 0.5 + abs($0) }
             var scaled = k
             for j in 0..<k.count { scaled.scalars[j] *= scale[j % c.cout] }
-            let conv = make(k, bias: bias, scale: scale, c.p)
-            for relu in [false, true] {
-                let slow = Reference.conv2D(x, scaled, bias: bias, padding: c.p, relu: relu)
-                assertClose(apply(conv, x, relu: relu), slow, tolerance: 1e-5, "case \(i) \(c) relu \(relu)")
+            for path in SIMDPath.supported {
+                let conv = make(k, bias: bias, scale: scale, c.p, path: path)
+                for relu in [false, true] {
+                    let slow = Reference.conv2D(x, scaled, bias: bias, padding: c.p, relu: relu)
+                    assertClose(apply(conv, x, relu: relu), slow, tolerance: 1e-5,
+                                "case \(i) \(c) relu \(relu) \(path)")
+                }
             }
         }
     }
@@ -50,27 +54,32 @@ final class KernelWinogradConv2DTests: XCTestCase {
     func testWritesIntoAChannelSlice() {
         let x = Tensor.random([1, 7, 5, 6], seed: 7)
         let k = Tensor.random([3, 3, 6, 20], seed: 8)
-        let conv = make(k, .same)
-        assertWritesIntoChannelSlice(conv, input: x, kernel: k)
+        for path in SIMDPath.supported {
+            assertWritesIntoChannelSlice(make(k, .same, path: path), input: x, kernel: k)
+        }
     }
 
     /// Each tile is computed by the same code whatever chunk or thread takes
-    /// it, so results are bit-identical for any thread count (oracle: the
-    /// 1-thread run), and an image's result does not depend on its batch
+    /// it, so results are bit-identical for any thread count and either SIMD
+    /// path (oracle: the 1-thread AVX2 run), and an image's result does not depend on its batch
     /// (oracle: the image run alone).
     func testResultIsIndependentOfThreadsAndBatch() {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         let x = Tensor.random([2, 23, 21, 24], seed: 9)
-        let conv = make(Tensor.random([3, 3, 24, 48], seed: 10), bias: Tensor.random([48], seed: 11).scalars, .same)
+        let k = Tensor.random([3, 3, 24, 48], seed: 10), bias = Tensor.random([48], seed: 11).scalars
         Parallel.threadCount = 1
-        let one = apply(conv, x, relu: true)
-        for threads in [2, 3, 7] {
-            Parallel.threadCount = threads
-            XCTAssertEqual(apply(conv, x, relu: true), one, "\(threads) threads")
+        let one = apply(make(k, bias: bias, .same, path: .avx2), x, relu: true)
+        for path in SIMDPath.supported {
+            let conv = make(k, bias: bias, .same, path: path)
+            for threads in [1, 2, 3, 7] {
+                Parallel.threadCount = threads
+                XCTAssertEqual(apply(conv, x, relu: true), one, "\(threads) threads, \(path)")
+            }
+            let second = Tensor(shape: [1, 23, 21, 24], scalars: Array(x.scalars[(23 * 21 * 24)...]))
+            XCTAssertEqual(apply(conv, second, relu: true).scalars, Array(one.scalars[(23 * 21 * 48)...]),
+                           "image alone, \(path)")
         }
-        let second = Tensor(shape: [1, 23, 21, 24], scalars: Array(x.scalars[(23 * 21 * 24)...]))
-        XCTAssertEqual(apply(conv, second, relu: true).scalars, Array(one.scalars[(23 * 21 * 48)...]), "image alone")
     }
 
     /// Only 3×3 stride-1 convolutions with enough output pixels take this

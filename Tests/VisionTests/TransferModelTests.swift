@@ -93,6 +93,40 @@ final class TransferModelTests: XCTestCase {
         }
     }
 
+    /// A batch's files are decoded on the worker threads; every file's
+    /// outcome stays in its place whatever the thread count (oracle: the
+    /// 1-thread run, and each file loaded on its own by KerasImage.load).
+    func testBatchLoadingKeepsEachFilesOutcomeInPlaceForAnyThreadCount() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var paths: [String] = []
+        for i in 0..<7 {
+            let path = folder + "/\(i)." + (i == 3 ? "jpg" : "png")
+            if i == 3 {
+                try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: path))
+            } else {
+                try photo(UInt8(i)).writePNG(toFile: path)
+            }
+            paths.append(path)
+        }
+        let alone = paths.map { path in Result { try KerasImage.load(path, targetSize: (75, 75)) } }
+        for threads in [1, 2, 5] {
+            Parallel.threadCount = threads
+            let batch = TransferModel.load(paths, size: (75, 75))
+            XCTAssertEqual(batch.count, paths.count)
+            for (i, (got, want)) in zip(batch, alone).enumerated() {
+                switch (got, want) {
+                case (.success(let a), .success(let b)):
+                    XCTAssertEqual(a.pixels, b.pixels, "file \(i), \(threads) threads")
+                case (.failure(let a), .failure(let b)):
+                    XCTAssertEqual(String(describing: a), String(describing: b), "file \(i), \(threads) threads")
+                default:
+                    XCTFail("file \(i), \(threads) threads: \(got) but alone \(want)")
+                }
+            }
+        }
+    }
+
     func testPredictionsAndLayerOutputsGoThroughTheHead() throws {
         var model = TransferModel(network: FineTunerTests.model)
         let head = Head(inputs: model.featureWidth, classes: ["a", "b", "c"], hidden: 8, dropout: 0.5, seed: 3)

@@ -8,6 +8,8 @@
 // The definition is `Reference.conv2D` in Tests/VisionTests; this fast path
 // must agree with it to 1e-5 (absolute, or relative for values above 1).
 import Foundation
+import KernelsAVX2
+import KernelsAVX512
 
 /// A convolution whose weights were prepared at load time for its kernel:
 /// the model runs every Conv2D (and the Dense layer) through this one call.
@@ -66,18 +68,27 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     let bias: AlignedBuffer
     /// `kw · inputChannels` zeros: the row that taps in the padding read.
     let zeros: AlignedBuffer
+    /// Which micro-kernels run: AVX2's 6 × 16 or AVX-512's 6 × 64 tiles.
+    let path: SIMDPath
 
-    /// MR: output pixels per micro-tile (NR is 16 output channels, one SIMD16).
+    /// MR: output pixels per micro-tile (NR is the path's `tileWidth`).
     static let rowsPerTile = 6
 
     var taps: Int { kernelHeight * kernelWidth }
     var depth: Int { taps * inputChannels }
     var blocks: Int { (outputChannels + 15) / 16 }
+    /// Output channels one micro-kernel call writes (16 or 64).
+    var tileWidth: Int { path.tileWidth }
+    /// Column tiles: calls per row tile to cover every output channel.
+    var columnTiles: Int { (outputChannels + tileWidth - 1) / tileWidth }
 
     /// Packs `kernel` (kh, kw, cin, cout) row-major. `scale` multiplies each
     /// output channel's kernel (batch norm folding); `bias` is added after.
+    /// `path` picks the micro-kernels (tests run both; results are the same).
     init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
-         strides: (Int, Int) = (1, 1), padding: Padding) {
+         strides: (Int, Int) = (1, 1), padding: Padding, path: SIMDPath = .active) {
+        precondition(path.isSupported, "PackedConv2D: this CPU cannot run the \(path.rawValue) kernels")
+        self.path = path
         precondition(shape.count == 4 && shape.allSatisfy { $0 >= 1 },
                      "PackedConv2D: kernel shape \(shape) is not (kh, kw, cin, cout)")
         precondition(kernel.count == shape.reduce(1, *),
@@ -118,7 +129,7 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
         _ = checkedOutputSize(input, output, kernel: "PackedConv2D")
         if output.pixels == 0 { return }
-        let schedule = Schedule(pixels: output.pixels, depth: depth, blocks: blocks,
+        let schedule = Schedule(pixels: output.pixels, panelBytes: depth * tileWidth * 4, blocks: columnTiles,
                                 inputBytes: input.pixels * inputChannels * 4, threads: Parallel.threadCount)
         Parallel.forEach(parts: schedule.parts) { part in
             run(part: part, of: schedule, input, output, relu: relu)
@@ -126,7 +137,9 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     }
 
     /// How the (tile, block) pairs of one call are grouped for cache reuse and
-    /// split between threads. A unit is (chunk of pixel tiles) × (group of
+    /// split between threads (a block here is a column tile: the output
+    /// channels one micro-kernel call writes, `panelBytes` of packed kernel).
+    /// A unit is (chunk of pixel tiles) × (group of
     /// channel blocks) sized so that its inputs and its panels fit in L2
     /// together; units follow each other chunk-major. Pairs are numbered in
     /// that order and each part takes a contiguous, equal share of them.
@@ -147,11 +160,11 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
 
         /// `inputBytes` is the size of the whole input: a tile's share of it
         /// is what the tile brings into cache (neighbouring windows overlap).
-        init(pixels: Int, depth: Int, blocks: Int, inputBytes: Int, threads: Int) {
+        init(pixels: Int, panelBytes: Int, blocks: Int, inputBytes: Int, threads: Int) {
             precondition(pixels >= 1 && blocks >= 1, "Schedule: \(pixels) pixels, \(blocks) blocks")
             tiles = (pixels + PackedConv2D.rowsPerTile - 1) / PackedConv2D.rowsPerTile
             self.blocks = blocks
-            let tileBytes = max(1, inputBytes / tiles), blockBytes = depth * 64
+            let tileBytes = max(1, inputBytes / tiles), blockBytes = panelBytes
             let budget = Schedule.cacheBudget
             var perChunk: Int
             let perGroup: Int
@@ -206,13 +219,10 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
                         let block = block0 + local / tileCount, tile = local % tileCount
                         let pixel0 = (tile0 + tile) * mr
                         let tileTaps = merged[tile] ? kernelHeight : taps
-                        PackedConv2D.microKernel(
-                            rows: table.baseAddress! + tile * taps * mr, taps: tileTaps, cin: depth / tileTaps,
-                            panel: panels.base + block * depth * 16, bias: bias.base + block * 16,
-                            out: output.base + pixel0 * output.pixelStride + block * 16,
-                            outStride: output.pixelStride,
-                            rowCount: min(mr, output.pixels - pixel0),
-                            columnCount: min(16, outputChannels - block * 16), relu: relu)
+                        multiply(rows: table.baseAddress! + tile * taps * mr, taps: tileTaps,
+                                 columnTile: block, out: output.base + pixel0 * output.pixelStride,
+                                 outStride: output.pixelStride, rowCount: min(mr, output.pixels - pixel0),
+                                 relu: relu)
                     }
                 }
             }
@@ -289,49 +299,24 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
         }
     }
 
-    /// The hot loop: a 6 × 16 tile of output, 12 AVX2 accumulators.
-    ///
-    /// For each tap and each input channel: one 16-wide load of the panel,
-    /// six broadcasts of the pixels' values, twelve fused multiply-adds.
+    /// One micro-tile on this convolution's path: up to 6 rows (the row
+    /// pointers of `taps` taps, `depth / taps` values each) times column tile
+    /// `columnTile` (output channels from columnTile · tileWidth), plus bias,
+    /// ReLU if asked, into `out` (the rows' first channel) at `outStride`.
     @inline(__always)
-    static func microKernel(rows: UnsafePointer<UnsafePointer<Float>>, taps: Int, cin: Int,
-                            panel: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                            out: UnsafeMutablePointer<Float>, outStride: Int,
-                            rowCount: Int, columnCount: Int, relu: Bool) {
-        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
-        var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
-        var b = UnsafeRawPointer(panel)
-        var r = rows
-        for _ in 0..<taps {
-            let a0 = r[0], a1 = r[1], a2 = r[2], a3 = r[3], a4 = r[4], a5 = r[5]
-            r += 6
-            for ci in 0..<cin {
-                let w = b.loadUnaligned(as: SIMD16<Float>.self)
-                b += 64
-                c0 = c0.addingProduct(SIMD16(repeating: a0[ci]), w)
-                c1 = c1.addingProduct(SIMD16(repeating: a1[ci]), w)
-                c2 = c2.addingProduct(SIMD16(repeating: a2[ci]), w)
-                c3 = c3.addingProduct(SIMD16(repeating: a3[ci]), w)
-                c4 = c4.addingProduct(SIMD16(repeating: a4[ci]), w)
-                c5 = c5.addingProduct(SIMD16(repeating: a5[ci]), w)
-            }
-        }
-        let beta = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
-        store(c0 + beta, out, columnCount, relu)
-        if rowCount > 1 { store(c1 + beta, out + outStride, columnCount, relu) }
-        if rowCount > 2 { store(c2 + beta, out + 2 * outStride, columnCount, relu) }
-        if rowCount > 3 { store(c3 + beta, out + 3 * outStride, columnCount, relu) }
-        if rowCount > 4 { store(c4 + beta, out + 4 * outStride, columnCount, relu) }
-        if rowCount > 5 { store(c5 + beta, out + 5 * outStride, columnCount, relu) }
-    }
-
-    @inline(__always)
-    private static func store(_ value: SIMD16<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int, _ relu: Bool) {
-        let v = relu ? value.maximum(SIMD16()) : value
-        if count == 16 {
-            UnsafeMutableRawPointer(out).storeBytes(of: v, as: SIMD16<Float>.self)
-        } else {
-            for i in 0..<count { out[i] = v[i] }
+    func multiply(rows: UnsafePointer<UnsafePointer<Float>>, taps: Int, columnTile: Int,
+                  out: UnsafeMutablePointer<Float>, outStride: Int, rowCount: Int, relu: Bool) {
+        let column0 = columnTile * tileWidth, columns = min(tileWidth, outputChannels - column0)
+        let (cin, panel, bias, target) = (depth / taps, panels.base + column0 * depth, bias.base + column0, out + column0)
+        switch path {
+        case .avx512:
+            KernelsAVX512.MicroKernels.tile(panels: (columns + 15) / 16, rows: rows, taps: taps, cin: cin, panel: panel,
+                                            panelStride: depth * 16, bias: bias, out: target, outStride: outStride,
+                                            rowCount: rowCount, columnCount: columns, relu: relu)
+        case .avx2:
+            KernelsAVX2.MicroKernels.tile(panels: 1, rows: rows, taps: taps, cin: cin, panel: panel,
+                                          panelStride: depth * 16, bias: bias, out: target, outStride: outStride,
+                                          rowCount: rowCount, columnCount: columns, relu: relu)
         }
     }
 }

@@ -11,14 +11,16 @@ public enum Kernels {
     ///
     /// `input` (N, H, W, Cin), `kernel` (kh, kw, Cin, Cout) → (N, Ho, Wo, Cout).
     /// The kernel is packed on every call; the network packs once at load.
+    /// `path` picks the micro-kernels (default: the CPU's best).
     ///
     ///     let y = Kernels.conv2D(x, kernel: k, strides: (2, 2), padding: .valid)
     public static func conv2D(_ input: Tensor, kernel: Tensor, bias: [Float]? = nil,
-                              strides: (Int, Int) = (1, 1), padding: Padding, relu: Bool = false) -> Tensor {
+                              strides: (Int, Int) = (1, 1), padding: Padding, relu: Bool = false,
+                              path: SIMDPath = .active) -> Tensor {
         precondition(input.rank == 4 && kernel.rank == 4 && input.shape[3] == kernel.shape[2],
                      "Kernels.conv2D: input \(input.shape) and kernel \(kernel.shape) do not match")
         let conv = kernel.scalars.withUnsafeBufferPointer {
-            PackedConv2D(kernel: $0, shape: kernel.shape, bias: bias, strides: strides, padding: padding)
+            PackedConv2D(kernel: $0, shape: kernel.shape, bias: bias, strides: strides, padding: padding, path: path)
         }
         let (oh, ow) = conv.outputSize(height: input.shape[1], width: input.shape[2])
         var output = Tensor(zeros: [input.shape[0], oh, ow, kernel.shape[3]])

@@ -36,8 +36,6 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     let transformed: [PackedConv2D]
     /// Bias per output channel, zero-padded to whole blocks of 16.
     let bias: AlignedBuffer
-    /// 16 zeros: the products run without bias; it is added after the output transform.
-    let noBias = AlignedBuffer(count: 16)
 
     var blocks: Int { (outputChannels + 15) / 16 }
 
@@ -51,9 +49,11 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     }
 
     /// Transforms `kernel` (3, 3, cin, cout) row-major. `scale` multiplies
-    /// each output channel's kernel (batch norm folding); `bias` is added after.
+    /// each output channel's kernel (batch norm folding); `bias` is added
+    /// after. The 16 products run on `path`'s micro-kernels, without bias
+    /// (the transformed convolutions have none; it is added after the output transform).
     init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
-         padding: Padding) {
+         padding: Padding, path: SIMDPath = .active) {
         precondition(shape.count == 4 && shape[0] == 3 && shape[1] == 3 && shape[2] >= 1 && shape[3] >= 1,
                      "WinogradConv2D: kernel shape \(shape) is not (3, 3, cin, cout)")
         precondition(kernel.count == shape.reduce(1, *),
@@ -78,7 +78,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
             }
         }
         transformed = u.map { matrix in
-            matrix.withUnsafeBufferPointer { PackedConv2D(kernel: $0, shape: [1, 1, cin, cout], padding: .valid) }
+            matrix.withUnsafeBufferPointer { PackedConv2D(kernel: $0, shape: [1, 1, cin, cout], padding: .valid, path: path) }
         }
         self.bias = AlignedBuffer(count: (cout + 15) / 16 * 16)
         if let bias { self.bias.base.update(from: bias, count: cout) }
@@ -152,16 +152,13 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: mr) { rows in
             for xi in 0..<16 {
                 let u = transformed[xi], vxi = v + xi * capacity * cin, mxi = m + xi * capacity * width
-                for block in 0..<blocks {
+                for columnTile in 0..<u.columnTiles {
                     var t0 = 0
                     while t0 < tiles.count {
                         let count = min(mr, tiles.count - t0)
                         for r in 0..<mr { rows[r] = UnsafePointer(vxi + (t0 + min(r, count - 1)) * cin) }
-                        PackedConv2D.microKernel(
-                            rows: UnsafePointer(rows.baseAddress!), taps: 1, cin: cin,
-                            panel: u.panels.base + block * cin * 16, bias: noBias.base,
-                            out: mxi + t0 * width + block * 16, outStride: width,
-                            rowCount: count, columnCount: 16, relu: false)
+                        u.multiply(rows: UnsafePointer(rows.baseAddress!), taps: 1, columnTile: columnTile,
+                                   out: mxi + t0 * width, outStride: width, rowCount: count, relu: false)
                         t0 += mr
                     }
                 }

@@ -112,11 +112,12 @@ extension TransferModel {
             if shouldStop() { throw Interrupted() }
             let chunk = missing[start..<min(missing.count, start + PooledFeatures.batchSize)]
             var images: [Image] = [], positions: [Int] = []
-            for i in chunk {
-                do {
-                    images.append(try KerasImage.load(paths[i], targetSize: size))
+            for (i, loaded) in zip(chunk, TransferModel.load(chunk.map { paths[$0] }, size: size)) {
+                switch loaded {
+                case .success(let image):
+                    images.append(image)
                     positions.append(i)
-                } catch {
+                case .failure(let error):
                     let reason = String(describing: error)
                     skip(reason)
                     skipped.append((paths[i], reason))
@@ -157,11 +158,13 @@ extension TransferModel {
         for start in stride(from: 0, to: items.count, by: PooledFeatures.batchSize) {
             if shouldStop() { throw Interrupted() }
             var images: [Image] = []
-            for item in items[start..<min(items.count, start + PooledFeatures.batchSize)] {
-                do {
-                    images.append(try KerasImage.load(item.path, targetSize: size))
+            let batch = items[start..<min(items.count, start + PooledFeatures.batchSize)]
+            for (item, loaded) in zip(batch, TransferModel.load(batch.map(\.path), size: size)) {
+                switch loaded {
+                case .success(let image):
+                    images.append(image)
                     labels.append(labelOf[item.label])
-                } catch {
+                case .failure(let error):
                     skip(String(describing: error))
                 }
             }
@@ -173,5 +176,19 @@ extension TransferModel {
             Tensor(shape: [labels.count] + Array(first[k].shape.dropFirst()), scalars: parts.flatMap { $0[k].scalars })
         }
         return LabelledBoundary(values: values, labels: labels)
+    }
+
+    /// Loads one batch of image files as Keras' load_img does, one file per
+    /// worker thread (decoding and resizing are single-threaded per image,
+    /// so a batch decoded one file at a time leaves the other cores idle).
+    /// Each file's outcome is in its place; the order never depends on threads.
+    static func load(_ paths: [String], size: (Int, Int)) -> [Result<Image, Error>] {
+        var outcomes = [Result<Image, Error>?](repeating: nil, count: paths.count)
+        outcomes.withUnsafeMutableBufferPointer { slots in
+            Parallel.forEach(parts: paths.count) { i in
+                slots[i] = Result { try KerasImage.load(paths[i], targetSize: size) }
+            }
+        }
+        return outcomes.map { $0! }
     }
 }

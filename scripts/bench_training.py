@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""bench_training.py — the training half of scripts/bench-compare
+(`scripts/bench-compare --training`): kungfu against Keras on the same
+photos, in one run on this machine, each measurement in its own process.
+
+    python scripts/bench_training.py --kungfu .build/release/kungfu \
+        [--folder examples/objects] [--threads 2] [--json]
+
+Three measurements, random weights on both sides (the cost does not depend
+on the values), the article's recipe:
+  features   decode, resize to 299x299 and run the base to the 2048 pooled
+             features, every photo of the folder (images per second);
+             kungfu: `train head … epochs 1` minus `load model` and the
+             epoch; Keras: load_img + img_to_array + preprocess_input and
+             InceptionV3(include_top=False, pooling="avg").predict, batch 16.
+  head epoch one epoch of a 2048 -> classes softmax head on those features,
+             Adam, batch 16 (the faster of two epochs).
+  fine-tune  one epoch of training mixed9, mixed10 and the head (layers 249
+             and up, Keras' recipe: SGD(1e-4, momentum 0.9)), batch 16, the
+             faster of two epochs. kungfu runs the frozen part once per
+             image and keeps its mixed8 outputs (that one-time pass is
+             reported too); Keras runs the whole network every step.
+Peak resident memory is each process's own (wait4's ru_maxrss).
+"""
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+from bench_compare import report
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
+
+
+def run_measured(command, env=None):
+    """Runs `command`, returns (stdout, wall seconds, peak RSS in MB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out, err = process.communicate()
+    wall = time.perf_counter() - start
+    # communicate() has reaped the child; its rusage is in RUSAGE_CHILDREN only
+    # as a maximum over all children, so each measurement runs in a fresh worker.
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if process.returncode != 0:
+        sys.exit(f"bench_training: {' '.join(command)} failed ({process.returncode}):\n{err}")
+    return out, wall, peak
+
+
+def kungfu_results(out):
+    return [json.loads(line)["value"] for line in out.splitlines() if line.startswith("{")]
+
+
+def worker_kungfu(kind, binary, folder, threads):
+    env = dict(os.environ, KUNGFU_WEIGHTS="none")
+    base = [binary, "--json", "--threads", str(threads), "-c"]
+    if kind == "load":
+        _, wall, peak = run_measured(base + ["load model inception_v3"], env)
+        return {"wall": wall, "peak_rss_mb": peak}
+    if kind == "head":
+        out, wall, peak = run_measured(base + [
+            f'load model inception_v3; freeze layers all; train head on "{folder}" epochs 2 batch 16'], env)
+        history = kungfu_results(out)[-1]
+        images = sum(history["train_images"]) + sum(history["validation_images"])
+        return {"wall": wall, "epochs": history["seconds"], "images": images, "peak_rss_mb": peak}
+    if kind == "finetune":
+        out, wall, peak = run_measured(base + [
+            f'load model inception_v3; freeze layers all; train head on "{folder}" epochs 1 batch 16; '
+            f'unfreeze layers from mixed9; fine tune on "{folder}" epochs 2 batch 16'], env)
+        head, tuned = [r for r in kungfu_results(out) if r.get("type") == "history"]
+        return {"wall": wall, "head_epochs": head["seconds"], "epochs": tuned["seconds"],
+                "train_images": sum(tuned["train_images"]), "peak_rss_mb": peak}
+    raise ValueError(kind)
+
+
+def load_folder(folder):
+    classes = sorted(p.name for p in pathlib.Path(folder).iterdir() if p.is_dir())
+    files, labels = [], []
+    for index, name in enumerate(classes):
+        for path in sorted((pathlib.Path(folder) / name).iterdir()):
+            if path.suffix.lower() in IMAGE_EXTENSIONS:
+                files.append(path)
+                labels.append(index)
+    return classes, files, labels
+
+
+def keras_setup(threads):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import keras
+    keras.utils.set_random_seed(0)
+    return tf, keras
+
+
+def keras_images(keras, files):
+    import numpy as np
+    from keras.applications.inception_v3 import preprocess_input
+    arrays = [keras.utils.img_to_array(keras.utils.load_img(str(f), target_size=(299, 299))) for f in files]
+    return preprocess_input(np.stack(arrays))
+
+
+class EpochTimer:
+    def __init__(self, keras):
+        class Callback(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.seconds = []
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.start = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.seconds.append(time.perf_counter() - self.start)
+        self.callback = Callback()
+
+
+def worker_keras(kind, folder, threads):
+    import resource
+    import numpy as np
+    tf, keras = keras_setup(threads)
+    classes, files, labels = load_folder(folder)
+    onehot = np.eye(len(classes), dtype="float32")[labels]
+    base = keras.applications.InceptionV3(weights=None, include_top=False, pooling="avg" if kind != "finetune" else None)
+    if kind == "features":
+        base.predict(np.zeros((16, 299, 299, 3), "float32"), batch_size=16, verbose=0)  # warm-up: trace, allocate
+        start = time.perf_counter()
+        features = base.predict(keras_images(keras, files), batch_size=16, verbose=0)
+        seconds = time.perf_counter() - start
+        head = keras.Sequential([keras.Input((2048,)), keras.layers.Dense(len(classes), activation="softmax")])
+        head.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
+        timer = EpochTimer(keras)
+        head.fit(features, onehot, batch_size=16, epochs=2, verbose=0, callbacks=[timer.callback])
+        result = {"images": len(files), "seconds": seconds, "head_epochs": timer.callback.seconds}
+    else:
+        x = keras.layers.GlobalAveragePooling2D()(base.output)
+        outputs = keras.layers.Dense(len(classes), activation="softmax")(x)
+        model = keras.Model(base.input, outputs)
+        for layer in model.layers[:249]:
+            layer.trainable = False
+        for layer in model.layers[249:]:
+            layer.trainable = True
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-4, momentum=0.9),
+                      loss="categorical_crossentropy", metrics=["accuracy"])
+        images = keras_images(keras, files)
+        # The same share as kungfu's 0.2 validation split, taken as the first
+        # 80% of a seeded permutation (which photos does not change the cost).
+        order = np.random.default_rng(0).permutation(len(files))
+        train = order[: len(files) - round(0.2 * len(files))]
+        timer = EpochTimer(keras)
+        model.fit(images[train], onehot[train], batch_size=16, epochs=2, verbose=0, callbacks=[timer.callback])
+        result = {"train_images": len(train), "epochs": timer.callback.seconds}
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["runtime"] = f"keras {keras.__version__} / tensorflow {tf.__version__}"
+    return result
+
+
+def run_worker(args, kind, side):
+    command = [sys.executable, __file__, "--worker", f"{side}:{kind}", "--folder", args.folder,
+               "--threads", str(args.threads)]
+    if args.kungfu:
+        command += ["--kungfu", args.kungfu]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"bench_training: the {side} {kind} measurement failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kungfu", help="path to a release build of kungfu")
+    parser.add_argument("--folder", default="examples/objects", help="one subfolder of photos per class")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON lines")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        side, kind = args.worker.split(":")
+        row = worker_kungfu(kind, args.kungfu, args.folder, args.threads) if side == "kungfu" \
+            else worker_keras(kind, args.folder, args.threads)
+        print(json.dumps(row))
+        return
+    if not args.kungfu:
+        parser.error("--kungfu is required")
+
+    load_before = os.getloadavg()
+    load = run_worker(args, "load", "kungfu")
+    head = run_worker(args, "head", "kungfu")
+    tune = run_worker(args, "finetune", "kungfu")
+    keras_features = run_worker(args, "features", "keras")
+    keras_tune = run_worker(args, "finetune", "keras")
+    load_after = os.getloadavg()
+
+    # kungfu's feature pass: the whole run less loading and the two epochs.
+    feature_seconds = head["wall"] - load["wall"] - sum(head["epochs"])
+    rows = [
+        {"work": "features (decode, resize, base to avg_pool)", "unit": "images/s",
+         "kungfu": head["images"] / feature_seconds,
+         "keras": keras_features["images"] / keras_features["seconds"]},
+        {"work": "head epoch 2048 -> classes, Adam, batch 16", "unit": "ms",
+         "kungfu": min(head["epochs"]) * 1000, "keras": min(keras_features["head_epochs"]) * 1000},
+        {"work": f"fine-tune epoch mixed9..head, batch 16 ({tune['train_images']} vs "
+                 f"{keras_tune['train_images']} images)", "unit": "s",
+         "kungfu": min(tune["epochs"]), "keras": min(keras_tune["epochs"])},
+        {"work": "peak RSS, fine-tune run", "unit": "MB",
+         "kungfu": tune["peak_rss_mb"], "keras": keras_tune["peak_rss_mb"]},
+    ]
+    for row in rows:
+        better_high = row["unit"] == "images/s"
+        row["ratio"] = row["kungfu"] / row["keras"]
+        row["ratio_meaning"] = "kungfu / keras" + (" (higher is better)" if better_high else " (lower is better)")
+    report(rows, args.json, f"Training on {args.folder}, {args.threads} threads, random weights; kungfu against "
+                f"{keras_tune['runtime']}; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
+                [("work", "work", "<62", ""), ("kungfu", "kungfu", ">10", ".2f"), ("keras", "keras", ">10", ".2f"),
+                 ("unit", "unit", ">9", ""), ("kungfu/keras", "ratio", ">13", ".2f")])
+    if args.json:
+        return
+    print(f"kungfu also ran its frozen part once per image before fine-tuning: "
+          f"{tune['wall'] - load['wall'] - sum(tune['head_epochs']) - sum(tune['epochs']) - feature_seconds:.1f} s "
+          f"for the mixed8 outputs of {tune['train_images']} training images and the validation images")
+
+
+if __name__ == "__main__":
+    main()
