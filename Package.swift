@@ -75,6 +75,6 @@ let package = Package(
                     exclude: ["Fixtures"],
                     swiftSettings: visionFlags),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Vision"], swiftSettings: visionFlags),
-        .testTarget(name: "ShellTests", dependencies: ["Shell"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell"], exclude: ["Jupyter"]),
     ]
 )
