@@ -19,6 +19,7 @@ Prints one `ok …` line per check; exits 1 at the first failure with what diffe
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -216,6 +217,22 @@ def protocol():
         check(content["status"] == "ok" and ("stream", {"name": "stdout", "text": "3\n"}) in outputs,
               f"the cell after an interrupt {content} {outputs}")
         ok("interrupt_request on control stops a long cell; the next cell runs")
+
+        # SIGINT (what a kernelspec with interrupt_mode "signal" would send)
+        # stops a long predict the way Ctrl-C does in the REPL.
+        folder = os.path.join(WORK, "interrupt")
+        os.makedirs(folder, exist_ok=True)
+        content, _ = execute(client, f'load model inception_v3\nlet folder = "{ROOT}/examples/testset"', timeout=120)
+        check(content["status"] == "ok", f"load model {content}")
+        msg_id = client.execute("for i in 1...1000 { predict folder top 1 }")
+        time.sleep(3.0)
+        os.kill(manager.provisioner.process.pid, signal.SIGINT)
+        content = reply(client, msg_id, timeout=120)
+        check(content["status"] == "error" and content["ename"] == "Interrupted", f"SIGINT during predict {content}")
+        content, outputs = execute(client, "print(len(xs))")
+        check(content["status"] == "ok" and ("stream", {"name": "stdout", "text": "2\n"}) in outputs,
+              f"the cell after SIGINT {content} {outputs}")
+        ok("SIGINT stops a long predict; the kernel lives on and the next cell runs")
 
         # A message signed with another key: no reply; a good one after it is answered.
         good_session = client.session

@@ -1,0 +1,58 @@
+// KernelSpecTests.swift — `kungfu kernel install` / `uninstall` and where the
+// kernelspec goes. Oracle: jupyter_core's path rules (jupyter_data_dir:
+// $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter
+// on Linux; PREFIX/share/jupyter for --prefix and --sys-prefix), and the
+// PNG signature and IHDR size of the logos.
+@testable import Shell
+import Common
+import Foundation
+import XCTest
+
+final class KernelSpecTests: XCTestCase {
+    func testUserFolderFollowsJupyterDataDirRules() {
+        #if os(Linux)
+        XCTAssertEqual(KernelSpec.userFolder(environment: ["HOME": "/home/me"]), "/home/me/.local/share/jupyter/kernels/kungfu")
+        XCTAssertEqual(KernelSpec.userFolder(environment: ["HOME": "/home/me", "XDG_DATA_HOME": "/x"]), "/x/jupyter/kernels/kungfu")
+        #endif
+        XCTAssertEqual(KernelSpec.userFolder(environment: ["HOME": "/home/me", "JUPYTER_DATA_DIR": "/d"]), "/d/kernels/kungfu")
+        XCTAssertEqual(KernelSpec.folder(prefix: "/opt/env"), "/opt/env/share/jupyter/kernels/kungfu")
+    }
+
+    func testInstallWritesKernelJSONAndLogosThenUninstallRemovesThem() throws {
+        let folder = try makeTemporaryFolder("kernelspec")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let install = try runKungfu(["kernel", "install", "--prefix", folder])
+        XCTAssertEqual(install.status, 0, install.stderr)
+        let spec = folder + "/share/jupyter/kernels/kungfu"
+        let json = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: spec + "/kernel.json"))))
+        XCTAssertEqual(json["argv"], .array([.string(try kungfuBinary().resolvingSymlinksInPath().path), .string("kernel"),
+                                             .string("-f"), .string("{connection_file}")]))
+        XCTAssertEqual(json["display_name"], .string("kungfu"))
+        XCTAssertEqual(json["language"], .string("kungfu"))
+        XCTAssertEqual(json["interrupt_mode"], .string("message"))
+        for side in [32, 64] {
+            let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: spec + "/logo-\(side)x\(side).png")))
+            XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            XCTAssertEqual(Int(png[16]) << 24 | Int(png[17]) << 16 | Int(png[18]) << 8 | Int(png[19]), side)
+            XCTAssertEqual(Int(png[20]) << 24 | Int(png[21]) << 16 | Int(png[22]) << 8 | Int(png[23]), side)
+        }
+        let uninstall = try runKungfu(["kernel", "uninstall", "--prefix", folder])
+        XCTAssertEqual(uninstall.status, 0, uninstall.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: spec))
+        let again = try runKungfu(["kernel", "uninstall", "--prefix", folder])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(again.stderr, "kungfu kernel uninstall: \(spec): no kungfu kernelspec installed there\n")
+    }
+
+    func testOptionsAreExclusiveAndTheConnectionFileIsRequired() throws {
+        let both = try runKungfu(["kernel", "install", "--user", "--sys-prefix"])
+        XCTAssertEqual(both.status, 2)
+        XCTAssertTrue(both.stderr.contains("give one of --user, --prefix DIR, --sys-prefix"), both.stderr)
+        let none = try runKungfu(["kernel"])
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.stderr.contains("give the connection file"), none.stderr)
+        let missing = try runKungfu(["kernel", "-f", "/nonexistent/kernel-1.json"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "kungfu kernel: /nonexistent/kernel-1.json: cannot be read\n")
+    }
+}
