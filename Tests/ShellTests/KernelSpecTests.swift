@@ -56,3 +56,28 @@ final class KernelSpecTests: XCTestCase {
         XCTAssertEqual(missing.stderr, "kungfu kernel: /nonexistent/kernel-1.json: cannot be read\n")
     }
 }
+
+/// `scripts/notebooks`: a tutorial becomes a handout notebook. Oracle:
+/// nbformat's validator, and the kernelspec name the kernel installs.
+final class ScriptsNotebooksTests: XCTestCase {
+    func testTutorialBecomesAValidNotebookNamingTheKungfuKernel() throws {
+        let folder = try makeTemporaryFolder("handouts")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bin = try kungfuBinary().deletingLastPathComponent().path
+        let run = try runProgram(URL(fileURLWithPath: repositoryRoot + "/scripts/notebooks"),
+                                 [folder, "Tutorials/02-look-inside.kf"],
+                                 environment: ["KUNGFU_WEIGHTS": "none",
+                                               "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "notebooks: \(folder)/02-look-inside.ipynb\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: folder + "/examples"), repositoryRoot + "/examples")
+        let summary = try runPython("""
+            import sys
+            nb = nbformat.read(sys.argv[1], as_version=4)
+            nbformat.validate(nb)
+            pictures = sum(1 for c in nb.cells for o in c.get("outputs", []) if {"image/png", "image/jpeg"} & set(o.get("data", {})))
+            print(nb.metadata.kernelspec.name, pictures)
+            """, arguments: [folder + "/02-look-inside.ipynb"], modules: ["nbformat"])
+        XCTAssertEqual(summary, "\(KernelSpec.name) 4\n")
+    }
+}
