@@ -6,7 +6,8 @@
 // KUNGFU_WEIGHTS=none (same text outputs, same number of pictures, valid
 // notebook); a located error; complete, inspect, is_complete, history;
 // interrupt then a working cell; a wrongly signed message ignored;
-// heartbeat; restart; shutdown. A missing module fails with how to install it.
+// heartbeat; SIGINT during predict; one progress display updated in place;
+// restart; shutdown. A missing module fails with how to install it.
 import Foundation
 import XCTest
 
@@ -28,7 +29,8 @@ final class KernelJupyterTests: XCTestCase {
         XCTAssertEqual(run.status, 0, "kernel_check.py failed:\n\(run.stdout)\n\(run.stderr)")
         XCTAssertTrue(run.stdout.contains("all kernel checks passed"), run.stdout)
         for check in ["a wrongly signed message is ignored", "interrupt_request on control stops a long cell",
-                      "03-train-a-head.kf: 9 cells through nbclient match"] {
+                      "03-train-a-head.kf: 9 cells through nbclient match",
+                      "progress: one display_data with a display_id", "SIGINT stops a long predict"] {
             XCTAssertTrue(run.stdout.contains(check), "missing check '\(check)' in:\n\(run.stdout)")
         }
     }

@@ -11,7 +11,8 @@ then:
     executed notebook validates with nbformat;
   - a bad command gives an error output naming its location (In[n]:line:col);
   - complete, inspect, is_complete, history replies;
-  - an interrupt of a long cell, then a working cell;
+  - an interrupt of a long cell, then a working cell; SIGINT during predict;
+  - a long predict shows one progress display, then updates of it;
   - a wrongly signed message is ignored (no reply) while correctly signed
     ones are answered; the heartbeat echoes;
   - restart gives a fresh session.
@@ -233,6 +234,16 @@ def protocol():
         check(content["status"] == "ok" and ("stream", {"name": "stdout", "text": "2\n"}) in outputs,
               f"the cell after SIGINT {content} {outputs}")
         ok("SIGINT stops a long predict; the kernel lives on and the next cell runs")
+
+        content, outputs = execute(client, "predict folder top 1", timeout=120)
+        check(content["status"] == "ok", f"predict folder {content}")
+        progress = [(k, c) for k, c in outputs if k in ("display_data", "update_display_data")
+                    and "display_id" in c.get("transient", {})]
+        check(progress and progress[0][0] == "display_data"
+              and all(k == "update_display_data" for k, _ in progress[1:]) and len(progress) >= 2
+              and len({c["transient"]["display_id"] for _, c in progress}) == 1
+              and progress[-1][1]["data"]["text/plain"].startswith("16/16 "), f"progress display: {progress}")
+        ok(f"progress: one display_data with a display_id, then {len(progress) - 1} update_display_data")
 
         # A message signed with another key: no reply; a good one after it is answered.
         good_session = client.session
