@@ -44,6 +44,24 @@ final class KernelSpecTests: XCTestCase {
         XCTAssertEqual(again.stderr, "kungfu kernel uninstall: \(spec): no kungfu kernelspec installed there\n")
     }
 
+    func testSysPrefixAsksThePythonAndUserHonoursJupyterDataDir() throws {
+        let folder = try makeTemporaryFolder("sysprefix")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A stand-in python: prints its sys.prefix as `python3 -c "import sys; print(sys.prefix)"` would.
+        let python = folder + "/python"
+        try AtomicFile.write("#!/bin/sh\necho \(folder)/env\n", to: python)
+        XCTAssertEqual(chmod(python, 0o755), 0)
+        let sys = try runKungfu(["kernel", "install", "--sys-prefix"], environment: ["KUNGFU_PYTHON": python])
+        XCTAssertEqual(sys.status, 0, sys.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/env/share/jupyter/kernels/kungfu/kernel.json"))
+        let user = try runKungfu(["kernel", "install", "--user"], environment: ["JUPYTER_DATA_DIR": folder + "/data"])
+        XCTAssertEqual(user.status, 0, user.stderr)
+        XCTAssertEqual(user.stdout, "installed the kungfu kernelspec in \(folder)/data/kernels/kungfu\n")
+        let removed = try runKungfu(["kernel", "uninstall", "--user"], environment: ["JUPYTER_DATA_DIR": folder + "/data"])
+        XCTAssertEqual(removed.status, 0, removed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/data/kernels/kungfu"))
+    }
+
     func testOptionsAreExclusiveAndTheConnectionFileIsRequired() throws {
         let both = try runKungfu(["kernel", "install", "--user", "--sys-prefix"])
         XCTAssertEqual(both.status, 2)
