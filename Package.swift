@@ -50,7 +50,7 @@ let package = Package(
     ],
     targets: [
         // System libraries (Debian: libedit-dev libpng-dev libturbojpeg0-dev
-        // libhdf5-dev libssl-dev libcurl4-openssl-dev zlib1g-dev).
+        // libhdf5-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libzmq3-dev).
         .systemLibrary(name: "CEdit", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng",
@@ -65,6 +65,9 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        // ZeroMQ, the transport of the Jupyter messaging protocol (`kungfu kernel`).
+        .systemLibrary(name: "CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
 
         // C11 atomics a signal handler may touch (Common's CancellationFlag).
         .target(name: "CCancellation"),
@@ -83,7 +86,7 @@ let package = Package(
         // history and confusion charts (Canvas, a bitmap font, axes).
         .target(name: "Plot", dependencies: ["Vision"], swiftSettings: visionFlags),
         .executableTarget(name: "Shell",
-                          dependencies: ["Common", "Lang", "Vision", "Plot", "CEdit",
+                          dependencies: ["Common", "Lang", "Vision", "Plot", "CEdit", "CZMQ", "CCrypto",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
@@ -93,6 +96,6 @@ let package = Package(
                     exclude: ["Fixtures"],
                     swiftSettings: visionFlags),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Vision"], swiftSettings: visionFlags),
-        .testTarget(name: "ShellTests", dependencies: ["Shell"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell"], exclude: ["Jupyter"]),
     ]
 )

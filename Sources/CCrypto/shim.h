@@ -1,3 +1,4 @@
 // Umbrella header for the CCrypto system-library module.
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>

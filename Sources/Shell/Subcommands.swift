@@ -7,5 +7,6 @@ extension Kungfu {
         RunCommand.self,
         BenchCommand.self,
         FetchWeightsCommand.self,
+        KernelCommand.self,
     ]
 }

@@ -52,6 +52,10 @@ final class Host {
     var numbersResults = false
     /// The `In [n]` of the input being run (0 outside the REPL).
     var executionCount = 0
+    /// A second Ctrl-C within this many seconds exits the process (see
+    /// `Interrupts.whileArmed`); nil in the Jupyter kernel, which must outlive
+    /// any number of interrupts.
+    var forceExitWindow: Double? = 1.0
     /// Whether a Ctrl-C stopped an input (a script run then exits 130).
     private(set) var wasInterrupted = false
     private let streams: OutputStreams
@@ -149,7 +153,7 @@ final class Host {
     /// Runs `body` with SIGINT caught (it sets the flag the interpreter's
     /// flag is linked to), then clears that flag for the next input.
     private func whileCatchingCtrlC(_ body: () -> Outcome) -> Outcome {
-        let outcome = Interrupts.whileArmed(body)
+        let outcome = Interrupts.whileArmed(forceExitWindow: forceExitWindow, body)
         CancellationFlag.processInterrupt.reset()
         return outcome
     }

@@ -14,6 +14,9 @@ final class NotebookRecorder {
     private var cellsInInput = 0
     /// Code cells started so far (the last one's execution count).
     private(set) var cellCount = 0
+    /// Sees every output as it is recorded (the Jupyter kernel publishes
+    /// them on iopub as they happen); nil outside the kernel.
+    var onOutput: ((NotebookWriter.Output) -> Void)?
 
     /// A new REPL input or script starts; a syntax error in it becomes one
     /// cell holding all of `source`.
@@ -98,6 +101,7 @@ final class NotebookRecorder {
     private func append(_ output: NotebookWriter.Output) {
         if open == nil { beginCell(cellsInInput == 0 ? inputSource : "") }
         open!.outputs.append(output)
+        onOutput?(output)
     }
 
     private func close() {

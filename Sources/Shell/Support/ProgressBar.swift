@@ -27,8 +27,21 @@ public struct ProgressSink: Sendable {
         self.write = write
     }
 
+    /// Where live progress goes instead of the standard streams while
+    /// `whileRedirected` runs (the Jupyter kernel's progress display).
+    nonisolated(unsafe) private static var redirection: ProgressSink?   // set and read on the main thread
+
+    /// Runs `body` with `standardOutput` and `standardError` both being `sink`.
+    static func whileRedirected<T>(to sink: ProgressSink, _ body: () throws -> T) rethrows -> T {
+        let previous = redirection
+        redirection = sink
+        defer { redirection = previous }
+        return try body()
+    }
+
     /// Standard output (`StandardStream.output`, in order with results).
     public static var standardOutput: ProgressSink {
+        if let redirection { return redirection }
         let isTerminal = Terminal.isTerminal(.standardOutput)
         return ProgressSink(isTerminal: isTerminal) { text in
             StandardStream.output.write(text)
@@ -38,6 +51,7 @@ public struct ProgressSink: Sendable {
 
     /// Standard error, where download progress goes (a diagnostic, not a result).
     public static var standardError: ProgressSink {
+        if let redirection { return redirection }
         let isTerminal = Terminal.isTerminal(.standardError)
         return ProgressSink(isTerminal: isTerminal) { text in
             StandardStream.error.write(text)
