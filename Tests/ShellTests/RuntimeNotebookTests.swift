@@ -66,6 +66,38 @@ final class RuntimeNotebookTests: XCTestCase {
             """)
     }
 
+    /// A command's warnings (a file skipped) are the cell's stderr in the
+    /// notebook, as they are on the terminal's stderr (oracle: the stream
+    /// outputs read back with nbformat; the binary's stderr).
+    func testWarningsAreTheCellsStderr() throws {
+        let photos = folder + "/photos"
+        try FileManager.default.createDirectory(atPath: photos, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/testset/1.jpg", toPath: photos + "/1.jpg")
+        try "not a photo".write(toFile: photos + "/notes.txt", atomically: true, encoding: .utf8)
+        try Data("broken".utf8).write(to: URL(fileURLWithPath: photos + "/2.jpg"))
+        let notebook = folder + "/warned.ipynb"
+        let run = try runKungfu(["--notebook", notebook, "-c", "load model inception_v3; predict \"\(photos)\" top 1"],
+                                environment: ["KUNGFU_WEIGHTS": "none"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("skipped 1 .txt"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("2.jpg") && run.stderr.contains("(skipped)"), run.stderr)
+        let streams = try runPython("""
+            import sys
+            nb = nbformat.read(sys.argv[1], as_version=4)
+            nbformat.validate(nb)
+            for o in nb.cells[-1].outputs:
+                if o.output_type == "stream":
+                    print(o.name, repr(o.text))
+                else:
+                    print(o.output_type)
+            """, arguments: [notebook], modules: ["nbformat"])
+        let stderr = streams.split(separator: "\n").filter { $0.hasPrefix("stderr ") }
+        XCTAssertEqual(stderr.count, 1, streams)
+        XCTAssertTrue(stderr.first?.contains("skipped 1 .txt (kungfu reads JPEG and PNG)") ?? false, streams)
+        XCTAssertTrue(stderr.first?.contains("2.jpg") ?? false, streams)
+        XCTAssertTrue(streams.contains("execute_result"), "the predictions are still the cell's result: \(streams)")
+    }
+
     func testSyntaxErrorBecomesOneCellWithTheWholeInput() throws {
         let notebook = folder + "/syntax.ipynb"
         let run = try runKungfu(["--notebook", notebook], stdin: "print 1\nlet = 2\n")

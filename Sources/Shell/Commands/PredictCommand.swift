@@ -60,7 +60,7 @@ struct PredictCommand: HostCommand {
                     images.append(try ImagePaths.load(file, for: model.network))
                     names.append(file)
                 } catch {
-                    StandardStream.error.write("warning: \(TerminalText.escaped("\(error)")) (skipped)\n")
+                    Warnings.emit("warning: \(TerminalText.escaped("\(error)")) (skipped)")
                     skipped.append(file)
                 }
             }
@@ -162,7 +162,7 @@ enum ImagePaths {
                 imageExtensions.contains(PathText.fileExtension(name).lowercased())
             }
             if !names.isEmpty, let skipped = skippedExtensions(files.filter { !names.contains($0) }) {
-                StandardStream.error.write("warning: \(path): skipped \(skipped) (kungfu reads JPEG and PNG)\n")
+                Warnings.emit("warning: \(path): skipped \(skipped) (kungfu reads JPEG and PNG)")
             }
             guard !names.isEmpty else {
                 throw noImages(in: path, listing: ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted(by: naturalOrder))
@@ -204,7 +204,7 @@ enum ImagePaths {
             throw CommandError(error.description, argument: "path")
         }
         for line in ImageFolder.warnings(root: folder, ImageFolder.Omissions(undecodable: listing.undecodable)) {
-            StandardStream.error.write(line + "\n")
+            Warnings.emit(line)
         }
         return listing.entries.filter { $0.kind == .file }.map(\.name).sorted(by: naturalOrder)
     }

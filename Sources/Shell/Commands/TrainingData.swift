@@ -11,11 +11,11 @@ import Vision
 
 extension ImageFolder {
     /// Scans `root` as Vision's `scan` does; its errors become command errors
-    /// at `argument` with what to do, and names left out are warned about on stderr.
+    /// at `argument` with what to do, and names left out are warned about (Warnings: stderr and the notebook).
     static func scan(_ root: String, argument: String?) throws -> ImageFolder {
         do {
             return try scan(root, omitted: { omissions in
-                for line in Self.warnings(root: root, omissions) { StandardStream.error.write(line + "\n") }
+                for line in Self.warnings(root: root, omissions) { Warnings.emit(line) }
             })
         } catch let error as ImageFolderError {
             throw CommandError(error.description, argument: argument, notes: error.notes)
@@ -184,8 +184,8 @@ struct TrainingData {
         return kept
     }
 
-    /// `warning: REASON (skipped)` on stderr, for a file that could not be read.
+    /// `warning: REASON (skipped)` on stderr and in the notebook, for a file that could not be read.
     static func warnSkipped(_ reason: String) {
-        StandardStream.error.write("warning: \(TerminalText.escaped(reason)) (skipped)\n")
+        Warnings.emit("warning: \(TerminalText.escaped(reason)) (skipped)")
     }
 }

@@ -106,6 +106,8 @@ final class Host {
             HostCompletion.candidates(for: request, layerNames: session.model?.network.layerNames ?? [])
         }
         session.show = { [unowned self] picture in show(picture) }
+        let notebook = recorder
+        Warnings.record(to: { [weak notebook] line in notebook?.stream(line, to: .stderr) })
     }
 
     /// Runs a whole script (all syntax errors first, nothing run then).

@@ -115,3 +115,27 @@ public final class StandardStream: @unchecked Sendable {
 private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, bytes, count)
 }
+
+/// Warnings a command gives while it runs (`warning: … (skipped)`, names
+/// left out of a training folder): written on stderr as always, and also
+/// recorded as the running cell's stderr in the session's notebook, so a
+/// notebook written with --notebook and a cell run in the Jupyter kernel
+/// show them where they happened.
+enum Warnings {
+    private static let lock = NSLock()
+    // Only touched while `lock` is held.
+    nonisolated(unsafe) private static var recorder: ((String) -> Void)?
+
+    /// Where warnings are recorded besides stderr: the notebook of the host
+    /// that runs commands now (the last one wired), or nowhere (nil).
+    static func record(to sink: ((String) -> Void)?) {
+        lock.withLock { recorder = sink }
+    }
+
+    /// Writes `line` and a newline on stderr, and records it.
+    static func emit(_ line: String) {
+        StandardStream.error.write(line + "\n")
+        let sink = lock.withLock { recorder }
+        sink?(line + "\n")
+    }
+}
