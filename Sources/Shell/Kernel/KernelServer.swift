@@ -76,9 +76,48 @@ final class KernelServer: @unchecked Sendable {
                 log("ignored a message on \(name): \(error)")
                 continue
             }
+            var queued: [KernelMessage] = []
             requests.handle(message, channel: name) { [self] type, content in
+                if type == "execute_reply", content["status"]?.stringValue == "error",
+                   message.content["stop_on_error"]?.boolValue ?? true {
+                    // Taken before the reply goes out: only what was sent
+                    // while the cell ran, never a request sent after its error.
+                    queued = waiting(on: socket, name: name)
+                }
                 reply(on: socket, to: message, type: type, content: content)
             }
+            abort(queued, on: socket, name: name)
+        }
+    }
+
+    /// The messages waiting on `socket` now (badly signed ones logged and dropped).
+    private func waiting(on socket: ZeroMQSocket, name: String) -> [KernelMessage] {
+        var messages: [KernelMessage] = []
+        while !ZeroMQSocket.poll([socket], milliseconds: 0).isEmpty {
+            do {
+                messages.append(try KernelMessage.decode(try socket.receive(), signer: signer))
+            } catch {
+                log("ignored a message on \(name): \(error)")
+            }
+        }
+        return messages
+    }
+
+    /// After a cell failed with stop_on_error (the default), the execute
+    /// requests that were waiting behind it are answered "aborted" without
+    /// running, as ipykernel does, so a Run All stops at the first error;
+    /// other requests that were waiting are answered as usual.
+    private func abort(_ queued: [KernelMessage], on socket: ZeroMQSocket, name: String) {
+        for message in queued {
+            guard message.type == "execute_request" else {
+                requests.handle(message, channel: name) { [self] type, content in
+                    reply(on: socket, to: message, type: type, content: content)
+                }
+                continue
+            }
+            publish("status", content: .object([("execution_state", .string("busy"))]), parent: message.header)
+            reply(on: socket, to: message, type: "execute_reply", content: .object([("status", .string("aborted"))]))
+            publish("status", content: .object([("execution_state", .string("idle"))]), parent: message.header)
         }
     }
 

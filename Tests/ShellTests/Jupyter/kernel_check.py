@@ -219,6 +219,22 @@ def protocol():
               f"the cell after an interrupt {content} {outputs}")
         ok("interrupt_request on control stops a long cell; the next cell runs")
 
+        # stop_on_error (the default): the cells queued behind a failed one
+        # are aborted, as ipykernel does in a Run All; with it off they run.
+        slow_failure = "let ys = [1]\nfor i in 1...300000 { let x = i }\nys[4]"
+        first, second = client.execute(slow_failure), client.execute("print(42)")
+        check(reply(client, first)["status"] == "error", "the slow failing cell fails")
+        aborted = reply(client, second)
+        check(aborted["status"] == "aborted", f"the queued cell after an error is aborted: {aborted}")
+        first, second = client.execute(slow_failure, stop_on_error=False), client.execute("print(42)")
+        check(reply(client, first)["status"] == "error", "the slow failing cell fails again")
+        ran = reply(client, second)
+        check(ran["status"] == "ok", f"with stop_on_error=False the queued cell runs: {ran}")
+        content, outputs = execute(client, "print(7)")
+        check(content["status"] == "ok" and ("stream", {"name": "stdout", "text": "7\n"}) in outputs,
+              f"a cell sent after the abort runs {content} {outputs}")
+        ok("stop_on_error: queued cells after a failed one are aborted; stop_on_error=False runs them")
+
         # SIGINT (what a kernelspec with interrupt_mode "signal" would send)
         # stops a long predict the way Ctrl-C does in the REPL.
         folder = os.path.join(WORK, "interrupt")
