@@ -13,7 +13,7 @@ struct ExportKerasCommand: HostCommand {
         summary: "Write the session so far as a runnable Python notebook of Keras 3 code, one cell per statement.",
         parameters: [.positional("path", .string, placeholder: "file.ipynb", summary: "the notebook file to write")],
         example: "export keras \"session.ipynb\"",
-        keras: "# this is how the Keras lines of every command get into one notebook")
+        keras: "# run it: jupyter nbconvert --to notebook --execute session.ipynb")
 
     func run(_ arguments: Arguments, context: CommandContext) throws -> Value? {
         guard let path = arguments.path("path") else { preconditionFailure("export keras: the registry checks that path is a string") }

@@ -27,7 +27,7 @@ enum KerasTranslation {
         "InceptionV3", "preprocess_input", "decode_predictions", "x", "outputs", "layer", "fnmatch",
         "path", "top", "rank", "wnid", "label", "score", "maps", "activations", "count", "columns", "rows",
         "figure", "axes", "axis", "k", "left", "right", "key", "loss", "accuracy", "y_true", "y_pred",
-        "hidden", "head_layers", "f", "i",
+        "hidden", "head_layers", "kernels", "f", "i",
     ]
 
     /// One translation per command name (`spec.name`).
@@ -56,7 +56,9 @@ enum KerasTranslation {
     /// counterpart becomes a comment saying so (and its `help` Keras line).
     static func code(for call: CommandCallSyntax, context: inout KerasContext) -> PythonCode {
         if let translate = table[call.spec.name] { return translate(call, &context) }
-        return PythonCode(["# `\(call.spec.name)` has no Keras counterpart (\(call.spec.keras))"])
+        var keras = Substring(call.spec.keras)
+        while keras.hasPrefix("#") || keras.hasPrefix(" ") { keras = keras.dropFirst() }
+        return PythonCode(["# `\(call.spec.name)` has no Keras counterpart; its help says: \(keras)"])
     }
 
     /// The first lines of every exported notebook: imports, the seed, the
@@ -396,7 +398,9 @@ enum KerasTranslation {
         return PythonCode([
             "with h5py.File(\(file), \"r\") as f:",
             "    class_names = json.loads(f.attrs[\"class_names\"])",
-            "    hidden = f[\"dense\"][\"dense\"][\"kernel:0\"].shape[1] if \"dense_1\" in f else None",
+            "    kernels = []",
+            "    f[\"dense\"].visititems(lambda name, item: kernels.append(item.shape) if len(getattr(item, \"shape\", ())) == 2 else None)",
+            "    hidden = kernels[0][1] if \"dense_1\" in f else None",
             "base = keras.Model(model.input, model.get_layer(\"mixed10\").output)",
             "head_layers = [keras.Input((2048,))]",
             "if hidden:",
