@@ -252,7 +252,7 @@ public struct FineTuner: Sendable {
         let (headPass, headGradients, dFeatures) = headStep(features.scalars, labels: labels, masks: &masks)
         let dx = Gradients.globalAveragePool(Tensor(shape: [n, features.shape[1]], scalars: dFeatures),
                                              height: x.shape[1], width: x.shape[2])   // (N, h, w, 2048)
-        return (headPass.meanLoss, headPass.correct, backward(pass, mixed10Gradient: dx), headGradients)
+        return (headPass.meanLoss, headPass.correct, backward(pass, mixed10Gradient: dx).weights, headGradients)
     }
 
     /// Remembers the base weights, head and optimizer slots, as the training
@@ -297,7 +297,9 @@ public struct FineTuner: Sendable {
         return (inv, inv.indices.map { a[0].scalars[$0] - a[1].scalars[$0] * inv[$0] })
     }
 
-    private func forward(_ given: [Tensor]) -> Pass {
+    /// The part's forward pass from boundary values (one tensor per
+    /// `boundaryLayerNames` entry): every value by creation index.
+    func forward(_ given: [Tensor]) -> Pass {
         let graph = model.graph
         precondition(given.count == boundary.count, "FineTuner: \(given.count) boundary tensors for \(boundary.count)")
         var values: [Int: Tensor] = [:]
@@ -335,15 +337,28 @@ public struct FineTuner: Sendable {
         return Pass(values: values)
     }
 
-    /// Gradients of the trained tensors, keyed "layer/array".
-    private func backward(_ pass: Pass, mixed10Gradient: Tensor) -> [(layer: Int, array: Int, gradient: [Float])] {
+    /// Backward through the part from ∂L/∂mixed10: the gradients of the
+    /// trained tensors (skipped when `weightGradients` is false) and ∂L/∂ each
+    /// boundary value, in `boundaryLayerNames` order (zeros where none reaches;
+    /// Grad-CAM reads these, GradCAM.swift).
+    func backward(_ pass: Pass, mixed10Gradient: Tensor, weightGradients: Bool = true)
+        -> (weights: [(layer: Int, array: Int, gradient: [Float])], boundary: [Tensor]) {
         let graph = model.graph
         var values = pass.values
         var grads: [Int: Tensor] = [mixed10: mixed10Gradient]
         var result: [(layer: Int, array: Int, gradient: [Float])] = []
         let boundarySet = Set(boundary)
+        var boundaryGrads: [Int: Tensor] = boundarySet.contains(mixed10) ? [mixed10: mixed10Gradient] : [:]
         func accumulate(_ layer: Int, _ g: Tensor) {
-            if boundarySet.contains(layer) { return }
+            if boundarySet.contains(layer) {
+                if var sum = boundaryGrads[layer] {
+                    for i in 0..<sum.count { sum.scalars[i] += g.scalars[i] }
+                    boundaryGrads[layer] = sum
+                } else {
+                    boundaryGrads[layer] = g
+                }
+                return
+            }
             if var sum = grads[layer] {
                 for i in 0..<sum.count { sum.scalars[i] += g.scalars[i] }
                 grads[layer] = sum
@@ -363,13 +378,13 @@ public struct FineTuner: Sendable {
                 let dY = Gradients.relu(dA, output: values.removeValue(forKey: relu)!)   // ∂L/∂(BN output)
                 let (inv, _) = fold(norm)
                 let (dZ, dBeta) = Gradients.batchNorm(dY, inv: inv)                      // ∂L/∂(conv output)
-                if trains.contains(norm) { result.append((norm, 0, dBeta)) }
-                if trains.contains(conv) {
+                if weightGradients && trains.contains(norm) { result.append((norm, 0, dBeta)) }
+                if weightGradients && trains.contains(conv) {
                     let dK = Gradients.conv2DKernel(x, dZ, kernelHeight: shape[0], kernelWidth: shape[1],
                                                     strides: strides, padding: padding)
                     result.append((conv, 0, dK.scalars))
                 }
-                if !boundarySet.contains(input) {
+                if !boundarySet.contains(input) || !weightGradients {
                     let kernel = Tensor(shape: shape, scalars: arrays(conv)[0].scalars)
                     accumulate(input, Gradients.conv2DInput(dZ, kernel: kernel, inputHeight: x.shape[1],
                                                             inputWidth: x.shape[2], strides: strides, padding: padding))
@@ -380,7 +395,7 @@ public struct FineTuner: Sendable {
                     preconditionFailure("FineTuner: no gradient reached \(graph.layers[layer].name)")
                 }
                 let input = graph.layers[layer].inputs[0], x = values[input]!
-                if boundarySet.contains(input) { continue }   // a frozen pool pulled into the part
+                if boundarySet.contains(input) && weightGradients { continue }   // a frozen pool pulled into the part
                 accumulate(input, kind == .max
                     ? Gradients.maxPool(dy, input: x, size: size, strides: strides, padding: padding)
                     : Gradients.averagePool(dy, inputShape: x.shape, size: size, strides: strides, padding: padding))
@@ -395,7 +410,7 @@ public struct FineTuner: Sendable {
                 }
             }
         }
-        return result
+        return (result, boundary.map { boundaryGrads[$0] ?? Tensor(zeros: pass.values[$0]!.shape) })
     }
 
     // MARK: Head

@@ -102,20 +102,27 @@ extension TransferModel {
     public var blockStarts: [String: Int] {
         let layers = network.layers
         let position = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, $0.index) })
-        // laterInbound[i]: the lowest index that any layer after i takes input from.
-        var laterInbound = [Int](repeating: Int.max, count: layers.count + 1)
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
-            let lowest = layers[i].inbound.compactMap { position[$0] }.min() ?? Int.max
-            laterInbound[i] = min(laterInbound[i + 1], lowest)
-        }
-        // A layer every later path goes through: nothing after it reads from before it.
-        let cuts = layers.indices.filter { laterInbound[$0 + 1] >= $0 }
+        let cuts = Self.cuts(of: layers)
         var starts: [String: Int] = [:]
         for k in 0...10 {
             guard let end = position["mixed\(k)"], let input = cuts.last(where: { $0 < end }) else { continue }
             starts["mixed\(k)"] = input + 1
         }
         return starts
+    }
+
+    /// Indexes in `layers` (Keras' `model.layers`) of the layers every later
+    /// path goes through: nothing after one reads from a layer before it.
+    /// Block starts follow them; Grad-CAM can explain at them.
+    static func cuts(of layers: [InceptionV3.LayerInfo]) -> [Int] {
+        let position = Dictionary(uniqueKeysWithValues: layers.map { ($0.name, $0.index) })
+        // laterInbound[i]: the lowest index that any layer after i takes input from.
+        var laterInbound = [Int](repeating: Int.max, count: layers.count + 1)
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            let lowest = layers[i].inbound.compactMap { position[$0] }.min() ?? Int.max
+            laterInbound[i] = min(laterInbound[i + 1], lowest)
+        }
+        return layers.indices.filter { laterInbound[$0 + 1] >= $0 }
     }
 
     /// The base index `reference` names, for `through` (the layer itself:
