@@ -69,6 +69,9 @@ final class ExportKerasTests: XCTestCase {
             show image photo
             show activations mixed2 of photo to "out" channels 4
             save activations avg_pool of photo to "out/a.npy"
+            explain photo as tabby layer mixed9 to "out"
+            show filters conv2d to "out" pairs 8
+            save weights conv2d to "out/k.npy"
             freeze layers through mixed8
             freeze layers all
             train head on "small" epochs 1 batch 2 validation 0.5 hidden 8 dropout 0.5 optimizer sgd rate 0.05 momentum 0.9
@@ -80,6 +83,7 @@ final class ExportKerasTests: XCTestCase {
             save head "out/h.h5"
             load head "out/h.h5"
             predict photo top 1
+            explain photo as fish save "out/h.npy"
             save model "out/m.h5"
             for k in 1...2 {
               ## a loop
@@ -198,6 +202,10 @@ final class ExportKerasTests: XCTestCase {
             for p in ["examples/testset/4.jpg", "examples/testset/16.jpg"] {
               predict p top 5
             }
+            ## Where it looked, its first filters and their weights.
+            explain "examples/testset/1.jpg" layer mixed7 to "out" save "out/cam.npy"
+            show filters conv2d to "out"
+            save weights batch_normalization to "out/bn.npy"
             ## A head kungfu trained, loaded by both.
             load head "kungfu-head.h5"
             predict "small/fish/fish1.jpg" top 2
@@ -220,6 +228,10 @@ final class ExportKerasTests: XCTestCase {
         XCTAssertEqual(kungfu.map(\.0), ["examples/testset/1.jpg", "examples/testset/4.jpg", "examples/testset/16.jpg",
                                          "small/fish/fish1.jpg"], result.stdout)
 
+        // The notebook writes the same file names: keep kungfu's.
+        for name in ["cam", "bn", "bn-moving_mean", "bn-moving_variance"] {
+            try FileManager.default.copyItem(atPath: folder + "/out/\(name).npy", toPath: folder + "/kungfu-\(name).npy")
+        }
         let out = try runTensorFlow(python, """
             import nbformat
             from nbclient import NotebookClient
@@ -228,7 +240,18 @@ final class ExportKerasTests: XCTestCase {
             NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": "."}}).execute()
             print("".join(o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs
                           if o.output_type == "stream" and o.name == "stdout"))
+            import numpy as np
+            for name in ["cam", "bn", "bn-moving_mean", "bn-moving_variance"]:
+                ours, theirs = np.load(f"kungfu-{name}.npy"), np.load(f"out/{name}.npy")
+                print(f"npy {name} {ours.shape == theirs.shape} {float(np.abs(ours - theirs).max()):.1e}")
             """)
+        for name in ["cam", "bn", "bn-moving_mean", "bn-moving_variance"] {
+            let line = out.split(separator: "\n").first { $0.hasPrefix("npy \(name) ") }.map(String.init) ?? ""
+            let parts = line.split(separator: " ")
+            XCTAssertEqual(parts.count, 4, "no comparison of \(name).npy:\n\(out)")
+            XCTAssertEqual(parts.dropFirst(2).first, "True", "\(name).npy: Keras' shape differs from kungfu's")
+            XCTAssertLessThanOrEqual(Double(parts.last ?? "") ?? 1, 1e-4, "\(name).npy: Keras' values differ from kungfu's")
+        }
         // The predict cells print the path, then "  RANK. LABEL (WNID) PROBABILITY" per class.
         var keras: [(String, [(label: String, probability: Double)])] = []
         for line in out.split(separator: "\n").map(String.init) {
@@ -379,6 +402,65 @@ private let goldenCells: [String] = [
         """#,
     #"""
         code
+        # kungfu: explain photo as tabby layer mixed9 to "out"
+        import tensorflow as tf
+        import matplotlib as mpl
+        img_array = load_batch([photo])
+        model.layers[-1].activation = None  # the class score before softmax, as in keras.io's Grad-CAM example
+        grad_model = keras.Model(model.inputs, [model.get_layer("mixed9").output, model.output])
+        with tf.GradientTape() as tape:
+            layer_output, preds = grad_model(img_array)
+            pred_index = 281
+            class_channel = preds[:, pred_index]
+        grads = tape.gradient(class_channel, layer_output)
+        probability = float(tf.nn.softmax(preds[0])[pred_index])
+        pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
+        heatmap = tf.squeeze(layer_output[0] @ pooled_grads[..., tf.newaxis])
+        heatmap = (tf.maximum(heatmap, 0) / tf.math.reduce_max(heatmap)).numpy()
+        model.layers[-1].activation = keras.activations.softmax
+        img = keras.utils.img_to_array(keras.utils.load_img(photo))
+        jet_colors = mpl.colormaps["jet"](np.arange(256))[:, :3]
+        jet_heatmap = keras.utils.array_to_img(jet_colors[np.uint8(255 * heatmap)])
+        jet_heatmap = keras.utils.img_to_array(jet_heatmap.resize((img.shape[1], img.shape[0])))
+        superimposed = keras.utils.array_to_img(jet_heatmap * 0.4 + img)
+        class_name = decode_predictions(np.eye(1, 1000, pred_index), top=1)[0][0][1]
+        os.makedirs("out", exist_ok=True)
+        stem = os.path.splitext(os.path.basename(photo))[0]
+        superimposed.save(os.path.join("out", stem + "-" + class_name + "-" + "mixed9" + ".png"))
+        plt.imshow(superimposed)
+        plt.title(f"{class_name} {probability:.2%}")
+        plt.axis("off")
+        plt.show()
+        """#,
+    #"""
+        code
+        # kungfu: show filters conv2d to "out" pairs 8
+        w = model.get_layer("conv2d").get_weights()[0]  # (height, width, inputs, outputs)
+        w = (w - w.min()) / (w.max() - w.min())
+        if w.shape[2] == 3:
+            patches = [w[:, :, :, o] for o in range(w.shape[3])][:8]
+        else:
+            patches = [w[:, :, i, o] for o in range(w.shape[3]) for i in range(w.shape[2])][:8]
+        columns = int(np.ceil(np.sqrt(len(patches))))
+        rows = int(np.ceil(len(patches) / columns))
+        figure, axes = plt.subplots(rows, columns, figsize=(columns, rows), squeeze=False)
+        for k, axis in enumerate(axes.flat):
+            axis.axis("off")
+            if k < len(patches):
+                axis.imshow(patches[k], cmap="gray", vmin=0, vmax=1)
+        os.makedirs("out", exist_ok=True)
+        figure.savefig(os.path.join("out", "conv2d" + "-filters.png"))
+        plt.show()
+        """#,
+    #"""
+        code
+        # kungfu: save weights conv2d to "out/k.npy"
+        for k, (weight, array) in enumerate(zip(model.get_layer("conv2d").weights, model.get_layer("conv2d").get_weights())):
+            target = "out/k.npy" if k == 0 else os.path.splitext("out/k.npy")[0] + "-" + weight.name.split("/")[-1] + ".npy"
+            np.save(target, array)
+        """#,
+    #"""
+        code
         # kungfu: freeze layers through mixed8
         for layer in model.layers[:249]:
             layer.trainable = False
@@ -507,6 +589,39 @@ private let goldenCells: [String] = [
             print(path)
             for rank, (wnid, label, score) in enumerate(top, 1):
                 print(f"  {rank}. {label} ({wnid}) {score:.6f}")
+        """#,
+    #"""
+        code
+        # kungfu: explain photo as fish save "out/h.npy"
+        import tensorflow as tf
+        import matplotlib as mpl
+        img_array = load_batch([photo])
+        head.layers[-1].activation = None  # the class score before softmax, as in keras.io's Grad-CAM example
+        grad_model = keras.Model(model.inputs, [model.get_layer("mixed10").output, model.output])
+        with tf.GradientTape() as tape:
+            layer_output, preds = grad_model(img_array)
+            pred_index = 0
+            class_channel = preds[:, pred_index]
+        grads = tape.gradient(class_channel, layer_output)
+        probability = float(tf.nn.softmax(preds[0])[pred_index])
+        pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
+        heatmap = tf.squeeze(layer_output[0] @ pooled_grads[..., tf.newaxis])
+        heatmap = (tf.maximum(heatmap, 0) / tf.math.reduce_max(heatmap)).numpy()
+        head.layers[-1].activation = keras.activations.softmax
+        img = keras.utils.img_to_array(keras.utils.load_img(photo))
+        jet_colors = mpl.colormaps["jet"](np.arange(256))[:, :3]
+        jet_heatmap = keras.utils.array_to_img(jet_colors[np.uint8(255 * heatmap)])
+        jet_heatmap = keras.utils.img_to_array(jet_heatmap.resize((img.shape[1], img.shape[0])))
+        superimposed = keras.utils.array_to_img(jet_heatmap * 0.4 + img)
+        class_name = class_names[pred_index]
+        os.makedirs("explanations", exist_ok=True)
+        stem = os.path.splitext(os.path.basename(photo))[0]
+        superimposed.save(os.path.join("explanations", stem + "-" + class_name + "-" + "mixed10" + ".png"))
+        np.save("out/h.npy", heatmap.astype(np.float32))
+        plt.imshow(superimposed)
+        plt.title(f"{class_name} {probability:.2%}")
+        plt.axis("off")
+        plt.show()
         """#,
     #"""
         code

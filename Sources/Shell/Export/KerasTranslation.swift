@@ -27,7 +27,9 @@ enum KerasTranslation {
         "InceptionV3", "preprocess_input", "decode_predictions", "x", "outputs", "layer", "fnmatch",
         "path", "top", "rank", "wnid", "label", "score", "maps", "activations", "count", "columns", "rows",
         "figure", "axes", "axis", "k", "left", "right", "key", "loss", "accuracy", "y_true", "y_pred",
-        "hidden", "head_layers", "kernels", "f", "i",
+        "hidden", "head_layers", "kernels", "f", "i", "tf", "mpl", "img_array", "img", "grad_model", "tape",
+        "layer_output", "preds", "pred_index", "class_channel", "grads", "pooled_grads", "heatmap", "jet_colors",
+        "jet_heatmap", "superimposed", "class_name", "stem", "probability", "w", "patches", "weight", "array", "target",
     ]
 
     /// One translation per command name (`spec.name`).
@@ -50,6 +52,9 @@ enum KerasTranslation {
         "load head": loadHead,
         "save model": saveModel,
         "set seed": setSeed,
+        "explain": explain,
+        "show filters": showFilters,
+        "save weights": saveWeights,
     ]
 
     /// The Keras code of one command call; a command with no Keras
