@@ -155,9 +155,16 @@ final class TutorialTests: XCTestCase {
         for line in ["  model = InceptionV3(weights=\"imagenet\", include_top=True, pooling=None)",
                      "  for layer in model.layers[:313]:",
                      "  history = model.fit(train_ds, epochs=5, validation_data=val_ds)",
-                     "  print(confusion)"] {
+                     "  print(confusion)",
+                     "  grads = tape.gradient(class_channel, layer_output)"] {
             XCTAssertTrue(keras.contains(line), "05's export lacks \(line):\n\(keras.joined(separator: "\n"))")
         }
         XCTAssertGreaterThanOrEqual(keras.filter { $0.hasPrefix("markdown") }.count, 4, "05's narration becomes Markdown cells")
+        let written5 = try FileManager.default.contentsOfDirectory(atPath: folder5 + "/out")
+        for i in 1...4 {
+            XCTAssertTrue(written5.contains { $0.hasPrefix("\(i)-") && $0.hasSuffix("-mixed10.png") }, "05 explains \(i).jpg: \(written5)")
+        }
+        XCTAssertTrue(written5.contains { $0.hasPrefix("1-") && $0.hasSuffix("-mixed7.png") }, "05 explains 1.jpg at mixed7")
+        XCTAssertTrue(written5.contains("conv2d-filters.png"), "05 shows the first layer's filters")
     }
 }
