@@ -69,6 +69,9 @@ public final class Interpreter {
     /// Called before each top-level statement runs, with its source text
     /// (several lines for a `for` or `if`) and location.
     public var onStatement: ((String, SourceLocation) -> Void)?
+    /// Called before each top-level statement runs, narration included, with
+    /// its syntax (what `export keras` translates to Python).
+    public var onStatementSyntax: ((StatementSyntax) -> Void)?
     /// Extra completion candidates the host knows (layer names, file paths);
     /// see `completions(for:)`.
     public var completionProvider: ((CompletionRequest) -> [String])?
@@ -146,6 +149,7 @@ public final class Interpreter {
         do {
             for stmt in statements {
                 try tick(stmt.span)
+                onStatementSyntax?(StatementSyntax(stmt: stmt, file: file))
                 if case .narration = stmt.kind {} else {
                     onStatement?(file.text(stmt.span), file.location(stmt.span))
                 }

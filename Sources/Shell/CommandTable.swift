@@ -28,6 +28,7 @@ enum CommandTable {
             SaveModelCommand(session: session),
             SetSeedCommand(session: session),
             SaveNotebookCommand(session: session),
+            ExportKerasCommand(session: session),
         ]
     }
 

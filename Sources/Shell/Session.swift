@@ -94,6 +94,8 @@ final class Session {
     /// Everything the session did so far, as notebook cells (`--notebook`,
     /// `save notebook`).
     let notebook = NotebookRecorder()
+    /// The session's statements as Keras code (`export keras`, `--keras-notebook`).
+    let keras = KerasNotebook()
 
     /// A session reading the given environment.
     init(environment: [String: String]) {

@@ -134,5 +134,37 @@ final class TutorialTests: XCTestCase {
         let saved = try KerasWeightsFile.read(folder4 + "/out/objects-model.h5")
         XCTAssertEqual(saved.layerNames.suffix(4), ["global_average_pooling2d", "dense", "dropout", "dense_1"],
                        "04 saves base and head in Keras' layout")
+
+        let fifth = try XCTUnwrap(paths.first { $0.hasSuffix("05-why-and-keras.kf") }, "Tutorials/05-why-and-keras.kf")
+        let (folder5, run5) = try run(fifth)
+        XCTAssertEqual(run5.status, 0, run5.stderr)
+        // The export: a python3 notebook, valid, with the session's Keras code in order.
+        let keras = try runPython("""
+            import sys, warnings
+            warnings.simplefilter("error")
+            nb = nbformat.read(sys.argv[1], as_version=4)
+            nbformat.validate(nb)
+            print(nb.metadata.kernelspec.name)
+            for c in nb.cells:
+                print(c.cell_type, c.source.splitlines()[0])
+                for line in c.source.splitlines()[1:]:
+                    print("  " + line)
+            """, arguments: [folder5 + "/05-why-and-keras.ipynb"], modules: ["nbformat"])
+            .split(separator: "\n").map(String.init)
+        XCTAssertEqual(keras.first, "python3", "05 exports for Jupyter's python3 kernel")
+        for line in ["  model = InceptionV3(weights=\"imagenet\", include_top=True, pooling=None)",
+                     "  for layer in model.layers[:313]:",
+                     "  history = model.fit(train_ds, epochs=5, validation_data=val_ds)",
+                     "  print(confusion)",
+                     "  grads = tape.gradient(class_channel, layer_output)"] {
+            XCTAssertTrue(keras.contains(line), "05's export lacks \(line):\n\(keras.joined(separator: "\n"))")
+        }
+        XCTAssertGreaterThanOrEqual(keras.filter { $0.hasPrefix("markdown") }.count, 4, "05's narration becomes Markdown cells")
+        let written5 = try FileManager.default.contentsOfDirectory(atPath: folder5 + "/out")
+        for i in 1...4 {
+            XCTAssertTrue(written5.contains { $0.hasPrefix("\(i)-") && $0.hasSuffix("-mixed10.png") }, "05 explains \(i).jpg: \(written5)")
+        }
+        XCTAssertTrue(written5.contains { $0.hasPrefix("1-") && $0.hasSuffix("-mixed7.png") }, "05 explains 1.jpg at mixed7")
+        XCTAssertTrue(written5.contains("conv2d-filters.png"), "05 shows the first layer's filters")
     }
 }

@@ -102,6 +102,9 @@ final class Host {
             if mode == .json { streams.err(shown) } else { streams.out(shown) }
         }
         interpreter.onStatement = { [unowned self] source, location in recorder.beginCell(source, line: location.line) }
+        interpreter.onStatementSyntax = { [unowned self] syntax in
+            session.keras.record(syntax, model: session.model, bound: Set(interpreter.variables.keys))
+        }
         interpreter.completionProvider = { [unowned self] request in
             HostCompletion.candidates(for: request, layerNames: session.model?.network.layerNames ?? [])
         }
@@ -114,6 +117,7 @@ final class Host {
     /// Returns false when it failed or was interrupted.
     func run(source: String, name: String) -> Bool {
         recorder.beginInput(source)
+        session.keras.beginInput()
         return report(whileCatchingCtrlC { interpreter.run(source: source, name: name) })
     }
 
@@ -121,6 +125,7 @@ final class Host {
     /// incomplete (nothing ran), else whether it succeeded.
     func evaluate(_ input: String) -> Bool? {
         recorder.beginInput(input)
+        session.keras.beginInput()
         let outcome = whileCatchingCtrlC { interpreter.evaluate(input: input) }
         if case .incomplete = outcome { return nil }
         return report(outcome)
@@ -137,6 +142,7 @@ final class Host {
     /// Writes diagnostics: rendered on stderr, as error cells, and in JSON
     /// mode as `{"type":"error",…}` lines.
     func reportErrors(_ diagnostics: [Diagnostic]) {
+        if !diagnostics.isEmpty { session.keras.markFailed() }
         for diagnostic in diagnostics {
             recorder.error(diagnostic)
             streams.err(TerminalText.escaped(diagnostic.render(), keepingLines: true) + "\n")

@@ -14,6 +14,11 @@ struct RuntimeOptions: ParsableArguments {
                                valueName: "OUT.ipynb"))
     var notebook: String?
 
+    @Option(name: .customLong("keras-notebook"),
+            help: ArgumentHelp("Export the run as a Python notebook of Keras 3 code (as `export keras`), written at the end.",
+                               valueName: "OUT.ipynb"))
+    var kerasNotebook: String?
+
     @Option(help: "Worker threads (default: KUNGFU_THREADS, else all cores).")
     var threads: Int?
 
@@ -72,14 +77,24 @@ struct RuntimeOptions: ParsableArguments {
     /// Writes the `--notebook` file, if asked for. Returns false (after a
     /// message) when it could not be written.
     func finish(_ host: Host) -> Bool {
-        guard let notebook else { return true }
-        do {
-            try host.session.notebook.write(to: notebook)
-            return true
-        } catch {
-            host.warn("notebook not written: \(error)")
-            return false
+        var written = true
+        if let notebook {
+            do {
+                try host.session.notebook.write(to: notebook)
+            } catch {
+                host.warn("notebook not written: \(error)")
+                written = false
+            }
         }
+        if let kerasNotebook {
+            do {
+                try host.session.keras.write(to: kerasNotebook)
+            } catch {
+                host.warn("Keras notebook not written: \(error)")
+                written = false
+            }
+        }
+        return written
     }
 
     /// `--threads` of every subcommand: 1…Parallel.maxThreadCount.

@@ -58,15 +58,26 @@ public struct NotebookWriter: Sendable {
         }
     }
 
+    /// The kernel a notebook names in its metadata.
+    public enum Kernel: Sendable {
+        /// kungfu's own (`save notebook`, `--notebook`).
+        case kungfu
+        /// Jupyter's `python3` kernel (`export keras`), as nbformat writes it.
+        case python3
+    }
+
     /// The cells recorded so far, in order.
     public private(set) var cells: [Cell] = []
     /// The kungfu version written into `language_info.version`, if known.
     public let languageVersion: String?
+    /// The kernel named in the metadata.
+    public let kernel: Kernel
 
     /// Starts an empty notebook; `languageVersion` (kungfu's version) goes into
-    /// the notebook's `language_info` when given.
-    public init(languageVersion: String? = nil) {
+    /// the notebook's `language_info` when given (kungfu kernel only).
+    public init(languageVersion: String? = nil, kernel: Kernel = .kungfu) {
         self.languageVersion = languageVersion
+        self.kernel = kernel
     }
 
     /// Records a narration line. A leading `##` and one space after it are
@@ -129,6 +140,21 @@ public struct NotebookWriter: Sendable {
 
     /// The notebook as a JSON value.
     public func document() -> JSONValue {
+        if kernel == .python3 {
+            return .object([
+                ("cells", .array(cells.map(NotebookWriter.cellJSON))),
+                ("metadata", .object([
+                    ("kernelspec", .object([
+                        ("display_name", .string("Python 3")),
+                        ("language", .string("python")),
+                        ("name", .string("python3")),
+                    ])),
+                    ("language_info", .object([("name", .string("python"))])),
+                ])),
+                ("nbformat", .int(4)),
+                ("nbformat_minor", .int(5)),
+            ])
+        }
         var languageInfo: [(String, JSONValue)] = [
             ("name", .string("kungfu")),
             ("file_extension", .string(".kf")),
