@@ -109,6 +109,51 @@ final class GradCAMParityTests: XCTestCase {
         XCTAssertTrue(stem.heatmap.allSatisfy { (0...1).contains($0) })
     }
 
+    /// After fine-tuning, Grad-CAM reads the tuned base. Oracle: for a head
+    /// with no hidden layer, the class score is Σ_k mean_ij(A_ijk) W_kc + b_c,
+    /// so α_k = W_kc / (h·w) and the map is ReLU(Σ_k A_ijk W_kc) over its
+    /// maximum, with A the tuned network's own mixed10 output (Float64 here).
+    func testExplainsAFineTunedBaseThroughItsTunedWeights() throws {
+        var model = TransferModel(network: FineTunerTests.model)
+        let head = Head(inputs: 2048, classes: ["a", "b", "c"], hidden: nil, dropout: 0, seed: 3)
+        model.head = head
+        let start = try model.baseIndex(of: .name("mixed9"), blockStart: true)
+        _ = model.setTrainable(false, 0..<start)
+        let images = Tensor.random([6, 139, 139, 3], seed: 31)
+        let photo = Tensor(shape: [1, 139, 139, 3], scalars: Array(images.scalars.prefix(139 * 139 * 3)))
+        let before = try GradCAM.explain(model, input: photo, classIndex: 1)
+        var tuner = try model.fineTuner(head: head, optimizer: .sgd(rate: 0.05, momentum: 0), seed: 0)
+        XCTAssertEqual(tuner.boundaryLayerNames.count, 1, "one boundary, before mixed9")
+        let boundary = try tuner.boundary(for: images)
+        for _ in 0..<2 { _ = tuner.step(boundary: boundary, labels: [0, 1, 2, 0, 1, 2]) }
+        try model.adopt(tuner)
+        let after = try GradCAM.explain(model, input: photo, classIndex: 1)
+
+        let a = try model.network.output(of: "mixed10", for: photo)
+        let (pixels, channels) = (a.shape[1] * a.shape[2], a.shape[3])
+        let w = try XCTUnwrap(model.head).output.kernel                 // (2048, 3)
+        var scores = (0..<pixels).map { p in
+            max(0, (0..<channels).reduce(0.0) { $0 + Double(a.scalars[p * channels + $1]) * Double(w[$1 * 3 + 1]) })
+        }
+        let top = try XCTUnwrap(scores.max())
+        XCTAssertGreaterThan(top, 0)
+        scores = scores.map { $0 / top }
+        XCTAssertEqual(after.heatmap.count, scores.count)
+        for (got, want) in zip(after.heatmap, scores) { XCTAssertEqual(Double(got), want, accuracy: 1e-4) }
+        let moved = zip(after.heatmap, before.heatmap).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertGreaterThan(moved, 1e-3, "fine-tuning changed mixed9–10, so the map changed")
+
+        // A training that diverged leaves NaN in the base: a clear refusal, never an all-zero map.
+        var broken = model
+        var weights = broken.network.weights
+        let last = weights.indices.last { weights[$0].layerName.hasPrefix("conv2d") }!
+        weights[last].tensors[0].scalars[0] = .nan
+        broken.network = try InceptionV3(configuration: broken.network.configuration, weights: weights)
+        XCTAssertThrowsError(try GradCAM.explain(broken, input: photo, classIndex: 1)) {
+            XCTAssertEqual($0 as? GradCAMError, .notFinite(layer: "mixed10"))
+        }
+    }
+
     func testAllZeroMapStaysZero() {
         // Activations 1, gradients −1: every location scores −C, ReLU gives 0 (Keras: 0/0 = NaN).
         let map = GradCAM.weighAndNormalise(activations: [Float](repeating: 1, count: 12),

@@ -59,6 +59,7 @@ struct ExplainCommand: HostCommand {
             case .classOutOfRange: throw CommandError(String(describing: error), argument: "class")
             case .noClassifier:
                 throw CommandError(String(describing: error), notes: ["load model inception_v3 top true, or train head on a folder"])
+            case .notFinite: throw CommandError(String(describing: error))
             }
         }
         let name = Self.className(result.classIndex, model: model)

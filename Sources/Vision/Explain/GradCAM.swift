@@ -45,6 +45,9 @@ public enum GradCAMError: Error, Equatable, CustomStringConvertible {
     case noClassifier
     /// A class index outside the classifier's outputs.
     case classOutOfRange(Int, classes: Int)
+    /// The class score, the layer's output or its gradient holds NaN or an
+    /// infinity (a diverged training, weights out of range): no map to show.
+    case notFinite(layer: String)
 
     /// The message to show a user.
     public var description: String {
@@ -58,6 +61,9 @@ public enum GradCAMError: Error, Equatable, CustomStringConvertible {
             return "the model has no classifier to explain: load it with its ImageNet top (include_top) or train a head"
         case .classOutOfRange(let index, let classes):
             return "class \(index) is out of range: the classifier has classes 0…\(classes - 1)"
+        case .notFinite(let layer):
+            return "cannot explain: the class score or '\(layer)' holds NaN or infinite numbers "
+                + "(a training that diverged? retrain with a lower rate, or load the weights again)"
         }
     }
 }
@@ -114,6 +120,9 @@ public enum GradCAM {
         let activations = try tuner.boundary(for: input)                   // [(1, h, w, C)]
         let (logits, chosen, gradient) = tuner.classScoreGradient(boundary: activations, classIndex: classIndex)
         let a = activations[0]
+        guard logits.allSatisfy(\.isFinite), a.scalars.allSatisfy(\.isFinite), gradient.scalars.allSatisfy(\.isFinite) else {
+            throw GradCAMError.notFinite(layer: layer)
+        }
         let (h, w, c) = (a.shape[1], a.shape[2], a.shape[3])
         let heatmap = weighAndNormalise(activations: a.scalars, gradients: gradient.scalars, pixels: h * w, channels: c)
         return GradCAMResult(classIndex: chosen, probability: softmax(logits)[chosen], logit: logits[chosen],
