@@ -119,3 +119,28 @@ enum HelpTopic: Sendable {
     /// The first words of several commands (`help load`): they are listed.
     case prefix([String], [CommandSpec])
 }
+
+extension Expr {
+    /// The value of an expression made of literals only (numbers, strings,
+    /// booleans, negations and lists of them), known before anything runs;
+    /// nil otherwise. The resolver checks literal arguments with it, and the
+    /// Keras export writes such arguments as Python constants.
+    var constantValue: Value? {
+        switch kind {
+        case .integer(let n): return .int(n)
+        case .float(let d): return .float(d)
+        case .string(let s): return .string(s)
+        case .bool(let b): return .bool(b)
+        case .negate(let x):
+            switch x.constantValue {
+            case .int(let n)? where n != Int.min: return .int(-n)
+            case .float(let d)?: return .float(-d)
+            default: return nil
+            }
+        case .list(let items):
+            let values = items.compactMap(\.constantValue)
+            return values.count == items.count ? .list(values) : nil
+        default: return nil
+        }
+    }
+}

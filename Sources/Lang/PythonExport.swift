@@ -173,7 +173,7 @@ struct PythonStatementWriter {
                         arguments[parameter.name] = PythonArgument(code: name(word), constant: nil)
                     }
                 case .expression(let e):
-                    arguments[parameter.name] = PythonArgument(code: expression(e), constant: constant(e))
+                    arguments[parameter.name] = PythonArgument(code: expression(e), constant: e.constantValue)
                 }
             } else if let value = parameter.defaultValue, let code = Python.literal(value) {
                 arguments[parameter.name] = PythonArgument(code: code, constant: value)
@@ -182,26 +182,6 @@ struct PythonStatementWriter {
             }
         }
         return CommandCallSyntax(spec: call.spec, arguments: arguments)
-    }
-
-    /// The value of an expression made of literals only.
-    private func constant(_ e: Expr) -> Value? {
-        switch e.kind {
-        case .integer(let n): return .int(n)
-        case .float(let d): return .float(d)
-        case .string(let s): return .string(s)
-        case .bool(let b): return .bool(b)
-        case .negate(let x):
-            switch constant(x) {
-            case .int(let n)? where n != Int.min: return .int(-n)
-            case .float(let d)?: return .float(-d)
-            default: return nil
-            }
-        case .list(let items):
-            let values = items.compactMap(constant)
-            return values.count == items.count ? .list(values) : nil
-        default: return nil
-        }
     }
 
     func expression(_ e: Expr) -> String {

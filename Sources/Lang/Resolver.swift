@@ -58,7 +58,7 @@ struct Resolver {
             switch argument.value {
             case .expression(let e):
                 resolve(e)
-                if let v = Self.constant(e) {
+                if let v = e.constantValue {
                     if p.type.accept(v) == nil {
                         diagnostics.append(Diagnostic(.syntax, p.refusal(got: v.described, word: v.stringValue, value: v),
                                                       at: argument.span, in: file, notes: usage))
@@ -74,31 +74,6 @@ struct Resolver {
             case .flag:
                 break
             }
-        }
-    }
-
-    /// The value of a literal (numbers, strings, booleans, lists of them).
-    private static func constant(_ e: Expr) -> Value? {
-        switch e.kind {
-        case .integer(let n): return .int(n)
-        case .float(let d): return .float(d)
-        case .string(let s): return .string(s)
-        case .bool(let b): return .bool(b)
-        case .negate(let x):
-            switch x.kind {
-            case .integer(let n): return .int(-n)
-            case .float(let d): return .float(-d)
-            default: return nil
-            }
-        case .list(let items):
-            var values: [Value] = []
-            for item in items {
-                guard let v = constant(item) else { return nil }
-                values.append(v)
-            }
-            return .list(values)
-        default:
-            return nil
         }
     }
 

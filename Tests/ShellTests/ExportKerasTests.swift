@@ -4,7 +4,7 @@
 // validator (warnings as errors) with nbformat's own rewrite of the file
 // byte for byte; (2) Keras itself: the exported notebook runs top to bottom
 // with nbclient in a Python with TensorFlow (`$KUNGFU_TF_PYTHON`, else
-// ~/.cache/kungfu/venv-tf, made by scripts/install-deps) over weights Keras
+// ~/.cache/kungfu/venv-tf, made by scripts/install-deps --test) over weights Keras
 // wrote (the parity fixtures' reproducible weights), and its top-k equal
 // kungfu's for the same photos.
 import Foundation
@@ -138,7 +138,7 @@ final class ExportKerasTests: XCTestCase {
     // MARK: running the notebook with Keras
 
     /// The Python with TensorFlow: `$KUNGFU_TF_PYTHON`, else the venv
-    /// scripts/install-deps makes. Fails (never skips) when it is missing.
+    /// scripts/install-deps --test makes. Fails (never skips) when it is missing.
     private func tensorflowPython() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         let python = environment["KUNGFU_TF_PYTHON"]
@@ -147,7 +147,7 @@ final class ExportKerasTests: XCTestCase {
                                    [python, "-c", "import tensorflow, keras, h5py, matplotlib, PIL, nbclient, nbformat, ipykernel"])
         if check.status != 0 {
             throw PythonOracleError(description: """
-                this test needs a Python with TensorFlow at $KUNGFU_TF_PYTHON or \(python): run scripts/install-deps \
+                this test needs a Python with TensorFlow at $KUNGFU_TF_PYTHON or \(python): run scripts/install-deps --test \
                 (it makes ~/.cache/kungfu/venv-tf), or python3 -m venv V && V/bin/pip install tensorflow-cpu h5py \
                 matplotlib pillow nbclient nbformat ipykernel and set KUNGFU_TF_PYTHON=V/bin/python. \(check.stderr)
                 """)

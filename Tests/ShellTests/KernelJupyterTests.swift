@@ -17,7 +17,7 @@ final class KernelJupyterTests: XCTestCase {
         let probe = try runProcess(["/usr/bin/env", python, "-c", "import jupyter_client, nbclient, nbformat, zmq"])
         guard probe.status == 0 else {
             XCTFail("this test needs \(python) with jupyter_client, nbclient and nbformat "
-                    + "(pip install jupyter_client nbclient nbformat; scripts/install-deps does it): \(probe.stderr)")
+                    + "(pip install jupyter_client nbclient nbformat; scripts/install-deps --test does it): \(probe.stderr)")
             return
         }
         let folder = try makeTemporaryFolder("kernel")

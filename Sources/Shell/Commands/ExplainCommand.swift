@@ -66,20 +66,11 @@ struct ExplainCommand: HostCommand {
         let caption = "\(name) (\(String(format: "%.2f", result.probability)))"
         let picture = HeatmapOverlay.render(photo: photo, map: result.heatmap, mapWidth: result.width,
                                             mapHeight: result.height, caption: caption)
-        let folder = arguments.path("folder")!
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
-        }
         let stem = PathText.stem(PathText.lastComponent(imagePath))
         let absolute = URL(fileURLWithPath: imagePath).standardizedFileURL.path
-        let path = session.outputPath((folder as NSString).appendingPathComponent("\(stem)-\(name)-\(layer).png"),
-                                      showing: "\(name) at \(layer) of \(absolute)")
-        do {
-            try AtomicFile.write(try picture.image.pngData(), to: path)
-        } catch {
-            throw CommandError(String(describing: error), argument: "folder")
+        let path = try PictureFile.write(picture.image, folder: arguments.path("folder")!,
+                                         name: "\(stem)-\(name)-\(layer).png") {
+            session.outputPath($0, showing: "\(name) at \(layer) of \(absolute)")
         }
         let npy = arguments.path("npy")
         if let npy {

@@ -38,13 +38,8 @@ struct SaveActivationsCommand: HostCommand {
                                        "for a picture of the maps: show activations \(layer) of \"\(imagePath)\" to \"FOLDER\""])
         }
         let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
-        let folder = PathText.folder(path)
-        do {
-            // A missing folder is created, as show activations does.
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        } catch {
-            throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "file")
-        }
+        // A missing folder is created, as show activations does.
+        try PictureFile.createFolder(PathText.folder(path), argument: "file")
         do {
             try NPYWriter.write(shape: output.shape, scalars: output.scalars, to: path)
         } catch {

@@ -36,20 +36,10 @@ struct ShowActivationsCommand: HostCommand {
         let channels = arguments.int("channels")!
         let output = try LayerOutput.compute(layer, of: imagePath, model: model)   // (1, H, W, C) or (1, C)
         let picture = FeatureMapGrid.render(output, layer: layer, maxMaps: channels)
-        let folder = arguments.path("folder")!
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
-        }
         let stem = PathText.stem(PathText.lastComponent(imagePath))
         let absolute = URL(fileURLWithPath: imagePath).standardizedFileURL.path
-        let path = session.outputPath((folder as NSString).appendingPathComponent("\(layer)-\(stem).png"),
-                                      showing: "\(layer) of \(absolute)")
-        do {
-            try AtomicFile.write(try picture.pngData(), to: path)
-        } catch {
-            throw CommandError(String(describing: error), argument: "folder")
+        let path = try PictureFile.write(picture, folder: arguments.path("folder")!, name: "\(layer)-\(stem).png") {
+            session.outputPath($0, showing: "\(layer) of \(absolute)")
         }
         let maps = output.rank == 4 ? min(channels, output.shape[3]) : 1
         let value = ActivationsValue(kind: "grid", layer: layer, image: imagePath, shape: output.shape, path: path,

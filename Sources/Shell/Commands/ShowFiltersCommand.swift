@@ -44,18 +44,8 @@ struct ShowFiltersCommand: HostCommand {
         let chosen = FilterGrid.selection(shape: kernel.shape, maxPairs: pairs)
         let caption = "\(layer) \(Format.shape(kernel.shape))"
         let picture = FilterGrid.render(kernel: kernel.scalars, shape: kernel.shape, maxPairs: pairs, caption: caption)
-        let folder = arguments.path("folder")!
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
-        }
-        let path = session.outputPath((folder as NSString).appendingPathComponent("\(layer)-filters.png"),
-                                      showing: "filters of \(layer)")
-        do {
-            try AtomicFile.write(try picture.image.pngData(), to: path)
-        } catch {
-            throw CommandError(String(describing: error), argument: "folder")
+        let path = try PictureFile.write(picture.image, folder: arguments.path("folder")!, name: "\(layer)-filters.png") {
+            session.outputPath($0, showing: "filters of \(layer)")
         }
         session.show(Picture(image: picture.image, title: caption, path: path))
         return .host(FiltersValue(layer: layer, shape: kernel.shape, isRGB: chosen.isRGB, drawn: chosen.patches.count,

@@ -46,7 +46,7 @@ struct ShowHistoryCommand: HostCommand {
         case .fineTune: "history-fine-tune.png"
         case .headAndBase: "history-head-and-base.png"
         }
-        let path = try ChartFile.write(image, folder: arguments.path("folder")!, name: name)
+        let path = try PictureFile.write(image, folder: arguments.path("folder")!, name: name)
         session.show(Picture(image: image, title: "\(title), \(history.count) epochs", path: path))
         let ascii = !ChartFile.unicodeTerminal(session.environment)
         return .host(ChartValue(kind: "history", path: path, size: (image.width, image.height),
@@ -78,7 +78,7 @@ struct ShowConfusionCommand: HostCommand {
         }
         let title = "confusion: \(confusion.source)"
         let image = TrainingCharts.confusionImage(matrix: confusion.matrix, classes: confusion.classes, title: title)
-        let path = try ChartFile.write(image, folder: arguments.path("folder")!, name: "confusion.png")
+        let path = try PictureFile.write(image, folder: arguments.path("folder")!, name: "confusion.png")
         session.show(Picture(image: image, title: title, path: path))
         return .host(ChartValue(kind: "confusion", path: path, size: (image.width, image.height),
                                 text: ChartFile.trimmed(TrainingCharts.confusionText(matrix: confusion.matrix,
@@ -86,24 +86,8 @@ struct ShowConfusionCommand: HostCommand {
     }
 }
 
-/// Writing chart pictures.
+/// Chart text.
 enum ChartFile {
-    /// Writes `image` as DIR/name atomically (creating DIR) and returns the path.
-    static func write(_ image: Image, folder: String, name: String) throws -> String {
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CommandError("\(folder): cannot create the folder (\(error.localizedDescription))", argument: "folder")
-        }
-        let path = (folder as NSString).appendingPathComponent(name)
-        do {
-            try AtomicFile.write(try image.pngData(), to: path)
-        } catch {
-            throw CommandError(String(describing: error), argument: "folder")
-        }
-        return path
-    }
-
     /// `text` without trailing newlines (a result's text never ends with one).
     static func trimmed(_ text: String) -> String {
         String(text.reversed().drop(while: { $0 == "\n" }).reversed())

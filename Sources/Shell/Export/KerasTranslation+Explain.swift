@@ -85,17 +85,8 @@ extension KerasTranslation {
             "    patches = [w[:, :, :, o] for o in range(w.shape[3])][:\(pairs)]",
             "else:",
             "    patches = [w[:, :, i, o] for o in range(w.shape[3]) for i in range(w.shape[2])][:\(pairs)]",
-            "columns = int(np.ceil(np.sqrt(len(patches))))",
-            "rows = int(np.ceil(len(patches) / columns))",
-            "figure, axes = plt.subplots(rows, columns, figsize=(columns, rows), squeeze=False)",
-            "for k, axis in enumerate(axes.flat):",
-            "    axis.axis(\"off\")",
-            "    if k < len(patches):",
-            "        axis.imshow(patches[k], cmap=\"gray\", vmin=0, vmax=1)",
-            "os.makedirs(\(folder), exist_ok=True)",
-            "figure.savefig(os.path.join(\(folder), \(layer) + \"-filters.png\"))",
-            "plt.show()",
-        ])
+        ] + grid(count: "len(patches)", picture: "patches[k]", options: "cmap=\"gray\", vmin=0, vmax=1")
+          + savedFigure(folder: folder, file: "\(layer) + \"-filters.png\""))
     }
 
     /// `save weights LAYER to FILE.npy`: get_weights() as .npy files, the

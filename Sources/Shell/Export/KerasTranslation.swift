@@ -190,17 +190,26 @@ enum KerasTranslation {
         return PythonCode([
             "maps = keras.Model(model.input, model.get_layer(\(layer)).output).predict(load_batch([\(image)]), verbose=0)[0]",
             "count = min(\(channels), maps.shape[-1])",
-            "columns = int(np.ceil(np.sqrt(count)))",
-            "rows = int(np.ceil(count / columns))",
+        ] + grid(count: "count", picture: "maps[:, :, k]", options: "cmap=\"viridis\"")
+          + savedFigure(folder: folder, file: "\(layer) + \".png\""), result: "maps")
+    }
+
+    /// A square grid of `count` pictures (`picture` of the index k), axes off.
+    static func grid(count: String, picture: String, options: String) -> [String] {
+        [
+            "columns = int(np.ceil(np.sqrt(\(count))))",
+            "rows = int(np.ceil(\(count) / columns))",
             "figure, axes = plt.subplots(rows, columns, figsize=(columns, rows), squeeze=False)",
             "for k, axis in enumerate(axes.flat):",
             "    axis.axis(\"off\")",
-            "    if k < count:",
-            "        axis.imshow(maps[:, :, k], cmap=\"viridis\")",
-            "os.makedirs(\(folder), exist_ok=True)",
-            "figure.savefig(os.path.join(\(folder), \(layer) + \".png\"))",
-            "plt.show()",
-        ], result: "maps")
+            "    if k < \(count):",
+            "        axis.imshow(\(picture), \(options))",
+        ]
+    }
+
+    /// The figure saved as FOLDER/FILE (a Python expression), then shown.
+    static func savedFigure(folder: String, file: String) -> [String] {
+        ["os.makedirs(\(folder), exist_ok=True)", "figure.savefig(os.path.join(\(folder), \(file)))", "plt.show()"]
     }
 
     /// `save activations LAYER of IMAGE to FILE`.
@@ -357,10 +366,7 @@ enum KerasTranslation {
             "right.set_xlabel(\"epoch\")",
             "left.legend()",
             "right.legend()",
-            "os.makedirs(\(folder), exist_ok=True)",
-            "figure.savefig(os.path.join(\(folder), \"history.png\"))",
-            "plt.show()",
-        ])
+        ] + savedFigure(folder: folder, file: "\"history.png\""))
     }
 
     /// `show confusion to FOLDER`: the last confusion matrix as a heatmap.
@@ -378,10 +384,7 @@ enum KerasTranslation {
             "axis.set_yticks(range(len(class_names)), class_names)",
             "axis.set_xlabel(\"predicted\")",
             "axis.set_ylabel(\"true\")",
-            "os.makedirs(\(folder), exist_ok=True)",
-            "figure.savefig(os.path.join(\(folder), \"confusion.png\"))",
-            "plt.show()",
-        ])
+        ] + savedFigure(folder: folder, file: "\"confusion.png\""))
     }
 
     // MARK: files and seed
