@@ -125,7 +125,11 @@ def main():
     parser.add_argument("--skip", nargs="*", default=[], choices=["onnxruntime", "tensorflow"])
     parser.add_argument("--json", action="store_true", help="print the rows as JSON lines")
     parser.add_argument("--worker", choices=["onnxruntime", "tensorflow"], help=argparse.SUPPRESS)
+    parser.add_argument("--export-onnx", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.export_onnx:
+        export_onnx()
+        return
 
     if args.worker:
         work = worker_onnx if args.worker == "onnxruntime" else worker_tensorflow
@@ -135,8 +139,11 @@ def main():
         return
     if not args.kungfu:
         parser.error("--kungfu is required")
-    if "onnxruntime" not in args.skip:
-        export_onnx()
+    if "onnxruntime" not in args.skip and not ONNX_PATH.exists():
+        # In a process of its own: Linux keeps a process's peak RSS across
+        # fork and exec, so TensorFlow loaded here would inflate every
+        # runtime's "peak MB" (each is a child of this process).
+        subprocess.run([sys.executable, __file__, "--export-onnx"], check=True)
 
     load_before = os.getloadavg()
     rows = []
