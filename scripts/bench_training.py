@@ -126,7 +126,9 @@ def worker_keras(kind, folder, threads):
     onehot = np.eye(len(classes), dtype="float32")[labels]
     base = keras.applications.InceptionV3(weights=None, include_top=False, pooling="avg" if kind != "finetune" else None)
     if kind == "features":
-        base.predict(np.zeros((16, 299, 299, 3), "float32"), batch_size=16, verbose=0)  # warm-up: trace, allocate
+        # Warm-up on zeros of the same count: traces both batch shapes (16 and
+        # the remainder) and allocates, so neither side pays a first-call cost.
+        base.predict(np.zeros((len(files), 299, 299, 3), "float32"), batch_size=16, verbose=0)
         start = time.perf_counter()
         features = base.predict(keras_images(keras, files), batch_size=16, verbose=0)
         seconds = time.perf_counter() - start

@@ -79,15 +79,24 @@ enum Gradients {
         let chunks = (pixels + chunk - 1) / chunk
         x.scalars.withUnsafeBufferPointer { xs in
             let source = xs.baseAddress!, target = columnsOfX.base
+            // A part is one tap × 16 pixels: it finds the 16 input pixels
+            // (nil in the padding: those columns stay zero), then writes each
+            // channel's 16 values side by side — one cache line per row of X,
+            // not one scattered value per (pixel, channel).
             Parallel.forEach(parts: taps * chunks) { part in
                 let tap = part / chunks, ky = tap / kw, kx = tap % kw
-                for p in (part % chunks * chunk)..<min(pixels, (part % chunks + 1) * chunk) {
-                    let ox = p % ow, oy = (p / ow) % oh, b = p / (ow * oh)
-                    let iy = oy * strides.0 + ky - rows.before, ix = ox * strides.1 + kx - columns.before
-                    let row = target + tap * cin * pixels + p
-                    if iy < 0 || iy >= h || ix < 0 || ix >= w { continue }   // stays zero
-                    let pixel = source + ((b * h + iy) * w + ix) * cin
-                    for ci in 0..<cin { row[ci * pixels] = pixel[ci] }
+                let first = part % chunks * chunk, count = min(pixels, first + chunk) - first
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: chunk) { inputs in
+                    for j in 0..<count {
+                        let p = first + j
+                        let ox = p % ow, oy = (p / ow) % oh, b = p / (ow * oh)
+                        let iy = oy * strides.0 + ky - rows.before, ix = ox * strides.1 + kx - columns.before
+                        inputs[j] = iy < 0 || iy >= h || ix < 0 || ix >= w ? nil : source + ((b * h + iy) * w + ix) * cin
+                    }
+                    for ci in 0..<cin {
+                        let row = target + (tap * cin + ci) * pixels + first
+                        for j in 0..<count { if let pixel = inputs[j] { row[j] = pixel[ci] } }
+                    }
                 }
             }
         }
