@@ -3,6 +3,7 @@
 // gradients against directional finite differences of its own forward pass,
 // the optimizers against Keras 3's formulas written out in Double, and the
 // export. Keras' own numbers are in FineTuneParityTests.
+import Common
 import XCTest
 @testable import Vision
 
@@ -188,6 +189,41 @@ final class FineTunerTests: XCTestCase {
             }
         }
         XCTAssertNoThrow(try one.tunedModel())
+    }
+
+    /// A stop requested while a step runs (Ctrl-C, the kernel's stop
+    /// button) ends the step between layers without any update (NaN loss);
+    /// the training loop, which sees the same request after the batch, goes
+    /// back to the epoch's start and reports the stop. Oracle: the weights
+    /// and head before the step, and an uninterrupted run from the same state.
+    func testAStopDuringAStepAppliesNoUpdateAndTheLoopRestoresTheEpoch() throws {
+        let model = FineTunerTests.model
+        let head = Head(inputs: 2048, classes: ["a", "b"], hidden: nil, dropout: 0, seed: 3)
+        let flags = model.layers.indices.map { $0 >= 249 }
+        var tuner = try FineTuner(model: model, trainable: flags, head: head, optimizer: .kerasFineTuning)
+        let boundary = try tuner.boundary(for: Tensor.random([4, 139, 139, 3], seed: 19))
+        let stop = CancellationFlag()
+        tuner.interruption = stop
+        stop.request()
+        XCTAssertTrue(tuner.step(boundary: boundary, labels: [0, 1, 1, 0]).isNaN)
+        XCTAssertEqual(tuner.exportWeights(), model.weights, "no update")
+        XCTAssertEqual(tuner.head, head)
+        stop.reset()
+        XCTAssertTrue(tuner.step(boundary: boundary, labels: [0, 1, 1, 0]).isFinite)
+        XCTAssertNotEqual(tuner.head, head, "an uninterrupted step updates")
+
+        // The loop: not stopped before the first batch, stopped when asked after it.
+        var fresh = try FineTuner(model: model, trainable: flags, head: head, optimizer: .kerasFineTuning)
+        var asked = 0
+        var loop = TrainingLoop(batchSize: 2, seed: 1)
+        let data = LabelledBoundary(values: boundary, labels: [0, 1, 1, 0])
+        let run = loop.fit(&fresh, train: data, validation: nil, epochs: 2,
+                           shouldStop: { asked += 1; return asked > 1 }, onBatch: { _ in }, onEpoch: { _ in })
+        XCTAssertTrue(run.stopped)
+        XCTAssertEqual(run.history.count, 0)
+        XCTAssertEqual(asked, 2, "asked before the batch and again right after it")
+        XCTAssertEqual(fresh.exportWeights(), model.weights, "back to the start of the epoch")
+        XCTAssertEqual(fresh.head, head)
     }
 
     /// Dropout after the hidden layer is Keras' inverted dropout, seeded.

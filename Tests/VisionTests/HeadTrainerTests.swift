@@ -67,7 +67,8 @@ final class HeadTrainerTests: XCTestCase {
         XCTAssertEqual(results[0], results[2], "1 vs 3 threads")
     }
 
-    /// Oracle: a 1-epoch run. A stop polled before batch 2 of epoch 2 returns
+    /// Oracle: a 1-epoch run. The loop polls before and after each batch
+    /// (3 per epoch here), so poll 9 comes before batch 2 of epoch 2. A stop there returns
     /// the epoch-1 head, a history of one epoch, stopped = true; a stop before
     /// the first batch returns the initial head and no history.
     func testStopMidEpochTwoKeepsEpochOne() {
@@ -76,7 +77,7 @@ final class HeadTrainerTests: XCTestCase {
 
         var trainer = HeadTrainer(head: head(), optimizer: .adam(rate: 0.001), batchSize: 16, seed: 8)
         var polls = 0, batches = 0, epochs = 0
-        let result = trainer.fit(data(), validation: nil, epochs: 5, shouldStop: { polls += 1; return polls == 5 },
+        let result = trainer.fit(data(), validation: nil, epochs: 5, shouldStop: { polls += 1; return polls == 9 },
                                  onBatch: { _ in batches += 1 }, onEpoch: { _ in epochs += 1 })
         XCTAssertTrue(result.stopped, "stopped")
         XCTAssertEqual(result.history.count, 1, "history of the completed epoch only")

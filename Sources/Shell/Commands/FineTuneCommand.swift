@@ -49,6 +49,7 @@ struct FineTuneCommand: HostCommand {
                                        "(train head already trains the head alone)"])
         }
         var tuner = try model.transfer.fineTuner(head: head, optimizer: options.optimizer, seed: session.seed)
+        tuner.interruption = context.interruptFlag   // a stop between layers, not only between batches
         context.print("fine-tuning \(tuner.trainedLayerNames.count) weighted layers of the base "
                       + "(\(tuner.trainedLayerNames.first ?? "") … \(tuner.trainedLayerNames.last ?? "")) with the head; "
                       + "they start from " + tuner.boundaryLayerNames.joined(separator: ", ") + ", computed once per image")

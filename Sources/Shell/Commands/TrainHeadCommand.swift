@@ -96,6 +96,7 @@ struct TrainHeadCommand: HostCommand {
         let head = Head(inputs: model.featureWidth, classes: folder.classes, hidden: options.hidden, dropout: options.dropout,
                         seed: session.seed)
         var tuner = try model.transfer.fineTuner(head: head, optimizer: options.run.optimizer, seed: session.seed)
+        tuner.interruption = context.interruptFlag   // a stop between layers, not only between batches
         let (trainItems, validationItems) = folder.split(validation: options.run.validation, seed: session.seed)
         context.print(Self.baseWarning(trainable, tuner: tuner, model: model, images: trainItems.count,
                                        batch: options.run.batch, optimizer: options.run.optimizer))

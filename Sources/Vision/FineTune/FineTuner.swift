@@ -11,6 +11,7 @@
 // Backward runs the same way in reverse (Gradients.swift); the optimizer
 // (FineTuneOptimizer.swift) then updates conv kernels (unfolded), BN betas and
 // the head's kernels and biases. Weights leave as [LayerWeights] in weightSpecs order.
+import Common
 import Foundation
 
 /// Trains the unfrozen top layers of an `InceptionV3` and a `Head` on the
@@ -62,6 +63,12 @@ public struct FineTuner: Sendable {
     private var state: FineTuneSlots
     /// Dropout masks of direct `step` calls (the training loop brings its own).
     private var dropoutGenerator: SeededGenerator
+    /// Polled between layers of a training step (Ctrl-C, the kernel's stop
+    /// button): once it is requested the step stops where it is, applies no
+    /// update and returns a NaN loss, and the training loop, which sees the
+    /// same request, goes back to the start of the epoch. A batch through a
+    /// trainable base can take many seconds; this makes a stop prompt.
+    public var interruption: CancellationFlag?
     /// Weights, head and slots at the start of the training loop's epoch.
     private var checkpoint: (weights: [LayerWeights], head: Head, state: FineTuneSlots)?
     /// Creation indices of the boundary values.
@@ -224,9 +231,13 @@ public struct FineTuner: Sendable {
     mutating func step(boundary values: [Tensor], labels: [Int], masks: inout SeededGenerator)
         -> (meanLoss: Double, correct: Int) {
         let result = gradients(boundary: values, labels: labels, masks: &masks)
+        if isInterrupted { return (.nan, 0) }   // gradients of an unfinished pass: no update
         apply(result.base, result.head)
         return (result.meanLoss, result.correct)
     }
+
+    /// Whether `interruption` has been requested.
+    var isInterrupted: Bool { interruption?.isRequested ?? false }
 
     /// The loss of a batch and the gradients of every trained tensor: base
     /// tensors as (creation index, array position, gradient), head layers in
@@ -244,6 +255,7 @@ public struct FineTuner: Sendable {
     func gradients(boundary values: [Tensor], labels: [Int], masks: inout SeededGenerator)
         -> (meanLoss: Double, correct: Int, base: [(layer: Int, array: Int, gradient: [Float])], head: HeadGradients) {
         let pass = forward(values)
+        if pass.interrupted { return (.nan, 0, [], []) }
         let x = pass.values[mixed10]!                                     // (N, h, w, 2048)
         let n = x.shape[0]
         precondition(labels.count == n && labels.allSatisfy { (0..<head.output.units).contains($0) },
@@ -282,6 +294,8 @@ public struct FineTuner: Sendable {
     /// The values of one forward pass by creation index (boundary and part).
     struct Pass {
         var values: [Int: Tensor]
+        /// The pass stopped early (`interruption`): `values` is incomplete.
+        var interrupted = false
     }
 
     /// The weights of layer `layer` (a creation index).
@@ -309,6 +323,7 @@ public struct FineTuner: Sendable {
             values[layer] = value
         }
         for step in steps {
+            if isInterrupted { return Pass(values: values, interrupted: true) }
             switch step {
             case .conv(let conv, let norm, let relu):
                 guard case .conv2D(let shape, let strides, let padding) = graph.layers[conv].operation else {
@@ -367,6 +382,7 @@ public struct FineTuner: Sendable {
             }
         }
         for step in steps.reversed() {
+            if isInterrupted { return ([], boundary.map { Tensor(zeros: pass.values[$0]!.shape) }) }
             switch step {
             case .conv(let conv, let norm, let relu):
                 guard case .conv2D(let shape, let strides, let padding) = graph.layers[conv].operation,

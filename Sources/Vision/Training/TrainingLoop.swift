@@ -55,7 +55,7 @@ public struct TrainingLoop: Sendable {
     }
 
     /// Runs `epochs` epochs of `model` over `train`. `shouldStop` is polled
-    /// before every batch: when it returns true the model goes back to the
+    /// before and after every batch: when it returns true the model goes back to the
     /// start of the current epoch (the end of the last completed one) and
     /// `stopped` is true. `onBatch` runs after every batch, `onEpoch` after
     /// every completed epoch (validation included).
@@ -83,6 +83,10 @@ public struct TrainingLoop: Sendable {
                 let rows = Array(order[(step * batchSize)..<min((step + 1) * batchSize, count)])
                 var masks = SeededGenerator(seed: Self.derive(seed, 2 + epochKey, UInt64(step)))
                 let result = model.trainBatch(train, rows: rows, masks: &masks)
+                if shouldStop() {   // asked during the batch (a model may cut a long batch short)
+                    model.restoreCheckpoint()
+                    return (history, true)
+                }
                 lossSum += result.meanLoss * Double(rows.count)
                 correct += result.correct
                 seen += rows.count
