@@ -48,6 +48,14 @@ final class KernelRequests: @unchecked Sendable {
             showResult?(value, location)
         }
         host.session.notebook.onOutput = { [unowned self] output in publish(output) }
+        // Each statement's progress gets a display of its own, below what the
+        // cell showed before it (a second training in one cell does not
+        // redraw the first one's bar, above lines printed since).
+        let beginStatement = host.interpreter.onStatement
+        host.interpreter.onStatement = { [unowned self] source, location in
+            progress = KernelProgress()
+            beginStatement?(source, location)
+        }
     }
 
     /// Answers `message` (from `channel`); `reply(type, content)` sends on
