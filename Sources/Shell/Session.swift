@@ -116,7 +116,7 @@ final class Session {
     /// different folders keep a file each). Saving the same thing again reuses its file.
     func outputPath(_ path: String, showing what: String) -> String {
         let ext = PathText.fileExtension(PathText.lastComponent(path))
-        let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        let stem = PathText.withoutExtension(path)
         var candidate = path
         var n = 1
         while let other = writtenFiles[candidate], other != what {

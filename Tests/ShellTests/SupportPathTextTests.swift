@@ -23,5 +23,8 @@ final class SupportPathTextTests: XCTestCase {
         XCTAssertEqual(PathText.stem(" "), " ")
         XCTAssertEqual(PathText.fileExtension("cat.JPG"), "JPG")
         XCTAssertEqual(PathText.fileExtension("cat"), "")
+        XCTAssertEqual(PathText.withoutExtension("out/cat.npy"), "out/cat")
+        XCTAssertEqual(PathText.withoutExtension("out.d/cat"), "out.d/cat")
+        XCTAssertEqual(PathText.withoutExtension("out/.hidden"), "out/.hidden")
     }
 }

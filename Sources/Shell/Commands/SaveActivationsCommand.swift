@@ -30,7 +30,7 @@ struct SaveActivationsCommand: HostCommand {
         let path = arguments.path("file")!
         let ext = PathText.fileExtension(PathText.lastComponent(path))
         guard ext.lowercased() == "npy" else {
-            let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+            let stem = PathText.withoutExtension(path)
             throw CommandError(ext.isEmpty ? "save activations writes NumPy .npy data: give the file a .npy name"
                                            : "save activations writes NumPy .npy data, not .\(ext)",
                                argument: "file",

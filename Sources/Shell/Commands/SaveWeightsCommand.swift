@@ -30,8 +30,7 @@ struct SaveWeightsCommand: HostCommand {
         let layer = arguments.string("layer")!
         let arrays = try LayerArrays.of(layer, model: model)
         let path = arguments.path("file")!
-        let ext = PathText.fileExtension(PathText.lastComponent(path))
-        let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        let stem = PathText.withoutExtension(path)
         var files: [(name: String, shape: [Int], path: String)] = []
         for (i, array) in arrays.enumerated() {
             let target = i == 0 ? path : "\(stem)-\(array.name).npy"

@@ -32,6 +32,13 @@ enum PathText {
         return String(name[..<dot])
     }
 
+    /// A path without its last component's extension: `out/cat.npy` →
+    /// `out/cat`, `out.d/cat` → `out.d/cat` (the folder's dots stay).
+    static func withoutExtension(_ path: String) -> String {
+        let ext = fileExtension(lastComponent(path))
+        return ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+    }
+
     /// A file name's extension, without the dot: `cat.JPG` → `JPG`, `cat` → ``.
     static func fileExtension(_ name: String) -> String {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
