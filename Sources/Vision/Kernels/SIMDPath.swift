@@ -45,11 +45,13 @@ public enum SIMDPath: String, Sendable, CaseIterable {
 
     /// The path kernels use by default: KUNGFU_SIMD when it names a
     /// supported path, else the widest the CPU supports.
-    public static let active: SIMDPath = choose(request: ProcessInfo.processInfo.environment["KUNGFU_SIMD"]).path
+    public static var active: SIMDPath { fromEnvironment.path }
 
     /// Why KUNGFU_SIMD was not followed, or nil (unset, or followed).
-    public static let environmentProblem: String? =
-        choose(request: ProcessInfo.processInfo.environment["KUNGFU_SIMD"]).problem
+    public static var environmentProblem: String? { fromEnvironment.problem }
+
+    /// KUNGFU_SIMD read and checked once, at first use.
+    private static let fromEnvironment = choose(request: ProcessInfo.processInfo.environment["KUNGFU_SIMD"])
 
     /// The path for a KUNGFU_SIMD value (nil or empty: the best supported).
     static func choose(request: String?) -> (path: SIMDPath, problem: String?) {
