@@ -127,6 +127,50 @@ final class TransferModelTests: XCTestCase {
         }
     }
 
+    /// The batch loader gives the batches in order, each file's outcome in
+    /// its place, whether a batch was decoded on the workers (the first) or
+    /// in the background while the caller worked (the rest), and stops after
+    /// the last (oracle: each file loaded on its own by KerasImage.load).
+    func testBatchLoaderGivesEachBatchInOrderWhileTheNextIsDecoded() throws {
+        var paths: [String] = []
+        for i in 0..<7 {
+            let path = folder + "/loader\(i)." + (i == 4 ? "jpg" : "png")
+            if i == 4 {
+                try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: path))
+            } else {
+                try photo(UInt8(10 + i)).writePNG(toFile: path)
+            }
+            paths.append(path)
+        }
+        let alone = paths.map { path in Result { try KerasImage.load(path, targetSize: (75, 75)) } }
+        let batches = [Array(paths[0..<3]), Array(paths[3..<6]), [paths[6]]]
+        let loader = BatchLoader(batches, size: (75, 75))
+        var got: [Result<Image, Error>] = []
+        var given = 0
+        while let batch = loader.next() {
+            XCTAssertEqual(batch.count, batches[given].count, "batch \(given)")
+            given += 1
+            // The caller's work on this batch: the next one decodes meanwhile.
+            _ = Kernels.globalAveragePool2D(Tensor(shape: [1, 64, 64, 32], scalars: [Float](repeating: 1, count: 131072)))
+            got += batch
+        }
+        XCTAssertEqual(given, batches.count)
+        XCTAssertNil(loader.next(), "a finished loader stays finished")
+        XCTAssertEqual(got.count, paths.count)
+        for (i, (a, b)) in zip(got, alone).enumerated() {
+            switch (a, b) {
+            case (.success(let x), .success(let y)): XCTAssertEqual(x.pixels, y.pixels, "file \(i)")
+            case (.failure(let x), .failure(let y)): XCTAssertEqual(String(describing: x), String(describing: y), "file \(i)")
+            default: XCTFail("file \(i): \(a) but alone \(b)")
+            }
+        }
+        // A loader dropped mid-way (a stopped training) waits for its decode and leaks nothing.
+        var early: BatchLoader? = BatchLoader(batches, size: (75, 75))
+        XCTAssertEqual(early?.next()?.count, 3)
+        early = nil
+        XCTAssertNil(early)
+    }
+
     func testPredictionsAndLayerOutputsGoThroughTheHead() throws {
         var model = TransferModel(network: FineTunerTests.model)
         let head = Head(inputs: model.featureWidth, classes: ["a", "b", "c"], hidden: 8, dropout: 0.5, seed: 3)

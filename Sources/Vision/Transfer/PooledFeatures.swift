@@ -108,11 +108,15 @@ extension TransferModel {
             }
         }
         var done = 0
-        for start in stride(from: 0, to: missing.count, by: PooledFeatures.batchSize) {
+        let chunks = stride(from: 0, to: missing.count, by: PooledFeatures.batchSize).map {
+            Array(missing[$0..<min(missing.count, $0 + PooledFeatures.batchSize)])
+        }
+        let loader = BatchLoader(chunks.map { $0.map { paths[$0] } }, size: size)
+        for chunk in chunks {
             if shouldStop() { throw Interrupted() }
-            let chunk = missing[start..<min(missing.count, start + PooledFeatures.batchSize)]
+            guard let batch = loader.next() else { break }
             var images: [Image] = [], positions: [Int] = []
-            for (i, loaded) in zip(chunk, TransferModel.load(chunk.map { paths[$0] }, size: size)) {
+            for (i, loaded) in zip(chunk, batch) {
                 switch loaded {
                 case .success(let image):
                     images.append(image)
@@ -155,11 +159,15 @@ extension TransferModel {
         let size = (network.configuration.inputHeight, network.configuration.inputWidth)
         var parts: [[Tensor]] = []
         var labels: [Int] = []
-        for start in stride(from: 0, to: items.count, by: PooledFeatures.batchSize) {
+        let batches = stride(from: 0, to: items.count, by: PooledFeatures.batchSize).map {
+            items[$0..<min(items.count, $0 + PooledFeatures.batchSize)]
+        }
+        let loader = BatchLoader(batches.map { $0.map(\.path) }, size: size)
+        for batch in batches {
             if shouldStop() { throw Interrupted() }
             var images: [Image] = []
-            let batch = items[start..<min(items.count, start + PooledFeatures.batchSize)]
-            for (item, loaded) in zip(batch, TransferModel.load(batch.map(\.path), size: size)) {
+            guard let outcomes = loader.next() else { break }
+            for (item, loaded) in zip(batch, outcomes) {
                 switch loaded {
                 case .success(let image):
                     images.append(image)
@@ -169,7 +177,7 @@ extension TransferModel {
                 }
             }
             if !images.isEmpty { parts.append(try tuner.boundary(for: Preprocessing.inceptionV3(images))) }
-            progress(min(items.count, start + PooledFeatures.batchSize), items.count)
+            progress(batch.endIndex, items.count)
         }
         guard let first = parts.first else { return LabelledBoundary(values: [], labels: []) }
         let values = first.indices.map { k in
