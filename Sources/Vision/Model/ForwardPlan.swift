@@ -18,6 +18,9 @@ final class ForwardPlan: @unchecked Sendable {
     enum Step {
         /// Conv2D → BatchNormalization → ReLU, folded: reads `input`, writes `output`.
         case conv(layer: Int, input: Int, output: Int)
+        /// 1×1, stride-1 folded convolutions (`layers`) that read the same
+        /// `input`, run as one parallel step; layers[i] writes outputs[i].
+        case siblings(layers: [Int], input: Int, outputs: [Int])
         case pool(layer: Int)
         /// Copies the inputs that are not already in their slice.
         case concatenate(layer: Int)
@@ -42,11 +45,25 @@ final class ForwardPlan: @unchecked Sendable {
     private(set) var placement: [Int: Placement] = [:]
     private(set) var roots: [Root] = []
     let arena: AlignedBuffer
+    /// Row tables of the packed convolution steps, by conv layer, built on
+    /// each step's first run: the arena fixes every address they hold.
+    private var rowTables: [Int: RowTable] = [:]
 
-    init(_ graph: Graph, target: Int, batch: Int) {
+    /// Memory the row tables built so far hold, in bytes.
+    var rowTableBytes: Int { rowTables.values.map(\.bytes).reduce(0, +) }
+
+    /// Whether row tables are built once and kept (true), or written on
+    /// every call as a plain `apply` does (false: the oracle in tests).
+    let keepsRowTables: Bool
+
+    /// Plans the pass to `target` for `batch` images. `fusingSiblings` and
+    /// `keepingRowTables` are on in the model; tests turn them off to compare
+    /// against one convolution per step with tables written per call.
+    init(_ graph: Graph, target: Int, batch: Int, fusingSiblings: Bool = true, keepingRowTables: Bool = true) {
         self.graph = graph
         self.target = target
         self.batch = batch
+        keepsRowTables = keepingRowTables
         let needed = graph.ancestors(of: target)
         var steps: [Step] = []
         for (index, layer) in graph.layers.enumerated() where needed.contains(index) {
@@ -61,7 +78,7 @@ final class ForwardPlan: @unchecked Sendable {
             case .dense: steps.append(.dense(layer: index))
             }
         }
-        self.steps = steps
+        self.steps = fusingSiblings ? ForwardPlan.groupingSiblings(steps, graph) : steps
 
         // Where each value lives; concatenations first (latest first, so an
         // enclosing one is placed before the ones nested in it).
@@ -93,9 +110,9 @@ final class ForwardPlan: @unchecked Sendable {
         // Liveness in steps: a root is busy from its first write to its last read.
         var first = [Int](repeating: Int.max, count: roots.count)
         var last = [Int](repeating: -1, count: roots.count)
-        for (s, step) in steps.enumerated() {
+        for (s, step) in self.steps.enumerated() {
             let (reads, writes) = ForwardPlan.values(of: step, graph)
-            for value in reads + [writes] {
+            for value in reads + writes {
                 let root = placement[value]!.root
                 if root < 0 { continue }
                 first[root] = min(first[root], s)
@@ -126,13 +143,55 @@ final class ForwardPlan: @unchecked Sendable {
         (batch * root.height * root.width * root.channels + 15) / 16 * 16
     }
 
-    /// The values a step reads and the one it writes.
-    private static func values(of step: Step, _ graph: Graph) -> (reads: [Int], writes: Int) {
+    /// The values a step reads and the ones it writes.
+    private static func values(of step: Step, _ graph: Graph) -> (reads: [Int], writes: [Int]) {
         switch step {
-        case .conv(_, let input, let output): return ([input], output)
+        case .conv(_, let input, let output): return ([input], [output])
+        case .siblings(_, let input, let outputs): return ([input], outputs)
         case .pool(let layer), .concatenate(let layer), .globalPool(let layer), .dense(let layer):
-            return (graph.layers[layer].inputs, layer)
+            return (graph.layers[layer].inputs, [layer])
         }
+    }
+
+    /// `steps` with every set of two or more 1×1, stride-1 convolutions that
+    /// read the same value made one `.siblings` step, where the first of them
+    /// was: the others depend on nothing but that value, so they may run
+    /// earlier. (A 1×1 stride-1 convolution is never Winograd's.)
+    private static func groupingSiblings(_ steps: [Step], _ graph: Graph) -> [Step] {
+        func pointwise(_ layer: Int) -> Bool {
+            guard case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation else { return false }
+            return kernel[0] == 1 && kernel[1] == 1 && strides == (1, 1)
+        }
+        var byInput: [Int: [(layer: Int, output: Int)]] = [:]
+        for step in steps {
+            if case .conv(let layer, let input, let output) = step, pointwise(layer) {
+                byInput[input, default: []].append((layer, output))
+            }
+        }
+        var grouped: [Step] = []
+        for step in steps {
+            guard case .conv(let layer, let input, _) = step, let siblings = byInput[input],
+                  siblings.count > 1, siblings.contains(where: { $0.layer == layer }) else {
+                grouped.append(step)
+                continue
+            }
+            if siblings[0].layer == layer {
+                grouped.append(.siblings(layers: siblings.map(\.layer), input: input, outputs: siblings.map(\.output)))
+            }
+        }
+        return grouped
+    }
+
+    /// The row table of packed conv `layer` reading `input` into `output`,
+    /// built on first use and kept with the plan.
+    /// None when the plan does not keep tables, and for a convolution of the
+    /// caller's input, whose address changes from pass to pass.
+    private func rowTable(_ layer: Int, _ conv: PackedConv2D, _ input: FeatureMap, _ output: FeatureMap) -> RowTable? {
+        if !keepsRowTables || placement[graph.layers[layer].inputs[0]]!.root < 0 { return nil }
+        if let table = rowTables[layer] { return table }
+        let table = RowTable(conv, input, output)
+        rowTables[layer] = table
+        return table
     }
 
     /// Where `value` lives, as an NHWC view ((N, 1, 1, C) for flat values).
@@ -152,7 +211,22 @@ final class ForwardPlan: @unchecked Sendable {
         for step in steps {
             switch step {
             case .conv(let layer, let x, let y):
-                model.packed[layer]!.apply(view(x, input: input), view(y, input: input), relu: true)
+                let (from, to) = (view(x, input: input), view(y, input: input))
+                if let conv = model.packed[layer] as? PackedConv2D {
+                    conv.apply(from, to, relu: true, rows: rowTable(layer, conv, from, to))
+                } else {
+                    model.packed[layer]!.apply(from, to, relu: true)
+                }
+            case .siblings(let layers, let x, let ys):
+                let from = view(x, input: input), to = ys.map { view($0, input: input) }
+                let convs = layers.map { layer in
+                    guard let conv = model.packed[layer] as? PackedConv2D else {
+                        preconditionFailure("ForwardPlan: 1×1 \(graph.layers[layer].name) is not a PackedConv2D")
+                    }
+                    return conv
+                }
+                let tables = layers.indices.map { rowTable(layers[$0], convs[$0], from, to[$0]) }
+                SiblingConvolutions.apply(convs, from, to, relu: true, rows: tables)
             case .pool(let layer):
                 guard case .pool(let kind, let size, let strides, let padding) = graph.layers[layer].operation else {
                     preconditionFailure("ForwardPlan: \(graph.layers[layer].name) is not a pool")
