@@ -258,7 +258,7 @@ final class ForwardPlanTests: XCTestCase {
         defer { Parallel.threadCount = saved }
         let model = InceptionV3ForwardTests.smallModel, graph = model.graph
         let fused = ForwardPlan(graph, target: graph.output, batch: 2)
-        let plain = ForwardPlan(graph, target: graph.output, batch: 2, fusingSiblings: false, keepingRowTables: false)
+        let plain = ForwardPlan(graph, target: graph.output, batch: 2, fusingSiblings: false, rowTableBudget: 0)
         XCTAssertLessThan(fused.steps.count, plain.steps.count)
         var tableBytes = 0
         for (pass, threads) in [1, 2, 3, 2].enumerated() {
@@ -290,12 +290,41 @@ final class ForwardPlanTests: XCTestCase {
             XCTAssertEqual(model.predict(two), first.1, "predict, batch 2")
             XCTAssertEqual(try model.output(of: "mixed8", for: two), first.2, "mixed8, batch 2")
         }
-        let plain = ForwardPlan(graph, target: graph.output, batch: 2, fusingSiblings: false, keepingRowTables: false)
+        let plain = ForwardPlan(graph, target: graph.output, batch: 2, fusingSiblings: false, rowTableBudget: 0)
         let expected = withFeatureMap(two) { x in
             plain.run(model, input: x)
             return plain.view(graph.output, input: x).tensor()
         }
         XCTAssertEqual(first.1.scalars, expected.scalars)
+    }
+
+    /// Tables that would take the plan past its budget are not kept (their
+    /// steps write them per call) and the bits stay those of the plain plan
+    /// (oracle: the plan keeping no table), pass after pass.
+    func testTablesBeyondTheBudgetAreWrittenPerCall() {
+        let model = InceptionV3ForwardTests.smallModel, graph = model.graph
+        let all = ForwardPlan(graph, target: graph.output, batch: 2)
+        let plain = ForwardPlan(graph, target: graph.output, batch: 2, fusingSiblings: false, rowTableBudget: 0)
+        let images = Tensor.random([2, 75, 75, 3], seed: 43)
+        let expected = withFeatureMap(images) { x in
+            all.run(model, input: x)
+            plain.run(model, input: x)
+            return plain.view(graph.output, input: x).tensor()
+        }
+        let budget = all.rowTableBytes / 2
+        let half = ForwardPlan(graph, target: graph.output, batch: 2, rowTableBudget: budget)
+        var kept = 0
+        for pass in 0..<2 {
+            let y = withFeatureMap(images) { x in
+                half.run(model, input: x)
+                return half.view(graph.output, input: x).tensor()
+            }
+            XCTAssertEqual(y, expected, "pass \(pass)")
+            if pass == 0 { kept = half.rowTableBytes }
+            XCTAssertEqual(half.rowTableBytes, kept, "pass \(pass) built tables again")
+        }
+        XCTAssertGreaterThan(kept, 0)
+        XCTAssertLessThanOrEqual(kept, budget)
     }
 
     /// The kept tables of the 299×299 network at batch 1 cost well under the
@@ -304,7 +333,7 @@ final class ForwardPlanTests: XCTestCase {
     func testRowTablesOfTheFullNetworkAreSmall() {
         let model = InceptionV3ForwardTests.topModel, graph = model.graph
         let fused = ForwardPlan(graph, target: graph.output, batch: 1)
-        let plain = ForwardPlan(graph, target: graph.output, batch: 1, fusingSiblings: false, keepingRowTables: false)
+        let plain = ForwardPlan(graph, target: graph.output, batch: 1, fusingSiblings: false, rowTableBudget: 0)
         let image = Tensor.random([1, 299, 299, 3], seed: 42)
         let (a, b) = withFeatureMap(image) { x in
             fused.run(model, input: x)

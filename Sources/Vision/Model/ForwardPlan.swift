@@ -48,22 +48,32 @@ final class ForwardPlan: @unchecked Sendable {
     /// Row tables of the packed convolution steps, by conv layer, built on
     /// each step's first run: the arena fixes every address they hold.
     private var rowTables: [Int: RowTable] = [:]
+    /// Conv layers whose table did not fit in `rowTableBudget`: they write
+    /// theirs per call, as a plain `apply` does.
+    private var overBudget: Set<Int> = []
+
+    /// The most memory the kept row tables may hold; 0 keeps none (every
+    /// call writes its own, as a plain `apply` does: the oracle in tests).
+    let rowTableBudget: Int
+    /// The model's budget: every table at batch 1 (1.0 MB at 299×299), the
+    /// first steps' at batch 16 (all would take 16 MB, and measured no faster
+    /// than writing them per call).
+    static let defaultRowTableBudget = 4 << 20
 
     /// Memory the row tables built so far hold, in bytes.
     var rowTableBytes: Int { rowTables.values.map(\.bytes).reduce(0, +) }
 
-    /// Whether row tables are built once and kept (true), or written on
-    /// every call as a plain `apply` does (false: the oracle in tests).
-    let keepsRowTables: Bool
-
-    /// Plans the pass to `target` for `batch` images. `fusingSiblings` and
-    /// `keepingRowTables` are on in the model; tests turn them off to compare
-    /// against one convolution per step with tables written per call.
-    init(_ graph: Graph, target: Int, batch: Int, fusingSiblings: Bool = true, keepingRowTables: Bool = true) {
+    /// Plans the pass to `target` for `batch` images. The model fuses
+    /// siblings and keeps row tables within the default budget; tests turn
+    /// both off to compare against one convolution per step with tables
+    /// written per call.
+    init(_ graph: Graph, target: Int, batch: Int, fusingSiblings: Bool = true,
+         rowTableBudget: Int = ForwardPlan.defaultRowTableBudget) {
+        precondition(rowTableBudget >= 0, "ForwardPlan: row table budget \(rowTableBudget) bytes")
         self.graph = graph
         self.target = target
         self.batch = batch
-        keepsRowTables = keepingRowTables
+        self.rowTableBudget = rowTableBudget
         let needed = graph.ancestors(of: target)
         var steps: [Step] = []
         for (index, layer) in graph.layers.enumerated() where needed.contains(index) {
@@ -183,13 +193,20 @@ final class ForwardPlan: @unchecked Sendable {
     }
 
     /// The row table of packed conv `layer` reading `input` into `output`,
-    /// built on first use and kept with the plan.
-    /// None when the plan does not keep tables, and for a convolution of the
-    /// caller's input, whose address changes from pass to pass.
+    /// built on first use and kept with the plan while the tables fit in
+    /// `rowTableBudget`. None when this one did not fit (or the budget is
+    /// 0), and for a convolution of the caller's input, whose address
+    /// changes from pass to pass.
     private func rowTable(_ layer: Int, _ conv: PackedConv2D, _ input: FeatureMap, _ output: FeatureMap) -> RowTable? {
-        if !keepsRowTables || placement[graph.layers[layer].inputs[0]]!.root < 0 { return nil }
+        if rowTableBudget == 0 || overBudget.contains(layer) || placement[graph.layers[layer].inputs[0]]!.root < 0 {
+            return nil
+        }
         if let table = rowTables[layer] { return table }
         let table = RowTable(conv, input, output)
+        if rowTableBytes + table.bytes > rowTableBudget {
+            overBudget.insert(layer)
+            return nil
+        }
         rowTables[layer] = table
         return table
     }
