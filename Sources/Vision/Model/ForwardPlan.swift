@@ -55,10 +55,10 @@ final class ForwardPlan: @unchecked Sendable {
     /// The most memory the kept row tables may hold; 0 keeps none (every
     /// call writes its own, as a plain `apply` does: the oracle in tests).
     let rowTableBudget: Int
-    /// The model's budget: every table at batch 1 (1.0 MB at 299×299), the
-    /// first steps' at batch 16 (all would take 16 MB, and measured no faster
-    /// than writing them per call).
-    static let defaultRowTableBudget = 4 << 20
+    /// The model's budget: every table at batch 1 (1.0 MB at 299×299, 1%
+    /// of a one-thread pass saved), the first steps' at batch 16 (all would
+    /// take 16 MB, and measured no faster than writing them per call).
+    static let defaultRowTableBudget = 2 << 20
 
     /// Memory the row tables built so far hold, in bytes.
     var rowTableBytes: Int { rowTables.values.map(\.bytes).reduce(0, +) }
