@@ -52,7 +52,8 @@ extension PreparedConvolution {
 /// taps × Cin. For each tile of 6 output pixels the driver builds a table of
 /// row pointers, one per (tap, pixel), into the NHWC input — or into a row of
 /// zeros where the tap falls into padding — so no im2col copy is made and a
-/// 1×1 convolution is a plain GEMM straight from NHWC.
+/// 1×1 convolution is a plain GEMM straight from NHWC. A caller whose views
+/// never move (a ForwardPlan) builds the tables once instead: `RowTable`.
 final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     // Sendable: every stored property is immutable after init.
     let kernelHeight: Int
@@ -130,8 +131,8 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
         apply(input, output, relu: relu, rows: nil)
     }
 
-    /// The same, reading row pointers from `rows` (built by `rowTable(_:_:)`
-    /// for these very views) instead of writing them on every call.
+    /// The same, reading row pointers from `rows` (a `RowTable` built for this
+    /// convolution and these very views) instead of writing them per call.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool, rows: RowTable?) {
         _ = checkedOutputSize(input, output, kernel: "PackedConv2D")
         if output.pixels == 0 { return }
@@ -280,8 +281,8 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     /// loops; this is what makes the Cin = 3 stem fast). The panel's K order
     /// (ky, kx, ci) is the same either way.
     func fillRowTable(_ table: UnsafeMutablePointer<UnsafePointer<Float>>,
-                              merged: UnsafeMutablePointer<Bool>, tiles: Range<Int>,
-                              _ input: FeatureMap, _ output: FeatureMap) {
+                      merged: UnsafeMutablePointer<Bool>, tiles: Range<Int>,
+                      _ input: FeatureMap, _ output: FeatureMap) {
         let mr = PackedConv2D.rowsPerTile, taps = self.taps
         let padTop = padding.window(input: input.height, kernel: kernelHeight, stride: strideHeight).before
         let padLeft = padding.window(input: input.width, kernel: kernelWidth, stride: strideWidth).before

@@ -3,7 +3,8 @@
 // every intermediate value lives in one preallocated arena.
 //
 // Plans (with their arenas) are cached by WorkspaceCache, so repeated passes
-// allocate nothing.
+// allocate no activation memory, and the row tables a plan's convolutions
+// build on its first pass serve every later one.
 import Foundation
 
 /// The steps and memory of one forward pass up to `target` for `batch` images.
@@ -222,7 +223,8 @@ final class ForwardPlan: @unchecked Sendable {
                           height: h, width: w, channels: c, pixelStride: root.channels)
     }
 
-    /// Runs every step, in creation order.
+    /// Runs every step, in creation order (a sibling step where its first
+    /// member was).
     func run(_ model: InceptionV3, input: FeatureMap) {
         precondition(input.batch == batch, "ForwardPlan: planned for \(batch) images, given \(input.batch)")
         for step in steps {
