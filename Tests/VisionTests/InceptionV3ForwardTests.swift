@@ -204,4 +204,146 @@ final class ForwardPlanTests: XCTestCase {
         let everything = plan.placement.keys.map { 2 * graph.layers[$0].shape.reduce(1, *) }.reduce(0, +)
         XCTAssertLessThan(plan.arena.count, everything / 3, "arena \(plan.arena.count) floats, all values \(everything)")
     }
+    /// Sibling 1×1 convolutions are found from the graph (oracle: the block
+    /// diagrams of the paper, as InceptionV3+Architecture.swift writes them):
+    /// ten groups, e.g. mixed4's 768 → 192, 128, 128 and mixed9's 1280 → 320,
+    /// 384, 448; every member is 1×1, stride 1, and reads the step's input;
+    /// every convolution runs exactly once; no two 1×1 stride-1 convolutions
+    /// of one input are left in separate steps.
+    func testSiblingConvolutionsAreFoundFromTheGraph() throws {
+        let graph = InceptionV3.graph(for: try .init())
+        let plan = ForwardPlan(graph, target: graph.output, batch: 1)
+        var groups: [[Int]] = [], ran: [Int] = [], alone: [Int: Int] = [:]
+        for step in plan.steps {
+            switch step {
+            case .siblings(let layers, let input, let outputs):
+                XCTAssertEqual(layers.count, outputs.count)
+                for layer in layers {
+                    guard case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation else {
+                        return XCTFail("\(graph.layers[layer].name) in a sibling step is not a convolution")
+                    }
+                    XCTAssertEqual(Array(kernel[0..<2]), [1, 1], graph.layers[layer].name)
+                    XCTAssertTrue(strides == (1, 1), graph.layers[layer].name)
+                    XCTAssertEqual(graph.layers[layer].inputs, [input], graph.layers[layer].name)
+                }
+                groups.append(layers.map { graph.layers[$0].shape[2] })
+                ran += layers
+            case .conv(let layer, let input, _):
+                ran.append(layer)
+                if case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation,
+                   kernel[0] == 1 && kernel[1] == 1 && strides == (1, 1) {
+                    alone[input, default: 0] += 1
+                }
+            default: break
+            }
+        }
+        XCTAssertEqual(groups.count, 10, "\(groups)") // mixed0–2, mixed4–7, mixed8, mixed9–10
+        XCTAssertTrue(groups.contains([192, 128, 128]), "mixed4: \(groups)")
+        XCTAssertTrue(groups.contains([320, 384, 448]), "mixed9: \(groups)")
+        XCTAssertTrue(groups.contains([192, 192]), "mixed8: \(groups)")
+        let convolutions = graph.layers.indices.filter {
+            if case .conv2D = graph.layers[$0].operation { return true } else { return false }
+        }
+        XCTAssertEqual(ran.sorted(), convolutions)
+        XCTAssertTrue(alone.values.allSatisfy { $0 == 1 }, "1×1 convolutions of one input left apart")
+    }
+
+    /// The plan as the model runs it (siblings in one step, row tables kept
+    /// from the first pass) gives the bits of one convolution per step with
+    /// tables written per call (oracle: that plan, the code path before both
+    /// changes), pass after pass with new images, at 1, 2 and 3 threads;
+    /// the tables are built on the first pass only.
+    func testFusedPlanGivesTheBitsOfOneConvolutionPerStep() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let model = InceptionV3ForwardTests.smallModel, graph = model.graph
+        let fused = ForwardPlan(graph, target: graph.output, batch: 2)
+        let plain = ForwardPlan(graph, target: graph.output, batch: 2, fusingSiblings: false, rowTableBudget: 0)
+        XCTAssertLessThan(fused.steps.count, plain.steps.count)
+        var tableBytes = 0
+        for (pass, threads) in [1, 2, 3, 2].enumerated() {
+            Parallel.threadCount = threads
+            let images = Tensor.random([2, 75, 75, 3], seed: UInt64(30 + pass))
+            let (a, b) = withFeatureMap(images) { x in
+                fused.run(model, input: x)
+                plain.run(model, input: x)
+                return (fused.view(graph.output, input: x).tensor(), plain.view(graph.output, input: x).tensor())
+            }
+            XCTAssertEqual(a, b, "pass \(pass), \(threads) threads")
+            if pass == 0 { tableBytes = fused.rowTableBytes }
+            XCTAssertEqual(fused.rowTableBytes, tableBytes, "pass \(pass) built tables again")
+        }
+        XCTAssertGreaterThan(tableBytes, 0)
+        XCTAssertEqual(plain.rowTableBytes, 0)
+    }
+
+    /// Each (batch, target) has its own plan and so its own tables: passes
+    /// that alternate batch sizes and targets give the bits of their first
+    /// run (oracle: that run, when every table was new), and predict agrees
+    /// with the plain plan's pass.
+    func testTablesOfSeparatePlansDoNotMix() throws {
+        let model = InceptionV3ForwardTests.smallModel, graph = model.graph
+        let one = Tensor.random([1, 75, 75, 3], seed: 40), two = Tensor.random([2, 75, 75, 3], seed: 41)
+        let first = (try model.output(of: "mixed5", for: one), model.predict(two), try model.output(of: "mixed8", for: two))
+        for _ in 0..<2 {
+            XCTAssertEqual(try model.output(of: "mixed5", for: one), first.0, "mixed5, batch 1")
+            XCTAssertEqual(model.predict(two), first.1, "predict, batch 2")
+            XCTAssertEqual(try model.output(of: "mixed8", for: two), first.2, "mixed8, batch 2")
+        }
+        let plain = ForwardPlan(graph, target: graph.output, batch: 2, fusingSiblings: false, rowTableBudget: 0)
+        let expected = withFeatureMap(two) { x in
+            plain.run(model, input: x)
+            return plain.view(graph.output, input: x).tensor()
+        }
+        XCTAssertEqual(first.1.scalars, expected.scalars)
+    }
+
+    /// Tables that would take the plan past its budget are not kept (their
+    /// steps write them per call) and the bits stay those of the plain plan
+    /// (oracle: the plan keeping no table), pass after pass.
+    func testTablesBeyondTheBudgetAreWrittenPerCall() {
+        let model = InceptionV3ForwardTests.smallModel, graph = model.graph
+        let all = ForwardPlan(graph, target: graph.output, batch: 2)
+        let plain = ForwardPlan(graph, target: graph.output, batch: 2, fusingSiblings: false, rowTableBudget: 0)
+        let images = Tensor.random([2, 75, 75, 3], seed: 43)
+        let expected = withFeatureMap(images) { x in
+            all.run(model, input: x)
+            plain.run(model, input: x)
+            return plain.view(graph.output, input: x).tensor()
+        }
+        let budget = all.rowTableBytes / 2
+        let half = ForwardPlan(graph, target: graph.output, batch: 2, rowTableBudget: budget)
+        var kept = 0
+        for pass in 0..<2 {
+            let y = withFeatureMap(images) { x in
+                half.run(model, input: x)
+                return half.view(graph.output, input: x).tensor()
+            }
+            XCTAssertEqual(y, expected, "pass \(pass)")
+            if pass == 0 { kept = half.rowTableBytes }
+            XCTAssertEqual(half.rowTableBytes, kept, "pass \(pass) built tables again")
+        }
+        XCTAssertGreaterThan(kept, 0)
+        XCTAssertLessThanOrEqual(kept, budget)
+    }
+
+    /// The kept tables of the 299×299 network at batch 1 cost well under the
+    /// few MB the peak-memory goal leaves (measured: 1.0 MB, 1,027,552 bytes),
+    /// and its output has the plain plan's bits.
+    func testRowTablesOfTheFullNetworkAreSmall() {
+        let model = InceptionV3ForwardTests.topModel, graph = model.graph
+        let fused = ForwardPlan(graph, target: graph.output, batch: 1)
+        let plain = ForwardPlan(graph, target: graph.output, batch: 1, fusingSiblings: false, rowTableBudget: 0)
+        let image = Tensor.random([1, 299, 299, 3], seed: 42)
+        let (a, b) = withFeatureMap(image) { x in
+            fused.run(model, input: x)
+            plain.run(model, input: x)
+            return (fused.view(graph.output, input: x).tensor(), plain.view(graph.output, input: x).tensor())
+        }
+        XCTAssertEqual(a, b)
+        XCTAssertGreaterThan(fused.rowTableBytes, 0)
+        XCTAssertLessThan(fused.rowTableBytes, 2_000_000, "row tables hold \(fused.rowTableBytes) bytes at batch 1")
+        print("row tables, 299×299, batch 1: \(fused.rowTableBytes) bytes; arena \(fused.arena.count * 4) bytes, "
+              + "plain arena \(plain.arena.count * 4) bytes")
+    }
 }

@@ -52,7 +52,8 @@ extension PreparedConvolution {
 /// taps × Cin. For each tile of 6 output pixels the driver builds a table of
 /// row pointers, one per (tap, pixel), into the NHWC input — or into a row of
 /// zeros where the tap falls into padding — so no im2col copy is made and a
-/// 1×1 convolution is a plain GEMM straight from NHWC.
+/// 1×1 convolution is a plain GEMM straight from NHWC. A caller whose views
+/// never move (a ForwardPlan) builds the tables once instead: `RowTable`.
 final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     // Sendable: every stored property is immutable after init.
     let kernelHeight: Int
@@ -127,13 +128,25 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
+        apply(input, output, relu: relu, rows: nil)
+    }
+
+    /// The same, reading row pointers from `rows` (a `RowTable` built for this
+    /// convolution and these very views) instead of writing them per call.
+    func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool, rows: RowTable?) {
         _ = checkedOutputSize(input, output, kernel: "PackedConv2D")
         if output.pixels == 0 { return }
-        let schedule = Schedule(pixels: output.pixels, panelBytes: depth * tileWidth * 4, blocks: columnTiles,
-                                inputBytes: input.pixels * inputChannels * 4, threads: Parallel.threadCount)
+        rows?.check(for: self, input, output)
+        let schedule = self.schedule(input, output)
         Parallel.forEach(parts: schedule.parts) { part in
-            run(part: part, of: schedule, input, output, relu: relu)
+            run(part: part, of: schedule, input, output, relu: relu, rows: rows)
         }
+    }
+
+    /// The schedule of one call from `input` into `output` on the current thread count.
+    func schedule(_ input: FeatureMap, _ output: FeatureMap) -> Schedule {
+        Schedule(pixels: output.pixels, panelBytes: depth * tileWidth * 4, blocks: columnTiles,
+                 inputBytes: input.pixels * inputChannels * 4, threads: Parallel.threadCount)
     }
 
     /// How the (tile, block) pairs of one call are grouped for cache reuse and
@@ -192,41 +205,68 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     }
 
     /// Computes part `part` of the schedule: its share of (tile, block) pairs.
-    private func run(part: Int, of s: Schedule, _ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
+    /// Row pointers come from `rows` when given, otherwise each chunk's are
+    /// written into a temporary table when the part first reaches it.
+    func run(part: Int, of s: Schedule, _ input: FeatureMap, _ output: FeatureMap, relu: Bool, rows: RowTable?) {
         let mine = Parallel.slice(part, of: s.parts, count: s.tiles * s.blocks)
         if mine.isEmpty { return }
+        if let rows {
+            forEachUnit(of: s, overlapping: mine) { tiles, blocks, pairs in
+                multiply(pairs, tiles: tiles, blocks: blocks, output, relu: relu) { rows.tile($0) }
+            }
+            return
+        }
         let mr = PackedConv2D.rowsPerTile, taps = self.taps
         withUnsafeTemporaryAllocation(of: Bool.self, capacity: s.tilesPerChunk) { merged in
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self,
                                       capacity: s.tilesPerChunk * taps * mr) { table in
-            var first = 0 // number of the unit's first pair
-            for chunk in 0..<s.chunks {
-                let tile0 = chunk * s.tilesPerChunk, tileCount = min(s.tilesPerChunk, s.tiles - tile0)
-                var tableReady = false
-                for group in 0..<s.groups {
-                    let block0 = group * s.blocksPerGroup, blockCount = min(s.blocksPerGroup, s.blocks - block0)
-                    let unit = first..<(first + tileCount * blockCount)
-                    first = unit.upperBound
-                    let overlap = unit.clamped(to: mine)
-                    if overlap.isEmpty { continue }
-                    if !tableReady {
-                        fillRowTable(table.baseAddress!, merged: merged.baseAddress!,
-                                     tiles: tile0..<(tile0 + tileCount), input, output)
-                        tableReady = true
-                    }
-                    for pair in overlap {
-                        let local = pair - unit.lowerBound
-                        let block = block0 + local / tileCount, tile = local % tileCount
-                        let pixel0 = (tile0 + tile) * mr
-                        let tileTaps = merged[tile] ? kernelHeight : taps
-                        multiply(rows: table.baseAddress! + tile * taps * mr, taps: tileTaps,
-                                 columnTile: block, out: output.base + pixel0 * output.pixelStride,
-                                 outStride: output.pixelStride, rowCount: min(mr, output.pixels - pixel0),
-                                 relu: relu)
-                    }
+            var filled = -1 // first tile of the chunk now in `table`
+            forEachUnit(of: s, overlapping: mine) { tiles, blocks, pairs in
+                if filled != tiles.lowerBound {
+                    fillRowTable(table.baseAddress!, merged: merged.baseAddress!, tiles: tiles, input, output)
+                    filled = tiles.lowerBound
+                }
+                multiply(pairs, tiles: tiles, blocks: blocks, output, relu: relu) { tile in
+                    let t = tile - tiles.lowerBound
+                    return (UnsafePointer(table.baseAddress! + t * taps * mr), merged[t] ? kernelHeight : taps)
                 }
             }
         }
+        }
+    }
+
+    /// Calls `body(tiles, blocks, pairs)` for each unit of `s` that shares
+    /// pairs with `mine`, in schedule order; `pairs` are that share, numbered
+    /// within the unit (block-major: pair = block · tiles.count + tile).
+    private func forEachUnit(of s: Schedule, overlapping mine: Range<Int>,
+                             _ body: (_ tiles: Range<Int>, _ blocks: Range<Int>, _ pairs: Range<Int>) -> Void) {
+        var first = 0 // number of the unit's first pair
+        for chunk in 0..<s.chunks {
+            let tile0 = chunk * s.tilesPerChunk, tileCount = min(s.tilesPerChunk, s.tiles - tile0)
+            for group in 0..<s.groups {
+                let block0 = group * s.blocksPerGroup, blockCount = min(s.blocksPerGroup, s.blocks - block0)
+                let unit = first..<(first + tileCount * blockCount)
+                first = unit.upperBound
+                let overlap = unit.clamped(to: mine)
+                if overlap.isEmpty { continue }
+                body(tile0..<(tile0 + tileCount), block0..<(block0 + blockCount),
+                     (overlap.lowerBound - unit.lowerBound)..<(overlap.upperBound - unit.lowerBound))
+            }
+        }
+    }
+
+    /// The micro-tiles of `pairs` (numbered as in `forEachUnit`); `rows(tile)`
+    /// gives a tile's row pointers and how many taps they list.
+    @inline(__always)
+    private func multiply(_ pairs: Range<Int>, tiles: Range<Int>, blocks: Range<Int>, _ output: FeatureMap,
+                          relu: Bool, rows: (Int) -> (UnsafePointer<UnsafePointer<Float>>, Int)) {
+        let mr = PackedConv2D.rowsPerTile
+        for pair in pairs {
+            let block = blocks.lowerBound + pair / tiles.count, tile = tiles.lowerBound + pair % tiles.count
+            let pixel0 = tile * mr
+            let (table, tileTaps) = rows(tile)
+            multiply(rows: table, taps: tileTaps, columnTile: block, out: output.base + pixel0 * output.pixelStride,
+                     outStride: output.pixelStride, rowCount: min(mr, output.pixels - pixel0), relu: relu)
         }
     }
 
@@ -240,9 +280,9 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     /// (kh taps of kw·Cin instead of kh·kw taps of Cin — fewer, longer inner
     /// loops; this is what makes the Cin = 3 stem fast). The panel's K order
     /// (ky, kx, ci) is the same either way.
-    private func fillRowTable(_ table: UnsafeMutablePointer<UnsafePointer<Float>>,
-                              merged: UnsafeMutablePointer<Bool>, tiles: Range<Int>,
-                              _ input: FeatureMap, _ output: FeatureMap) {
+    func fillRowTable(_ table: UnsafeMutablePointer<UnsafePointer<Float>>,
+                      merged: UnsafeMutablePointer<Bool>, tiles: Range<Int>,
+                      _ input: FeatureMap, _ output: FeatureMap) {
         let mr = PackedConv2D.rowsPerTile, taps = self.taps
         let padTop = padding.window(input: input.height, kernel: kernelHeight, stride: strideHeight).before
         let padLeft = padding.window(input: input.width, kernel: kernelWidth, stride: strideWidth).before

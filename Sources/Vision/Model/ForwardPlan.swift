@@ -3,7 +3,8 @@
 // every intermediate value lives in one preallocated arena.
 //
 // Plans (with their arenas) are cached by WorkspaceCache, so repeated passes
-// allocate nothing.
+// allocate no activation memory, and the row tables a plan's convolutions
+// build on its first pass serve every later one.
 import Foundation
 
 /// The steps and memory of one forward pass up to `target` for `batch` images.
@@ -18,6 +19,9 @@ final class ForwardPlan: @unchecked Sendable {
     enum Step {
         /// Conv2D → BatchNormalization → ReLU, folded: reads `input`, writes `output`.
         case conv(layer: Int, input: Int, output: Int)
+        /// 1×1, stride-1 folded convolutions (`layers`) that read the same
+        /// `input`, run as one parallel step; layers[i] writes outputs[i].
+        case siblings(layers: [Int], input: Int, outputs: [Int])
         case pool(layer: Int)
         /// Copies the inputs that are not already in their slice.
         case concatenate(layer: Int)
@@ -42,11 +46,35 @@ final class ForwardPlan: @unchecked Sendable {
     private(set) var placement: [Int: Placement] = [:]
     private(set) var roots: [Root] = []
     let arena: AlignedBuffer
+    /// Row tables of the packed convolution steps, by conv layer, built on
+    /// each step's first run: the arena fixes every address they hold.
+    private var rowTables: [Int: RowTable] = [:]
+    /// Conv layers whose table did not fit in `rowTableBudget`: they write
+    /// theirs per call, as a plain `apply` does.
+    private var overBudget: Set<Int> = []
 
-    init(_ graph: Graph, target: Int, batch: Int) {
+    /// The most memory the kept row tables may hold; 0 keeps none (every
+    /// call writes its own, as a plain `apply` does: the oracle in tests).
+    let rowTableBudget: Int
+    /// The model's budget: every table at batch 1 (1.0 MB at 299×299, 1%
+    /// of a one-thread pass saved), the first steps' at batch 16 (all would
+    /// take 16 MB, and measured no faster than writing them per call).
+    static let defaultRowTableBudget = 2 << 20
+
+    /// Memory the row tables built so far hold, in bytes.
+    var rowTableBytes: Int { rowTables.values.map(\.bytes).reduce(0, +) }
+
+    /// Plans the pass to `target` for `batch` images. The model fuses
+    /// siblings and keeps row tables within the default budget; tests turn
+    /// both off to compare against one convolution per step with tables
+    /// written per call.
+    init(_ graph: Graph, target: Int, batch: Int, fusingSiblings: Bool = true,
+         rowTableBudget: Int = ForwardPlan.defaultRowTableBudget) {
+        precondition(rowTableBudget >= 0, "ForwardPlan: row table budget \(rowTableBudget) bytes")
         self.graph = graph
         self.target = target
         self.batch = batch
+        self.rowTableBudget = rowTableBudget
         let needed = graph.ancestors(of: target)
         var steps: [Step] = []
         for (index, layer) in graph.layers.enumerated() where needed.contains(index) {
@@ -61,7 +89,7 @@ final class ForwardPlan: @unchecked Sendable {
             case .dense: steps.append(.dense(layer: index))
             }
         }
-        self.steps = steps
+        self.steps = fusingSiblings ? ForwardPlan.groupingSiblings(steps, graph) : steps
 
         // Where each value lives; concatenations first (latest first, so an
         // enclosing one is placed before the ones nested in it).
@@ -93,9 +121,9 @@ final class ForwardPlan: @unchecked Sendable {
         // Liveness in steps: a root is busy from its first write to its last read.
         var first = [Int](repeating: Int.max, count: roots.count)
         var last = [Int](repeating: -1, count: roots.count)
-        for (s, step) in steps.enumerated() {
+        for (s, step) in self.steps.enumerated() {
             let (reads, writes) = ForwardPlan.values(of: step, graph)
-            for value in reads + [writes] {
+            for value in reads + writes {
                 let root = placement[value]!.root
                 if root < 0 { continue }
                 first[root] = min(first[root], s)
@@ -126,13 +154,62 @@ final class ForwardPlan: @unchecked Sendable {
         (batch * root.height * root.width * root.channels + 15) / 16 * 16
     }
 
-    /// The values a step reads and the one it writes.
-    private static func values(of step: Step, _ graph: Graph) -> (reads: [Int], writes: Int) {
+    /// The values a step reads and the ones it writes.
+    private static func values(of step: Step, _ graph: Graph) -> (reads: [Int], writes: [Int]) {
         switch step {
-        case .conv(_, let input, let output): return ([input], output)
+        case .conv(_, let input, let output): return ([input], [output])
+        case .siblings(_, let input, let outputs): return ([input], outputs)
         case .pool(let layer), .concatenate(let layer), .globalPool(let layer), .dense(let layer):
-            return (graph.layers[layer].inputs, layer)
+            return (graph.layers[layer].inputs, [layer])
         }
+    }
+
+    /// `steps` with every set of two or more 1×1, stride-1 convolutions that
+    /// read the same value made one `.siblings` step, where the first of them
+    /// was: the others depend on nothing but that value, so they may run
+    /// earlier. (A 1×1 stride-1 convolution is never Winograd's.)
+    private static func groupingSiblings(_ steps: [Step], _ graph: Graph) -> [Step] {
+        func pointwise(_ layer: Int) -> Bool {
+            guard case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation else { return false }
+            return kernel[0] == 1 && kernel[1] == 1 && strides == (1, 1)
+        }
+        var byInput: [Int: [(layer: Int, output: Int)]] = [:]
+        for step in steps {
+            if case .conv(let layer, let input, let output) = step, pointwise(layer) {
+                byInput[input, default: []].append((layer, output))
+            }
+        }
+        var grouped: [Step] = []
+        for step in steps {
+            guard case .conv(let layer, let input, _) = step, let siblings = byInput[input],
+                  siblings.count > 1, siblings.contains(where: { $0.layer == layer }) else {
+                grouped.append(step)
+                continue
+            }
+            if siblings[0].layer == layer {
+                grouped.append(.siblings(layers: siblings.map(\.layer), input: input, outputs: siblings.map(\.output)))
+            }
+        }
+        return grouped
+    }
+
+    /// The row table of packed conv `layer` reading `input` into `output`,
+    /// built on first use and kept with the plan while the tables fit in
+    /// `rowTableBudget`. None when this one did not fit (or the budget is
+    /// 0), and for a convolution of the caller's input, whose address
+    /// changes from pass to pass.
+    private func rowTable(_ layer: Int, _ conv: PackedConv2D, _ input: FeatureMap, _ output: FeatureMap) -> RowTable? {
+        if rowTableBudget == 0 || overBudget.contains(layer) || placement[graph.layers[layer].inputs[0]]!.root < 0 {
+            return nil
+        }
+        if let table = rowTables[layer] { return table }
+        let table = RowTable(conv, input, output)
+        if rowTableBytes + table.bytes > rowTableBudget {
+            overBudget.insert(layer)
+            return nil
+        }
+        rowTables[layer] = table
+        return table
     }
 
     /// Where `value` lives, as an NHWC view ((N, 1, 1, C) for flat values).
@@ -146,13 +223,29 @@ final class ForwardPlan: @unchecked Sendable {
                           height: h, width: w, channels: c, pixelStride: root.channels)
     }
 
-    /// Runs every step, in creation order.
+    /// Runs every step, in creation order (a sibling step where its first
+    /// member was).
     func run(_ model: InceptionV3, input: FeatureMap) {
         precondition(input.batch == batch, "ForwardPlan: planned for \(batch) images, given \(input.batch)")
         for step in steps {
             switch step {
             case .conv(let layer, let x, let y):
-                model.packed[layer]!.apply(view(x, input: input), view(y, input: input), relu: true)
+                let (from, to) = (view(x, input: input), view(y, input: input))
+                if let conv = model.packed[layer] as? PackedConv2D {
+                    conv.apply(from, to, relu: true, rows: rowTable(layer, conv, from, to))
+                } else {
+                    model.packed[layer]!.apply(from, to, relu: true)
+                }
+            case .siblings(let layers, let x, let ys):
+                let from = view(x, input: input), to = ys.map { view($0, input: input) }
+                let convs = layers.map { layer in
+                    guard let conv = model.packed[layer] as? PackedConv2D else {
+                        preconditionFailure("ForwardPlan: 1×1 \(graph.layers[layer].name) is not a PackedConv2D")
+                    }
+                    return conv
+                }
+                let tables = layers.indices.map { rowTable(layers[$0], convs[$0], from, to[$0]) }
+                SiblingConvolutions.apply(convs, from, to, relu: true, rows: tables)
             case .pool(let layer):
                 guard case .pool(let kind, let size, let strides, let padding) = graph.layers[layer].operation else {
                     preconditionFailure("ForwardPlan: \(graph.layers[layer].name) is not a pool")
