@@ -102,11 +102,12 @@ final class FineTunerTests: XCTestCase {
             }
             XCTFail("\(what)[\(j)]: gradient \(gradient[j]), differences \(fds) (steps 1%, 0.25%, 4%)")
         }
+        let weights = model.weights
         for (layer, array, gradient) in base {
-            let position = model.weightIndex[layer]!, name = model.weights[position].layerName
-            try check(gradient, "\(name)/\(model.weights[position].tensors[array].name)") { j, fraction in
-                let h = max(abs(model.weights[position].tensors[array].scalars[j]), 0.01) * fraction
-                var plus = model.weights, minus = model.weights
+            let position = model.weightIndex[layer]!, name = weights[position].layerName
+            try check(gradient, "\(name)/\(weights[position].tensors[array].name)") { j, fraction in
+                let h = max(abs(weights[position].tensors[array].scalars[j]), 0.01) * fraction
+                var plus = weights, minus = weights
                 plus[position].tensors[array].scalars[j] += h
                 minus[position].tensors[array].scalars[j] -= h
                 return try (crossEntropy(plus, head) - crossEntropy(minus, head)) / Double(2 * h)
