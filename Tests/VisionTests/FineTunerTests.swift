@@ -158,7 +158,8 @@ final class FineTunerTests: XCTestCase {
 
     /// A step changes exactly the trained tensors (kernels and betas of
     /// mixed9–10, the head), leaves moving statistics and frozen layers bit
-    /// for bit, exports in weightSpecs order so a model rebuilds, and gives
+    /// for bit, exports in weightSpecs order so a model rebuilds (the tuned
+    /// model is that model: same weights, same bits out), and gives
     /// the same bits with 1 or 2 threads (fixed reduction order).
     func testStepUpdatesOnlyTrainedTensorsAndIsThreadIndependent() throws {
         let model = FineTunerTests.model
@@ -189,7 +190,13 @@ final class FineTunerTests: XCTestCase {
                 XCTAssertEqual(a.scalars != b.scalars, changes, "\(old.layerName)/\(a.name)")
             }
         }
-        XCTAssertNoThrow(try one.tunedModel())
+        // The tuned model (only the trained layers packed again) is the one
+        // made from scratch from the exported weights.
+        let tuned = try one.tunedModel(), exported = one.exportWeights()
+        XCTAssertEqual(tuned.weights, exported)
+        XCTAssertEqual(tuned.predict(Tensor.random([1, 139, 139, 3], seed: 4)),
+                       try InceptionV3(configuration: model.configuration, weights: exported)
+                           .predict(Tensor.random([1, 139, 139, 3], seed: 4)))
     }
 
     /// A stop requested while a step runs (Ctrl-C, the kernel's stop
