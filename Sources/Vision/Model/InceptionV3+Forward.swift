@@ -24,8 +24,8 @@ extension InceptionV3 {
     ///
     /// `conv2d_k` is the convolution's own output, before batch norm: it is
     /// computed with the original kernel (read back from its packed form).
-    /// `batch_normalization_k` applies the batch norm to that as Keras does. Every other layer comes
-    /// from the fast path with the fused batch norm.
+    /// `batch_normalization_k` applies the batch norm to that as Keras
+    /// does. Every other layer comes from the fast path with the fused batch norm.
     ///
     ///     let features = try model.output(of: "avg_pool", for: images)  // (N, 2048)
     public func output(of layerName: String, for input: Tensor) throws -> Tensor {
