@@ -177,6 +177,9 @@ final class FineTunerTests: XCTestCase {
             return tuner
         }
         let one = try run(threads: 1), two = try run(threads: 2)
+        // The tuner copies a layer's arrays only when it updates them.
+        XCTAssertTrue(try FineTuner(model: model, trainable: flags, head: head, optimizer: .adamDefaults).trained.isEmpty)
+        XCTAssertEqual(Set(one.trained.keys.map { model.graph.layers[$0].name }), Set(one.trainedLayerNames))
         XCTAssertEqual(one.exportWeights(), two.exportWeights())
         XCTAssertEqual(one.head, two.head)
         XCTAssertEqual(one.iterations, 2)

@@ -36,11 +36,13 @@ public struct FineTuner: Sendable {
     public static let maxBatchSize = 64
     /// The model as given: its frozen layers make the boundary values.
     public let model: InceptionV3
-    /// The arrays of the layers that train, by creation index, as they are
-    /// now (conv kernels and betas updated; moving statistics unchanged).
-    /// Every other layer's arrays are read from `model` when needed, so the
-    /// tuner holds no copy of the frozen weights.
-    private(set) var trained: [Int: [WeightTensor]]
+    /// The arrays of the layers an update has changed, by creation index, as
+    /// they are now (conv kernels and betas updated; moving statistics
+    /// unchanged). A layer joins at its first update; until then, and for
+    /// every frozen layer, the arrays are read from `model` when needed, so
+    /// the tuner holds no copy of weights it has not changed (Grad-CAM's
+    /// tuner, which never updates, holds none).
+    private(set) var trained: [Int: [WeightTensor]] = [:]
     /// The current head.
     public private(set) var head: Head
     /// Names of the frozen layers whose outputs the trainable part reads, in
@@ -170,7 +172,6 @@ public struct FineTuner: Sendable {
         }.reduce(0, +)
         self.boundaryScalarsPerImage = boundary.map(size).reduce(0, +)
         self.model = model
-        self.trained = Dictionary(uniqueKeysWithValues: trains.map { ($0, model.arrays(ofLayer: $0)) })
         self.head = head
         self.boundary = boundary
         self.boundaryLayerNames = boundary.map { graph.layers[$0].name }
@@ -464,6 +465,7 @@ public struct FineTuner: Sendable {
         for (layer, array, gradient) in base.sorted(by: { order[$0.layer]! < order[$1.layer]! }) {
             let given = model.retained[model.weightIndex[layer]!]
             let key = "\(given.layerName)/\(given.tensors[array].name)"
+            if trained[layer] == nil { trained[layer] = model.arrays(ofLayer: layer) }
             state.update(key, &trained[layer]![array].scalars, gradient)
         }
         var layers = head.denseLayers
