@@ -20,7 +20,8 @@ protocol PreparedConvolution: Sendable {
     var outputChannels: Int { get }
     /// The output's spatial size for an input of this size.
     func outputSize(height: Int, width: Int) -> (height: Int, width: Int)
-    /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
+    /// output = conv(input) (times the scale, if the convolution has one) + bias,
+    /// then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool)
     /// Whether `kernel()` gives the kernel back. When it does, the model
     /// lets go of its own copy (InceptionV3's `retained`); decided by asking,
@@ -163,7 +164,7 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
          padding.window(input: width, kernel: kernelWidth, stride: strideWidth).output)
     }
 
-    /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
+    /// output = conv(input) · scale + bias, then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
         _ = checkedOutputSize(input, output, kernel: "PackedConv2D")
         if output.pixels == 0 { return }

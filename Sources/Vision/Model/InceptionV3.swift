@@ -217,8 +217,8 @@ public struct InceptionV3: Sendable {
 
     /// Scalars the model holds outside its prepared convolutions: batch
     /// norm statistics, the dense bias, and the kernels no prepared
-    /// convolution gives back (Winograd's). The model's own accounting of
-    /// what it keeps twice; the packed kernels are not counted.
+    /// convolution gives back (Winograd's): the model's own accounting of
+    /// what it keeps beside the prepared convolutions, which are not counted.
     var retainedScalarCount: Int {
         retained.map { $0.tensors.map(\.scalars.count).reduce(0, +) }.reduce(0, +)
     }
