@@ -36,8 +36,8 @@ public enum MicroKernels {
         // is a constant in each copy): four loops, each with only its registers.
         func run<Count: PanelCount>(_: Count.Type) {
             body(Count.self, rows: rows, taps: taps, cin: cin, panel: panel, panelStride: panelStride,
-                 scale: scale, bias: bias, out: out, outStride: outStride, rowCount: rowCount, columnCount: columnCount,
-                 relu: relu)
+                 scale: scale, bias: bias, out: out, outStride: outStride, rowCount: rowCount,
+                 columnCount: columnCount, relu: relu)
         }
         switch panels {
         case 4: run(FourPanels.self)
@@ -59,8 +59,9 @@ public enum MicroKernels {
     @inline(never)
     static func body<Count: PanelCount>(_: Count.Type, rows: UnsafePointer<UnsafePointer<Float>>, taps: Int,
                                         cin: Int, panel: UnsafePointer<Float>, panelStride: Int,
-                                        scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                                        outStride: Int, rowCount: Int, columnCount: Int, relu: Bool) {
+                                        scale: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                        out: UnsafeMutablePointer<Float>, outStride: Int, rowCount: Int,
+                                        columnCount: Int, relu: Bool) {
         let panels = Count.value
         var c0 = Accumulators(), c1 = Accumulators(), c2 = Accumulators()
         var c3 = Accumulators(), c4 = Accumulators(), c5 = Accumulators()
@@ -84,7 +85,8 @@ public enum MicroKernels {
         let columns = min(columnCount, 16 * panels)
         for row in 0..<min(rowCount, 6) {
             let total = row == 0 ? c0 : row == 1 ? c1 : row == 2 ? c2 : row == 3 ? c3 : row == 4 ? c4 : c5
-            total.store(out + row * outStride, scale: scale, bias: bias, columns: columns, panels: panels, relu: relu)
+            total.store(out + row * outStride, scale: scale, bias: bias, columns: columns, panels: panels,
+                        relu: relu)
         }
     }
 
@@ -117,8 +119,8 @@ public enum MicroKernels {
         /// max(·, 0) if `relu` (keeping NaN, as Elementwise.swift's `maximum`
         /// does), the first `columns` values.
         @inline(__always)
-        func store(_ out: UnsafeMutablePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, columns: Int, panels: Int,
-                   relu: Bool) {
+        func store(_ out: UnsafeMutablePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                   columns: Int, panels: Int, relu: Bool) {
             for j in 0..<panels {
                 let count = columns - 16 * j
                 if count <= 0 { return }

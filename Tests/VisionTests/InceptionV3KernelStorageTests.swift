@@ -13,7 +13,8 @@ final class InceptionV3KernelStorageTests: XCTestCase {
     /// really applied), with -0, a NaN payload and a subnormal in the first
     /// kernel and in the dense kernel (bits a sloppy copy would change)
     /// when `specialValues`.
-    static func weights(_ config: InceptionV3.Configuration, seed: UInt64, specialValues: Bool = true) -> [LayerWeights] {
+    static func weights(_ config: InceptionV3.Configuration, seed: UInt64,
+                        specialValues: Bool = true) -> [LayerWeights] {
         var weights = InceptionV3.randomWeights(for: config, seed: seed)
         var generator = SeededGenerator(seed: seed &+ 100)
         for i in weights.indices {

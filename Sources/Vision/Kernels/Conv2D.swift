@@ -351,12 +351,12 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
         switch path {
         case .avx512:
             KernelsAVX512.MicroKernels.tile(panels: (columns + 15) / 16, rows: rows, taps: taps, cin: cin, panel: panel,
-                                            panelStride: depth * 16, scale: scale, bias: bias, out: target, outStride: outStride,
-                                            rowCount: rowCount, columnCount: columns, relu: relu)
+                                            panelStride: depth * 16, scale: scale, bias: bias, out: target,
+                                            outStride: outStride, rowCount: rowCount, columnCount: columns, relu: relu)
         case .avx2:
             KernelsAVX2.MicroKernels.tile(panels: 1, rows: rows, taps: taps, cin: cin, panel: panel,
-                                          panelStride: depth * 16, scale: scale, bias: bias, out: target, outStride: outStride,
-                                          rowCount: rowCount, columnCount: columns, relu: relu)
+                                          panelStride: depth * 16, scale: scale, bias: bias, out: target,
+                                          outStride: outStride, rowCount: rowCount, columnCount: columns, relu: relu)
         }
     }
 }
