@@ -9,11 +9,13 @@
 // `@inline(never)` and nothing is `@inlinable`.
 //
 // Contract: for each of the first `rowCount` (1…6) rows,
-//   out[row · outStride + c] = Σ_tap Σ_ci rows[tap · 6 + row][ci]
-//                              · panel[(c / 16) · panelStride + (tap · cin + ci) · 16 + c % 16] + bias[c],
+//   acc[c] = Σ_tap Σ_ci rows[tap · 6 + row][ci]
+//            · panel[(c / 16) · panelStride + (tap · cin + ci) · 16 + c % 16]
+//   out[row · outStride + c] = acc[c] · scale[c] + bias[c]   (one fused multiply-add)
 // then max(·, 0) if `relu`, for c < columnCount (1…16 · panels). The sum
 // runs tap by tap, ci by ci, one fused multiply-add each, whatever the build
-// and the width: every build and every width gives the same bits.
+// and the width: every build and every width gives the same bits. With
+// scale[c] = 1 the store gives exactly the bits of acc[c] + bias[c].
 
 /// One SIMD register's worth of floats (zmm on AVX-512, a ymm pair on AVX2).
 typealias Lanes = SIMD16<Float>
@@ -25,8 +27,8 @@ public enum MicroKernels {
     /// 24 zmm, and per step of K four panel loads, six broadcasts, 24 FMAs.
     @inline(never)
     public static func tile(panels: Int, rows: UnsafePointer<UnsafePointer<Float>>, taps: Int, cin: Int,
-                            panel: UnsafePointer<Float>, panelStride: Int, bias: UnsafePointer<Float>,
-                            out: UnsafeMutablePointer<Float>, outStride: Int,
+                            panel: UnsafePointer<Float>, panelStride: Int, scale: UnsafePointer<Float>,
+                            bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, outStride: Int,
                             rowCount: Int, columnCount: Int, relu: Bool) {
         precondition((1...4).contains(panels) && (1...6).contains(rowCount) && columnCount >= 1,
                      "MicroKernels.tile: \(panels) panels, \(rowCount) rows, \(columnCount) columns")
@@ -34,8 +36,8 @@ public enum MicroKernels {
         // is a constant in each copy): four loops, each with only its registers.
         func run<Count: PanelCount>(_: Count.Type) {
             body(Count.self, rows: rows, taps: taps, cin: cin, panel: panel, panelStride: panelStride,
-                 bias: bias, out: out, outStride: outStride, rowCount: rowCount, columnCount: columnCount,
-                 relu: relu)
+                 scale: scale, bias: bias, out: out, outStride: outStride, rowCount: rowCount,
+                 columnCount: columnCount, relu: relu)
         }
         switch panels {
         case 4: run(FourPanels.self)
@@ -57,8 +59,9 @@ public enum MicroKernels {
     @inline(never)
     static func body<Count: PanelCount>(_: Count.Type, rows: UnsafePointer<UnsafePointer<Float>>, taps: Int,
                                         cin: Int, panel: UnsafePointer<Float>, panelStride: Int,
-                                        bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                                        outStride: Int, rowCount: Int, columnCount: Int, relu: Bool) {
+                                        scale: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                        out: UnsafeMutablePointer<Float>, outStride: Int, rowCount: Int,
+                                        columnCount: Int, relu: Bool) {
         let panels = Count.value
         var c0 = Accumulators(), c1 = Accumulators(), c2 = Accumulators()
         var c3 = Accumulators(), c4 = Accumulators(), c5 = Accumulators()
@@ -82,7 +85,8 @@ public enum MicroKernels {
         let columns = min(columnCount, 16 * panels)
         for row in 0..<min(rowCount, 6) {
             let total = row == 0 ? c0 : row == 1 ? c1 : row == 2 ? c2 : row == 3 ? c3 : row == 4 ? c4 : c5
-            total.store(out + row * outStride, bias: bias, columns: columns, panels: panels, relu: relu)
+            total.store(out + row * outStride, scale: scale, bias: bias, columns: columns, panels: panels,
+                        relu: relu)
         }
     }
 
@@ -111,16 +115,18 @@ public enum MicroKernels {
             if panels > 3 { v3 = v3.addingProduct(broadcast, w.v3) }
         }
 
-        /// Writes the row: bias added, max(·, 0) if `relu` (keeping NaN, as
-        /// Elementwise.swift's `maximum` does), the first `columns` values.
+        /// Writes the row: bias + self · scale in one fused multiply-add,
+        /// max(·, 0) if `relu` (keeping NaN, as Elementwise.swift's `maximum`
+        /// does), the first `columns` values.
         @inline(__always)
-        func store(_ out: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, columns: Int, panels: Int,
-                   relu: Bool) {
+        func store(_ out: UnsafeMutablePointer<Float>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                   columns: Int, panels: Int, relu: Bool) {
             for j in 0..<panels {
                 let count = columns - 16 * j
                 if count <= 0 { return }
                 let lanes = j == 0 ? v0 : j == 1 ? v1 : j == 2 ? v2 : v3
-                let sum = lanes + UnsafeRawPointer(bias + 16 * j).loadUnaligned(as: Lanes.self)
+                let factor = UnsafeRawPointer(scale + 16 * j).loadUnaligned(as: Lanes.self)
+                let sum = UnsafeRawPointer(bias + 16 * j).loadUnaligned(as: Lanes.self).addingProduct(lanes, factor)
                 let value = relu ? sum.replacing(with: 0, where: sum .< 0) : sum
                 if count >= 16 {
                     UnsafeMutableRawPointer(out + 16 * j).storeBytes(of: value, as: Lanes.self)

@@ -102,11 +102,12 @@ final class FineTunerTests: XCTestCase {
             }
             XCTFail("\(what)[\(j)]: gradient \(gradient[j]), differences \(fds) (steps 1%, 0.25%, 4%)")
         }
+        let weights = model.weights
         for (layer, array, gradient) in base {
-            let position = model.weightIndex[layer]!, name = model.weights[position].layerName
-            try check(gradient, "\(name)/\(model.weights[position].tensors[array].name)") { j, fraction in
-                let h = max(abs(model.weights[position].tensors[array].scalars[j]), 0.01) * fraction
-                var plus = model.weights, minus = model.weights
+            let position = model.weightIndex[layer]!, name = weights[position].layerName
+            try check(gradient, "\(name)/\(weights[position].tensors[array].name)") { j, fraction in
+                let h = max(abs(weights[position].tensors[array].scalars[j]), 0.01) * fraction
+                var plus = weights, minus = weights
                 plus[position].tensors[array].scalars[j] += h
                 minus[position].tensors[array].scalars[j] -= h
                 return try (crossEntropy(plus, head) - crossEntropy(minus, head)) / Double(2 * h)
@@ -157,7 +158,8 @@ final class FineTunerTests: XCTestCase {
 
     /// A step changes exactly the trained tensors (kernels and betas of
     /// mixed9–10, the head), leaves moving statistics and frozen layers bit
-    /// for bit, exports in weightSpecs order so a model rebuilds, and gives
+    /// for bit, exports in weightSpecs order so a model rebuilds (the tuned
+    /// model is that model: same weights, same bits out), and gives
     /// the same bits with 1 or 2 threads (fixed reduction order).
     func testStepUpdatesOnlyTrainedTensorsAndIsThreadIndependent() throws {
         let model = FineTunerTests.model
@@ -175,6 +177,9 @@ final class FineTunerTests: XCTestCase {
             return tuner
         }
         let one = try run(threads: 1), two = try run(threads: 2)
+        // The tuner copies a layer's arrays only when it updates them.
+        XCTAssertTrue(try FineTuner(model: model, trainable: flags, head: head, optimizer: .adamDefaults).trained.isEmpty)
+        XCTAssertEqual(Set(one.trained.keys.map { model.graph.layers[$0].name }), Set(one.trainedLayerNames))
         XCTAssertEqual(one.exportWeights(), two.exportWeights())
         XCTAssertEqual(one.head, two.head)
         XCTAssertEqual(one.iterations, 2)
@@ -188,7 +193,13 @@ final class FineTunerTests: XCTestCase {
                 XCTAssertEqual(a.scalars != b.scalars, changes, "\(old.layerName)/\(a.name)")
             }
         }
-        XCTAssertNoThrow(try one.tunedModel())
+        // The tuned model (only the trained layers packed again) is the one
+        // made from scratch from the exported weights.
+        let tuned = try one.tunedModel(), exported = one.exportWeights()
+        XCTAssertEqual(tuned.weights, exported)
+        XCTAssertEqual(tuned.predict(Tensor.random([1, 139, 139, 3], seed: 4)),
+                       try InceptionV3(configuration: model.configuration, weights: exported)
+                           .predict(Tensor.random([1, 139, 139, 3], seed: 4)))
     }
 
     /// A stop requested while a step runs (Ctrl-C, the kernel's stop

@@ -42,6 +42,75 @@ final class KernelConv2DTests: XCTestCase {
         }
     }
 
+    /// A per-channel scale (batch norm's inv) is applied as the tile is
+    /// stored: conv · scale + bias, then ReLU (oracle: `Reference.conv2D`
+    /// without bias, then the scale and the bias per channel), on every
+    /// SIMD path, for tails of 1 to 4 panels.
+    func testScaleAndBiasFollowTheConvolution() {
+        let cases: [(h: Int, w: Int, cin: Int, cout: Int, k: Int, s: Int)] = [
+            (9, 10, 7, 35, 3, 1), (7, 5, 33, 1, 1, 1), (6, 7, 9, 130, 3, 2), (5, 4, 13, 100, 1, 1), (8, 8, 6, 64, 5, 1),
+        ]
+        for (i, c) in cases.enumerated() {
+            let x = Tensor.random([2, c.h, c.w, c.cin], seed: UInt64(60 + i))
+            let k = Tensor.random([c.k, c.k, c.cin, c.cout], seed: UInt64(70 + i))
+            let scale = Tensor.random([c.cout], seed: UInt64(80 + i)).scalars.map { 0.5 + abs($0) * 4 }
+            let bias = Tensor.random([c.cout], seed: UInt64(90 + i)).scalars
+            let conv = Reference.conv2D(x, k, strides: (c.s, c.s), padding: .same)
+            let scaled = Tensor(shape: conv.shape, scalars: conv.scalars.enumerated().map { j, v in
+                v * scale[j % c.cout] + bias[j % c.cout]
+            })
+            for relu in [false, true] {
+                let slow = relu ? Reference.relu(scaled) : scaled
+                for path in SIMDPath.supported {
+                    let packed = k.scalars.withUnsafeBufferPointer {
+                        PackedConv2D(kernel: $0, shape: k.shape, bias: bias, scale: scale, strides: (c.s, c.s),
+                                     padding: .same, path: path)
+                    }
+                    let (oh, ow) = packed.outputSize(height: c.h, width: c.w)
+                    var fast = Tensor(zeros: [2, oh, ow, c.cout])
+                    withFeatureMap(x) { input in fast.withFeatureMap { packed.apply(input, $0, relu: relu) } }
+                    assertClose(fast, slow, tolerance: 1e-5, "case \(i) \(c) relu \(relu) \(path)")
+                }
+            }
+        }
+    }
+
+    /// Without a scale the store is exactly conv + bias: a scale of ones
+    /// gives the same bits as none (oracle: the unscaled convolution).
+    func testScaleOfOnesGivesTheBitsOfNoScale() {
+        let x = Tensor.random([1, 9, 8, 21], seed: 11)
+        let k = Tensor.random([3, 3, 21, 70], seed: 12)
+        let bias = Tensor.random([70], seed: 13).scalars
+        for path in SIMDPath.supported {
+            let plain = Kernels.conv2D(x, kernel: k, bias: bias, padding: .same, relu: true, path: path)
+            let ones = k.scalars.withUnsafeBufferPointer {
+                PackedConv2D(kernel: $0, shape: k.shape, bias: bias, scale: [Float](repeating: 1, count: 70),
+                             padding: .same, path: path)
+            }
+            var y = Tensor(zeros: plain.shape)
+            withFeatureMap(x) { input in y.withFeatureMap { ones.apply(input, $0, relu: true) } }
+            XCTAssertEqual(y, plain, "\(path)")
+        }
+    }
+
+    /// The panels are the kernel unscaled, so `kernel()` gives it back bit
+    /// for bit, whatever the scale (oracle: the array packed), for channel
+    /// counts with and without a partial block, including -0, NaN and
+    /// subnormal values.
+    func testKernelComesBackBitForBit() throws {
+        for (i, shape) in [[3, 3, 5, 35], [1, 1, 2048, 1000], [1, 7, 3, 16], [5, 5, 1, 1]].enumerated() {
+            var k = Tensor.random(shape, seed: UInt64(30 + i))
+            k.scalars[0] = -0.0
+            k.scalars[k.count - 1] = Float(bitPattern: 0x7fc0_1234)
+            k.scalars[k.count / 2] = Float.leastNonzeroMagnitude
+            let packed = k.scalars.withUnsafeBufferPointer {
+                PackedConv2D(kernel: $0, shape: shape, scale: [Float](repeating: 3, count: shape[3]), padding: .same)
+            }
+            let back = try XCTUnwrap(packed.kernel())
+            XCTAssertEqual(back.map(\.bitPattern), k.scalars.map(\.bitPattern), "shape \(shape)")
+        }
+    }
+
     /// A depth large enough that the schedule splits both the pixels and the
     /// channel blocks into several cache-sized units.
     func testAgreesWithReferenceWhenTheScheduleSplitsBothWays() {

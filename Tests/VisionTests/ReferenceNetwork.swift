@@ -14,7 +14,7 @@ enum ReferenceNetwork {
         var found: [String: Tensor] = [:]
         for (index, layer) in graph.layers.enumerated() {
             let x = layer.inputs.map { values[$0]! }
-            let arrays = model.weightIndex[index].map { model.weights[$0].tensors } ?? []
+            let arrays = model.weightIndex[index].map { model.layerWeights(at: $0).tensors } ?? []
             switch layer.operation {
             case .input:
                 values[index] = input

@@ -39,7 +39,7 @@ struct SaveModelCommand: HostCommand {
                                    configuration: network.configuration, head: head)
         } else {
             value = ModelFileValue(path: path, modelName: model.name, layerCount: network.layers.count,
-                                   weightedLayerCount: network.weights.count,
+                                   weightedLayerCount: network.weightedLayerCount,
                                    parameters: network.parameterCounts.total,
                                    configuration: network.configuration, head: nil)
         }

@@ -59,7 +59,7 @@ enum LayerArrays {
             return [WeightTensor(name: "kernel", shape: [dense.inputs, dense.units], scalars: dense.kernel),
                     WeightTensor(name: "bias", shape: [dense.units], scalars: dense.bias)]
         }
-        guard let weights = model.network.weights.first(where: { $0.layerName == layer }), !weights.tensors.isEmpty else {
+        guard let weights = model.network.weights(of: layer), !weights.tensors.isEmpty else {
             let weighted = table.filter { $0.parameterCount > 0 }.map(\.name)
             throw CommandError("'\(layer)' (\(row.type)) has no weights; layers with weights: "
                                + "\(weighted.prefix(3).joined(separator: ", ")), …, \(weighted.last ?? "")",

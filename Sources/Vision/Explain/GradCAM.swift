@@ -134,7 +134,7 @@ public enum GradCAM {
     /// without a hidden layer.
     static func classifier(_ model: TransferModel) throws -> Head {
         if let head = model.head { return head }
-        guard let predictions = model.network.weights.first(where: { $0.layerName == "predictions" }),
+        guard let predictions = model.network.weights(of: "predictions"),
               predictions.tensors.count == 2 else { throw GradCAMError.noClassifier }
         let (kernel, bias) = (predictions.tensors[0], predictions.tensors[1])
         let units = bias.scalars.count

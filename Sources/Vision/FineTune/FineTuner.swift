@@ -36,9 +36,13 @@ public struct FineTuner: Sendable {
     public static let maxBatchSize = 64
     /// The model as given: its frozen layers make the boundary values.
     public let model: InceptionV3
-    /// Current base weights, unfolded, in `InceptionV3.weightSpecs` order
-    /// (trained conv kernels and betas updated; moving statistics unchanged).
-    private(set) var weights: [LayerWeights]
+    /// The arrays of the layers an update has changed, by creation index, as
+    /// they are now (conv kernels and betas updated; moving statistics
+    /// unchanged). A layer joins at its first update; until then, and for
+    /// every frozen layer, the arrays are read from `model` when needed, so
+    /// the tuner holds no copy of weights it has not changed (Grad-CAM's
+    /// tuner, which never updates, holds none).
+    private(set) var trained: [Int: [WeightTensor]] = [:]
     /// The current head.
     public private(set) var head: Head
     /// Names of the frozen layers whose outputs the trainable part reads, in
@@ -70,7 +74,7 @@ public struct FineTuner: Sendable {
     /// trainable base can take many seconds; this makes a stop prompt.
     public var interruption: CancellationFlag?
     /// Weights, head and slots at the start of the training loop's epoch.
-    private var checkpoint: (weights: [LayerWeights], head: Head, state: FineTuneSlots)?
+    private var checkpoint: (trained: [Int: [WeightTensor]], head: Head, state: FineTuneSlots)?
     /// Creation indices of the boundary values.
     private let boundary: [Int]
     /// The trainable part's steps, in creation order.
@@ -168,7 +172,6 @@ public struct FineTuner: Sendable {
         }.reduce(0, +)
         self.boundaryScalarsPerImage = boundary.map(size).reduce(0, +)
         self.model = model
-        self.weights = model.weights
         self.head = head
         self.boundary = boundary
         self.boundaryLayerNames = boundary.map { graph.layers[$0].name }
@@ -270,23 +273,29 @@ public struct FineTuner: Sendable {
     /// Remembers the base weights, head and optimizer slots, as the training
     /// loop does at the start of each epoch (shared buffers: the epoch's
     /// first update copies what it changes).
-    public mutating func saveCheckpoint() { checkpoint = (weights, head, state) }
+    public mutating func saveCheckpoint() { checkpoint = (trained, head, state) }
 
     /// Goes back to the remembered weights, head and slots (a stop mid-epoch).
     public mutating func restoreCheckpoint() {
         guard let saved = checkpoint else { return }
-        (weights, head, state) = saved
+        (trained, head, state) = saved
     }
 
     /// The base weights as they are now, unfolded, in `InceptionV3.weightSpecs`
     /// order (trained conv kernels and betas updated; moving statistics and
     /// frozen layers as given), ready for `InceptionV3(configuration:weights:)`
     /// or a weights file.
-    public func exportWeights() -> [LayerWeights] { weights }
+    public func exportWeights() -> [LayerWeights] {
+        var weights = model.weights
+        for (layer, arrays) in trained { weights[model.weightIndex[layer]!].tensors = arrays }
+        return weights
+    }
 
-    /// A model with the current base weights and the original configuration.
+    /// A model with the current base weights and the original configuration
+    /// (the same as `InceptionV3(configuration:weights: exportWeights())`;
+    /// the layers that did not train share `model`'s packed kernels).
     public func tunedModel() throws -> InceptionV3 {
-        try InceptionV3(configuration: model.configuration, weights: weights)
+        InceptionV3(model, replacing: trained)
     }
 
     // MARK: Forward and backward through the trainable part
@@ -298,8 +307,8 @@ public struct FineTuner: Sendable {
         var interrupted = false
     }
 
-    /// The weights of layer `layer` (a creation index).
-    private func arrays(_ layer: Int) -> [WeightTensor] { weights[model.weightIndex[layer]!].tensors }
+    /// The current arrays of layer `layer` (a creation index).
+    private func arrays(_ layer: Int) -> [WeightTensor] { trained[layer] ?? model.arrays(ofLayer: layer) }
 
     /// inv = 1/sqrt(var + eps) and beta − mean·inv of batch norm `norm`.
     private func fold(_ norm: Int) -> (inv: [Float], shift: [Float]) {
@@ -454,9 +463,10 @@ public struct FineTuner: Sendable {
     private mutating func apply(_ base: [(layer: Int, array: Int, gradient: [Float])], _ headGradients: HeadGradients) {
         let order = Dictionary(uniqueKeysWithValues: model.graph.kerasOrder.enumerated().map { ($1, $0) })
         for (layer, array, gradient) in base.sorted(by: { order[$0.layer]! < order[$1.layer]! }) {
-            let position = model.weightIndex[layer]!
-            let key = "\(weights[position].layerName)/\(weights[position].tensors[array].name)"
-            state.update(key, &weights[position].tensors[array].scalars, gradient)
+            let given = model.retained[model.weightIndex[layer]!]
+            let key = "\(given.layerName)/\(given.tensors[array].name)"
+            if trained[layer] == nil { trained[layer] = model.arrays(ofLayer: layer) }
+            state.update(key, &trained[layer]![array].scalars, gradient)
         }
         var layers = head.denseLayers
         for (index, gradient) in headGradients.enumerated() {

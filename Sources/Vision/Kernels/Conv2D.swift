@@ -1,5 +1,5 @@
 // Conv2D.swift — 2-D convolution, channels last, Float32, with a fused
-// per-channel bias and optional ReLU.
+// per-channel scale and bias (batch norm, in Keras' order) and optional ReLU.
 //
 //   input   (N, H, W, Cin)
 //   kernel  (kh, kw, Cin, Cout)   Keras' own layout: .h5 weights load unpermuted
@@ -20,8 +20,17 @@ protocol PreparedConvolution: Sendable {
     var outputChannels: Int { get }
     /// The output's spatial size for an input of this size.
     func outputSize(height: Int, width: Int) -> (height: Int, width: Int)
-    /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
+    /// output = conv(input) (times the scale, if the convolution has one) + bias,
+    /// then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool)
+    /// Whether `kernel()` gives the kernel back. When it does, the model
+    /// lets go of its own copy (InceptionV3's `retained`); decided by asking,
+    /// never by layer kind.
+    var givesKernelBack: Bool { get }
+    /// The kernel exactly as given, (kh, kw, Cin, Cout) row-major, bit for
+    /// bit; nil if the preparation transformed it and cannot give it back
+    /// (the model then keeps the original itself).
+    func kernel() -> [Float]?
 }
 
 extension PreparedConvolution {
@@ -42,10 +51,13 @@ extension PreparedConvolution {
 
 /// A convolution whose kernel has been packed for the micro-kernel.
 ///
-/// Packing happens once, at load time: the kernel (times an optional
-/// per-output-channel scale, which is how batch norm folds in) is cut into
-/// blocks of 16 output channels, each a contiguous panel `[tap][cin][16]`
-/// padded with zeros, so the hot loop reads it front to back.
+/// Packing happens once, at load time: the kernel is cut into blocks of 16
+/// output channels, each a contiguous panel `[tap][cin][16]` padded with
+/// zeros, so the hot loop reads it front to back. The panels are a
+/// permutation of the kernel, unscaled, so `kernel()` gives it back exactly.
+/// An optional per-output-channel scale (batch norm's 1/sqrt(var + eps)) is
+/// applied as each tile is stored, acc · scale + bias in one fused
+/// multiply-add: Keras' own order (conv, then x · inv + (beta − mean · inv)).
 ///
 /// The product is an implicit GEMM (XNNPACK calls it indirect convolution):
 /// rows are output pixels, columns output channels, and the depth K runs over
@@ -65,6 +77,8 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     let padding: Padding
     /// Blocks of 16 output channels: [block][tap][cin][16].
     let panels: AlignedBuffer
+    /// Scale per output channel (ones when none was given), zero-padded to whole blocks.
+    let scale: AlignedBuffer
     /// Bias per output channel, zero-padded to whole blocks.
     let bias: AlignedBuffer
     /// `kw · inputChannels` zeros: the row that taps in the padding read.
@@ -83,8 +97,9 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
     /// Column tiles: calls per row tile to cover every output channel.
     var columnTiles: Int { (outputChannels + tileWidth - 1) / tileWidth }
 
-    /// Packs `kernel` (kh, kw, cin, cout) row-major. `scale` multiplies each
-    /// output channel's kernel (batch norm folding); `bias` is added after.
+    /// Packs `kernel` (kh, kw, cin, cout) row-major. Each output channel's
+    /// sum is multiplied by `scale` (batch norm) and `bias` is added, in one
+    /// fused multiply-add; without a scale the result is exactly sum + bias.
     /// `path` picks the micro-kernels (tests run both; results are the same).
     init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
          strides: (Int, Int) = (1, 1), padding: Padding, path: SIMDPath = .active) {
@@ -111,13 +126,37 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
             let panel = panels.base + block * depth * 16
             for column in 0..<min(16, cout - block * 16) {
                 let co = block * 16 + column
-                let s = scale?[co] ?? 1
-                for k in 0..<depth { panel[k * 16 + column] = kernel[k * cout + co] * s }
+                for k in 0..<depth { panel[k * 16 + column] = kernel[k * cout + co] }
             }
+        }
+        self.scale = AlignedBuffer(count: blocks * 16)
+        if let scale {
+            self.scale.base.update(from: scale, count: cout)
+        } else {
+            self.scale.base.update(repeating: 1, count: cout)
         }
         self.bias = AlignedBuffer(count: blocks * 16)
         if let bias { self.bias.base.update(from: bias, count: cout) }
         zeros = AlignedBuffer(count: shape[1] * shape[2])
+    }
+
+    /// True: the panels are the kernel, permuted and padded.
+    var givesKernelBack: Bool { true }
+
+    /// The kernel as given, (kh, kw, cin, cout) row-major: the panels read
+    /// back in the order they were written (a copy, so bit for bit).
+    func kernel() -> [Float]? {
+        let cout = outputChannels, depth = self.depth
+        return [Float](unsafeUninitializedCapacity: depth * cout) { scalars, count in
+            for block in 0..<blocks {
+                let panel = panels.base + block * depth * 16
+                for column in 0..<min(16, cout - block * 16) {
+                    let co = block * 16 + column
+                    for k in 0..<depth { scalars[k * cout + co] = panel[k * 16 + column] }
+                }
+            }
+            count = depth * cout
+        }
     }
 
     /// Output extent for an input of `height` × `width`.
@@ -126,7 +165,7 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
          padding.window(input: width, kernel: kernelWidth, stride: strideWidth).output)
     }
 
-    /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
+    /// output = conv(input) · scale + bias, then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
         apply(input, output, relu: relu, rows: nil)
     }
@@ -341,22 +380,23 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// One micro-tile on this convolution's path: up to 6 rows (the row
     /// pointers of `taps` taps, `depth / taps` values each) times column tile
-    /// `columnTile` (output channels from columnTile · tileWidth), plus bias,
-    /// ReLU if asked, into `out` (the rows' first channel) at `outStride`.
+    /// `columnTile` (output channels from columnTile · tileWidth), times scale
+    /// plus bias, ReLU if asked, into `out` (the rows' first channel) at `outStride`.
     @inline(__always)
     func multiply(rows: UnsafePointer<UnsafePointer<Float>>, taps: Int, columnTile: Int,
                   out: UnsafeMutablePointer<Float>, outStride: Int, rowCount: Int, relu: Bool) {
         let column0 = columnTile * tileWidth, columns = min(tileWidth, outputChannels - column0)
-        let (cin, panel, bias, target) = (depth / taps, panels.base + column0 * depth, bias.base + column0, out + column0)
+        let (cin, panel, target) = (depth / taps, panels.base + column0 * depth, out + column0)
+        let (scale, bias) = (UnsafePointer(scale.base + column0), UnsafePointer(bias.base + column0))
         switch path {
         case .avx512:
             KernelsAVX512.MicroKernels.tile(panels: (columns + 15) / 16, rows: rows, taps: taps, cin: cin, panel: panel,
-                                            panelStride: depth * 16, bias: bias, out: target, outStride: outStride,
-                                            rowCount: rowCount, columnCount: columns, relu: relu)
+                                            panelStride: depth * 16, scale: scale, bias: bias, out: target,
+                                            outStride: outStride, rowCount: rowCount, columnCount: columns, relu: relu)
         case .avx2:
             KernelsAVX2.MicroKernels.tile(panels: 1, rows: rows, taps: taps, cin: cin, panel: panel,
-                                          panelStride: depth * 16, bias: bias, out: target, outStride: outStride,
-                                          rowCount: rowCount, columnCount: columns, relu: relu)
+                                          panelStride: depth * 16, scale: scale, bias: bias, out: target,
+                                          outStride: outStride, rowCount: rowCount, columnCount: columns, relu: relu)
         }
     }
 }

@@ -101,6 +101,13 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         return result
     }
 
+    /// False: U = G g Gᵀ (with the scale folded in) does not give g back
+    /// exactly, so whoever needs the kernel keeps it.
+    var givesKernelBack: Bool { false }
+
+    /// nil (see `givesKernelBack`).
+    func kernel() -> [Float]? { nil }
+
     /// Output extent for an input of `height` × `width`.
     func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
         (padding.window(input: height, kernel: 3, stride: 1).output,

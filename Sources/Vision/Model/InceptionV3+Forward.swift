@@ -4,8 +4,8 @@
 //   input   (N, H, W, 3)  preprocessed ('tf' mode: x / 127.5 - 1)
 //   output  (N, 1000) softmax with the top; (N, 2048) pooled; (N, h, w, 2048) otherwise
 //
-// Each Conv2D → BatchNormalization → ReLU runs as one fused kernel with the
-// folded weights. Intermediate layers are written into one preplanned arena
+// Each Conv2D → BatchNormalization → ReLU runs as one fused kernel (the batch
+// norm applied as each tile is stored). Intermediate layers are written into one preplanned arena
 // (ForwardPlan), and branches write straight into their concatenation.
 import Foundation
 
@@ -23,9 +23,9 @@ extension InceptionV3 {
     /// computing only the layers it depends on.
     ///
     /// `conv2d_k` is the convolution's own output, before batch norm: it is
-    /// computed with the original (unfolded) kernel. `batch_normalization_k`
-    /// applies the batch norm to that as Keras does. Every other layer comes
-    /// from the fast path with the folded weights.
+    /// computed with the original kernel (read back from its packed form).
+    /// `batch_normalization_k` applies the batch norm to that as Keras
+    /// does. Every other layer comes from the fast path with the fused batch norm.
     ///
     ///     let features = try model.output(of: "avg_pool", for: images)  // (N, 2048)
     public func output(of layerName: String, for input: Tensor) throws -> Tensor {
@@ -40,12 +40,13 @@ extension InceptionV3 {
         switch graph.layers[layer].operation {
         case .conv2D(let shape, let strides, let padding):
             let x = output(ofLayer: graph.layers[layer].inputs[0], input)
-            let kernel = Tensor(shape: shape, scalars: weights[weightIndex[layer]!].tensors[0].scalars)
+            let kernel = Tensor(shape: shape, scalars: arrays(ofLayer: layer)[0].scalars)
             return Kernels.conv2D(x, kernel: kernel, strides: strides, padding: padding)
         case .batchNorm:
             let conv = graph.layers[layer].inputs[0]
             var y = output(ofLayer: conv, input)
-            let (inv, shift) = InceptionV3.foldedBatchNorm(after: conv, graph, weights, weightIndex)
+            let norm = InceptionV3.batchNorm(after: conv, graph)
+            let (inv, shift) = InceptionV3.foldedBatchNorm(arrays(ofLayer: norm.layer), epsilon: norm.epsilon)
             let c = inv.count
             for i in 0..<y.count { y.scalars[i] = y.scalars[i] * inv[i % c] + shift[i % c] }
             return y

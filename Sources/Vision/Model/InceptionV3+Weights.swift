@@ -1,11 +1,13 @@
 // InceptionV3+Weights.swift — which arrays the model takes and in what order
 // (Keras' order of weighted layers in `model.layers`), Keras' initialisers
-// for `weights none`, the checks on given weights, and batch-norm folding.
+// for `weights none`, the checks on given weights, and packing with batch norm.
 //
-// Folding: Keras (through tf.nn.batch_normalization) computes
+// Batch norm: Keras (through tf.nn.batch_normalization) computes
 //   y = x · inv + (beta - mean · inv),  inv = 1 / sqrt(variance + 0.001)
-// on the convolution's output x, so the kernel's output channel c is scaled by
-// inv[c] and beta[c] - mean[c] · inv[c] becomes its bias.
+// on the convolution's output x; the packed convolution does the same as it
+// stores each tile (scale inv[c], bias beta[c] - mean[c] · inv[c]), so its
+// panels keep the kernel unscaled and give it back exactly. Winograd's
+// layers fold inv into U and cannot: the model keeps their kernels.
 import Foundation
 
 extension InceptionV3 {
@@ -78,30 +80,47 @@ extension InceptionV3 {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
-    /// Packs every Conv2D (with its batch norm folded in) and the Dense layer.
-    static func pack(_ graph: Graph, _ weights: [LayerWeights],
-                     _ weightIndex: [Int: Int]) -> [Int: any PreparedConvolution] {
-        let targets = graph.layers.indices.filter {
+    /// Creation indices of the layers with a prepared convolution: every
+    /// Conv2D and the Dense layer.
+    static func convolutions(_ graph: Graph) -> [Int] {
+        graph.layers.indices.filter {
             switch graph.layers[$0].operation {
             case .conv2D, .dense: return true
             default: return false
             }
         }
+    }
+
+    /// Prepares the convolutions `targets` (creation indices of Conv2D
+    /// layers, with the batch norm after each, and the Dense layer) from
+    /// `weights`, in parallel. Each kernel that its prepared convolution gives
+    /// back is emptied in `weights` (shape kept) as soon as its layer is
+    /// packed: when the array's storage is not shared, it is freed then.
+    static func pack(_ graph: Graph, targets: [Int], _ weights: inout [LayerWeights],
+                     _ weightIndex: [Int: Int]) -> [Int: any PreparedConvolution] {
         var packed = [(any PreparedConvolution)?](repeating: nil, count: targets.count)
-        packed.withUnsafeMutableBufferPointer { slots in
-            Parallel.forEach(parts: targets.count) { i in
-                slots[i] = packLayer(targets[i], graph, weights, weightIndex)
+        weights.withUnsafeMutableBufferPointer { arrays in
+            packed.withUnsafeMutableBufferPointer { slots in
+                // Safe: part i writes only slot i and the kernel of layer
+                // targets[i]; the batch norms it reads are never written.
+                Parallel.forEach(parts: targets.count) { i in
+                    let layer = targets[i], position = weightIndex[layer]!
+                    let prepared = packLayer(layer, graph, UnsafeBufferPointer(arrays), weightIndex)
+                    if prepared.givesKernelBack { arrays[position].tensors[0].scalars = [] }
+                    slots[i] = prepared
+                }
             }
         }
         return Dictionary(uniqueKeysWithValues: zip(targets, packed.map { $0! }))
     }
 
-    private static func packLayer(_ layer: Int, _ graph: Graph, _ weights: [LayerWeights],
+    private static func packLayer(_ layer: Int, _ graph: Graph, _ weights: UnsafeBufferPointer<LayerWeights>,
                                   _ weightIndex: [Int: Int]) -> any PreparedConvolution {
         let arrays = weights[weightIndex[layer]!].tensors
         switch graph.layers[layer].operation {
         case .conv2D(let shape, let strides, let padding):
-            let (scale, bias) = foldedBatchNorm(after: layer, graph, weights, weightIndex)
+            let norm = batchNorm(after: layer, graph)
+            let (scale, bias) = foldedBatchNorm(weights[weightIndex[norm.layer]!].tensors, epsilon: norm.epsilon)
             let output = graph.layers[layer].shape  // (h, w, cout)
             if WinogradConv2D.suits(kernel: shape, strides: strides, pixels: output[0] * output[1]) {
                 return arrays[0].scalars.withUnsafeBufferPointer {
@@ -120,15 +139,19 @@ extension InceptionV3 {
         }
     }
 
-    /// inv and beta - mean · inv of the batch norm that reads conv `layer`
-    /// (Keras' conv2d_bn puts one right after every convolution).
-    static func foldedBatchNorm(after layer: Int, _ graph: Graph, _ weights: [LayerWeights],
-                                _ weightIndex: [Int: Int]) -> (scale: [Float], bias: [Float]) {
+    /// The batch norm that reads conv `layer` (Keras' conv2d_bn puts one
+    /// right after every convolution) and its epsilon.
+    static func batchNorm(after layer: Int, _ graph: Graph) -> (layer: Int, epsilon: Float) {
         let norm = layer + 1
         guard case .batchNorm(let epsilon) = graph.layers[norm].operation, graph.layers[norm].inputs == [layer] else {
-            preconditionFailure("foldedBatchNorm: \(graph.layers[layer].name) is not followed by its batch norm")
+            preconditionFailure("batchNorm(after:): \(graph.layers[layer].name) is not followed by its batch norm")
         }
-        let arrays = weights[weightIndex[norm]!].tensors
+        return (norm, epsilon)
+    }
+
+    /// inv and beta - mean · inv of a batch norm's arrays (beta,
+    /// moving_mean, moving_variance): the convolution's scale and bias.
+    static func foldedBatchNorm(_ arrays: [WeightTensor], epsilon: Float) -> (scale: [Float], bias: [Float]) {
         let (beta, mean, variance) = (arrays[0].scalars, arrays[1].scalars, arrays[2].scalars)
         let inv = variance.map { 1 / ($0 + epsilon).squareRoot() }
         return (inv, (0..<inv.count).map { beta[$0] - mean[$0] * inv[$0] })

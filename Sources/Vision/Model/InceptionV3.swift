@@ -3,7 +3,8 @@
 //
 // Layers, names and order come from the architecture (InceptionV3+Architecture)
 // and match Keras' `model.layers` (checked against a Keras-made fixture).
-// Batch norm is folded into the convolutions when the model is made.
+// Batch norm is fused into the convolutions when the model is made; the
+// kernels live once, in their prepared form (InceptionV3+Weights.swift).
 
 /// Inception V3 (Szegedy et al. 2016) on the CPU, with Keras' layer names,
 /// weight order and numerics.
@@ -98,15 +99,19 @@ public struct InceptionV3: Sendable {
     public let configuration: Configuration
     /// Every layer, in Keras' `model.layers` order.
     public let layers: [LayerInfo]
-    /// The weights as given, unfolded, in `weightSpecs` order: the original
-    /// kernels and batch-norm statistics (for saving and for training).
-    public let weights: [LayerWeights]
-
     let graph: Graph
-    /// Packed, batch-norm-folded kernels by creation index of their Conv2D or
-    /// Dense layer: Winograd for the large 3×3 stride-1 ones, direct otherwise.
+    /// Prepared kernels with their batch norm by creation index of their
+    /// Conv2D or Dense layer: Winograd for the large 3×3 stride-1 ones,
+    /// direct otherwise.
     let packed: [Int: any PreparedConvolution]
-    /// Position in `weights` of each weighted layer, by creation index.
+    /// The weights as given, in `weightSpecs` order, except the kernels that
+    /// `packed` gives back exactly (`givesKernelBack`): those are empty here
+    /// (shape kept), so each kernel is held once. Read through `weights`,
+    /// `weights(of:)` or `arrays(ofLayer:)`.
+    let retained: [LayerWeights]
+    /// Creation index of each weighted layer, in `weightSpecs` order.
+    let weightedLayers: [Int]
+    /// Position in `retained` (and `weightSpecs`) of each weighted layer, by creation index.
     let weightIndex: [Int: Int]
     let workspaces: WorkspaceCache
 
@@ -123,19 +128,99 @@ public struct InceptionV3: Sendable {
     /// Builds the model and takes `weights` by position, as Keras'
     /// `load_weights` does (layer names are not compared). Fails, naming the
     /// layer, the array and both shapes, if a count or a shape differs.
-    /// Batch norm is folded into the convolutions and all kernels are packed here.
-    public init(configuration: Configuration, weights: [LayerWeights]) throws {
+    /// Batch norm is fused into the convolutions and all kernels are packed
+    /// here. Each kernel's array is let go as soon as its layer is packed, so
+    /// when the caller hands over its only copy (`weights: load(…)`), the raw
+    /// and packed kernels never all exist at once.
+    public init(configuration: Configuration, weights: consuming [LayerWeights]) throws {
         let graph = InceptionV3.graph(for: configuration)
-        let specs = InceptionV3.weightSpecs(graph)
-        try InceptionV3.check(weights, against: specs)
+        try InceptionV3.check(weights, against: InceptionV3.weightSpecs(graph))
+        let weighted = graph.kerasOrder.filter { !graph.layers[$0].weights.isEmpty }
+        let weightIndex = Dictionary(uniqueKeysWithValues: weighted.enumerated().map { ($1, $0) })
         self.configuration = configuration
         self.graph = graph
-        self.weights = weights
         self.layers = InceptionV3.layers(graph)
-        let weighted = graph.kerasOrder.filter { !graph.layers[$0].weights.isEmpty }
-        self.weightIndex = Dictionary(uniqueKeysWithValues: weighted.enumerated().map { ($1, $0) })
-        self.packed = InceptionV3.pack(graph, weights, weightIndex)
+        self.weightedLayers = weighted
+        self.weightIndex = weightIndex
+        self.packed = InceptionV3.pack(graph, targets: InceptionV3.convolutions(graph), &weights, weightIndex)
+        self.retained = weights
         self.workspaces = WorkspaceCache()
+    }
+
+    /// A model like `base` whose weighted layers at creation indices
+    /// `replaced` have new arrays (shapes as before): only the convolutions
+    /// those arrays reach (a kernel, or the batch norm after it) are packed
+    /// again, the rest are shared with `base`. Gives the same model as
+    /// `init(configuration:weights:)` with the merged weights (fine-tuning's
+    /// tuned model, without a second copy of the untouched layers).
+    init(_ base: InceptionV3, replacing replaced: [Int: [WeightTensor]]) {
+        var weights = base.retained
+        var targets = Set<Int>()
+        for (layer, arrays) in replaced {
+            let position = base.weightIndex[layer]!
+            precondition(arrays.map(\.shape) == base.retained[position].tensors.map(\.shape),
+                         "InceptionV3: new arrays of \(base.graph.layers[layer].name) have shapes "
+                         + "\(arrays.map(\.shape)), expected \(base.retained[position].tensors.map(\.shape))")
+            weights[position].tensors = arrays
+            if case .batchNorm = base.graph.layers[layer].operation {
+                targets.insert(base.graph.layers[layer].inputs[0])
+            } else {
+                targets.insert(layer)
+            }
+        }
+        // A repacked layer whose kernel was not replaced needs it back first.
+        for layer in targets where replaced[layer] == nil {
+            if let kernel = base.packed[layer]!.kernel() {
+                weights[base.weightIndex[layer]!].tensors[0].scalars = kernel
+            }
+        }
+        var packed = base.packed
+        packed.merge(InceptionV3.pack(base.graph, targets: targets.sorted(), &weights, base.weightIndex)) { $1 }
+        self.configuration = base.configuration
+        self.graph = base.graph
+        self.layers = base.layers
+        self.weightedLayers = base.weightedLayers
+        self.weightIndex = base.weightIndex
+        self.packed = packed
+        self.retained = weights
+        self.workspaces = WorkspaceCache()
+    }
+
+    /// The weights as given, in `weightSpecs` order, bit for bit: the
+    /// original kernels and batch-norm statistics (for saving and for
+    /// training). Kernels are read back from their packed form, so this
+    /// builds every array anew (about 95 MB); for one layer use `weights(of:)`.
+    public var weights: [LayerWeights] { retained.indices.map(layerWeights(at:)) }
+
+    /// The weights of the weighted layer named `layerName` as given (its
+    /// arrays in Keras' order), or nil if no weighted layer has that name.
+    /// Builds only that layer's arrays.
+    public func weights(of layerName: String) -> LayerWeights? {
+        guard let layer = graph.indexByName[layerName], let position = weightIndex[layer] else { return nil }
+        return layerWeights(at: position)
+    }
+
+    /// How many weighted layers the model has (`weights.count`, without building them).
+    public var weightedLayerCount: Int { retained.count }
+
+    /// The weights at `position` in `weightSpecs` order, as given.
+    func layerWeights(at position: Int) -> LayerWeights {
+        var layer = retained[position]
+        if let prepared = packed[weightedLayers[position]], prepared.givesKernelBack {
+            layer.tensors[0].scalars = prepared.kernel()!
+        }
+        return layer
+    }
+
+    /// The arrays of the weighted layer with creation index `layer`, as given.
+    func arrays(ofLayer layer: Int) -> [WeightTensor] { layerWeights(at: weightIndex[layer]!).tensors }
+
+    /// Scalars the model holds outside its prepared convolutions: batch
+    /// norm statistics, the dense bias, and the kernels no prepared
+    /// convolution gives back (Winograd's): the model's own accounting of
+    /// what it keeps beside the prepared convolutions, which are not counted.
+    var retainedScalarCount: Int {
+        retained.map { $0.tensors.map(\.scalars.count).reduce(0, +) }.reduce(0, +)
     }
 
     /// The layer table of a configuration, without making a model: Keras'

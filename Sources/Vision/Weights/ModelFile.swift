@@ -52,7 +52,8 @@ public enum ModelFile {
         if let clash = head.layerNames.first(where: baseNames.contains) {
             throw WeightsError(.mismatch, "\(path): the head's layer '\(clash)' has the name of a base layer")
         }
-        try KerasWeightsFile.writeLegacy(Array(network.weights.prefix(baseCount)) + HeadFile.layerWeights(of: head),
+        let base = (0..<baseCount).map(network.layerWeights(at:))   // without `predictions`, never built
+        try KerasWeightsFile.writeLegacy(base + HeadFile.layerWeights(of: head),
                                          allLayerNames: baseNames + head.layerNames, to: path,
                                          attributes: HeadFile.attributes(of: head))
     }
