@@ -103,9 +103,9 @@ extension InceptionV3 {
         case .conv2D(let shape, let strides, let padding):
             let (scale, bias) = foldedBatchNorm(after: layer, graph, weights, weightIndex)
             let output = graph.layers[layer].shape  // (h, w, cout)
-            if WinogradConv2D.suits(kernel: shape, strides: strides, pixels: output[0] * output[1]) {
+            if let tile = WinogradConv2D.tile(kernel: shape, strides: strides, pixels: output[0] * output[1]) {
                 return arrays[0].scalars.withUnsafeBufferPointer {
-                    WinogradConv2D(kernel: $0, shape: shape, bias: bias, scale: scale, padding: padding)
+                    WinogradConv2D(kernel: $0, shape: shape, bias: bias, scale: scale, padding: padding, tile: tile)
                 }
             }
             return arrays[0].scalars.withUnsafeBufferPointer {

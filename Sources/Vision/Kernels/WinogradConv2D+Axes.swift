@@ -1,0 +1,211 @@
+// WinogradConv2D+Axes.swift — the 1-D Winograd transforms F(m, r) that
+// WinogradConv2D applies along each axis of a tile.
+//
+// F(m, r): m outputs of an r-tap correlation from α = m + r − 1 input values,
+//   y = Aᵀ [ (G g) ⊙ (Bᵀ d) ]     Aᵀ m × α, G α × r, Bᵀ α × α
+// made by Toom-Cook on the points named per type (∞ last), with Bᵀ's rows
+// scaled to small integers and G's rows scaled by the inverse. The input and
+// output transforms are hand-written on 16 channels at a time (additions and
+// constant multiplies, `.addingProduct` where a product is added); G runs at
+// load time only, in Double.
+
+/// One axis of a Winograd convolution: a fast 1-D correlation F(m, r).
+protocol WinogradAxis {
+    /// m: outputs per tile along this axis.
+    static var outputs: Int { get }
+    /// r: kernel taps along this axis.
+    static var taps: Int { get }
+    /// G (α × r), row-major: the kernel transform.
+    static var kernelTransform: [[Double]] { get }
+    /// v[i·vs] = (Bᵀ d)[i] for i < α, from d[k·ds], k < α.
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int)
+    /// y[i·ys] = (Aᵀ p)[i] for i < m, from p[k·ps], k < α.
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int)
+}
+
+extension WinogradAxis {
+    /// α = m + r − 1: transformed values (and GEMMs) per tile along this axis.
+    static var points: Int { outputs + taps - 1 }
+}
+
+/// The axes WinogradConv2D can run, by name (a value, so that a layer's
+/// choice can be stored and compared; `type` is the code that runs it).
+enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
+    /// A kernel of extent 1 along this axis: no transform (α = m = 1).
+    case identity
+    /// F(2, 3): points 0, ±1, ∞ (Lavin & Gray).
+    case f2x3
+    /// F(4, 3): points 0, ±1, ±2, ∞ (Lavin & Gray).
+    case f4x3
+    /// F(2, 7): points 0, ±1, ±2, ±½, ∞.
+    case f2x7
+
+    /// The code behind this axis.
+    var type: any WinogradAxis.Type {
+        switch self {
+        case .identity: return WinogradIdentity.self
+        case .f2x3: return WinogradF2x3.self
+        case .f4x3: return WinogradF4x3.self
+        case .f2x7: return WinogradF2x7.self
+        }
+    }
+
+    /// The axis for `taps` kernel taps and `outputs` outputs per tile, if one exists.
+    init?(taps: Int, outputs: Int) {
+        switch (taps, outputs) {
+        case (1, 1): self = .identity
+        case (3, 2): self = .f2x3
+        case (3, 4): self = .f4x3
+        case (7, 2): self = .f2x7
+        default: return nil
+        }
+    }
+
+    var description: String { self == .identity ? "1" : "F(\(type.outputs), \(type.taps))" }
+}
+
+/// Extent 1: the value passes through (α = m = r = 1).
+enum WinogradIdentity: WinogradAxis {
+    static let outputs = 1
+    static let taps = 1
+    static let kernelTransform: [[Double]] = [[1]]
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        v[0] = d[0]
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        y[0] = p[0]
+    }
+}
+
+/// F(2, 3), α = 4, 4 multiplies for 6:
+///     Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+///     G  = [[1, 0, 0], [½, ½, ½], [½, -½, ½], [0, 0, 1]]
+///     Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]]
+enum WinogradF2x3: WinogradAxis {
+    static let outputs = 2
+    static let taps = 3
+    static let kernelTransform: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        let d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds]
+        v[0] = d0 - d2
+        v[vs] = d1 + d2
+        v[2 * vs] = d2 - d1
+        v[3 * vs] = d1 - d3
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
+        y[0] = p0 + p1 + p2
+        y[ys] = p1 - p2 - p3
+    }
+}
+
+/// F(4, 3), α = 6, 6 multiplies for 12:
+///     Bᵀ = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+///           [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]
+///     G  = [[¼, 0, 0], [-⅙, -⅙, -⅙], [-⅙, ⅙, -⅙], [1/24, 1/12, ⅙], [1/24, -1/12, ⅙], [0, 0, 1]]
+///     Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]
+enum WinogradF4x3: WinogradAxis {
+    static let outputs = 4
+    static let taps = 3
+    static let kernelTransform: [[Double]] = [
+        [1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+        [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1],
+    ]
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        let d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds]
+        let a = d4 - d2, b = d3 - d1
+        let c = d4.addingProduct(d2, -4), e = d3.addingProduct(d1, -4)
+        v[0] = (d4 - d2).addingProduct(d0 - d2, 4)              //  4d0 - 5d2 + d4
+        v[vs] = c + e                                            // -4d1 - 4d2 + d3 + d4
+        v[2 * vs] = c - e                                        //  4d1 - 4d2 - d3 + d4
+        v[3 * vs] = a.addingProduct(b, 2)                        // -2d1 - d2 + 2d3 + d4
+        v[4 * vs] = a.addingProduct(b, -2)                       //  2d1 - d2 - 2d3 + d4
+        v[5 * vs] = (d5 - d3).addingProduct(d1 - d3, 4)          //  4d1 - 5d3 + d5
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps], p4 = p[4 * ps], p5 = p[5 * ps]
+        let s12 = p1 + p2, d12 = p1 - p2, s34 = p3 + p4, d34 = p3 - p4
+        y[0] = p0 + s12 + s34
+        y[ys] = d12.addingProduct(d34, 2)
+        y[2 * ys] = s12.addingProduct(s34, 4)
+        y[3 * ys] = d12.addingProduct(d34, 8) + p5
+    }
+}
+
+/// F(2, 7), α = 8, 8 multiplies for 14 (points 0, ±1, ±2, ±½, ∞):
+///     Bᵀ = [[4, 0, -21, 0, 21, 0, -4, 0], [0, -4, -4, 17, 17, -4, -4, 0],
+///           [0, 4, -4, -17, 17, 4, -4, 0], [0, 2, 1, -10, -5, 8, 4, 0],
+///           [0, -2, 1, 10, -5, -8, 4, 0], [0, 4, 8, -5, -10, 1, 2, 0],
+///           [0, -4, 8, 5, -10, -1, 2, 0], [0, -4, 0, 21, 0, -21, 0, 4]]
+///     G rows: [¼, 0 …], (1/18)·[1, ±1, 1, ±1, 1, ±1, 1],
+///             (1/360)·[1, ±2, 4, ±8, 16, ±32, 64], (1/360)·[64, ±32, 16, ±8, 4, ±2, 1], [… 0, ¼]
+///     Aᵀ = [[1, 1, 1, 1, 1, 2, 2, 0], [0, 1, -1, 2, -2, 1, -1, 1]]
+enum WinogradF2x7: WinogradAxis {
+    static let outputs = 2
+    static let taps = 7
+    static let kernelTransform: [[Double]] = {
+        let powers = (0..<7).map { Double(1 << $0) }                       // 1, 2, … 64
+        let signs = (0..<7).map { $0 % 2 == 0 ? 1.0 : -1.0 }
+        return [
+            [0.25, 0, 0, 0, 0, 0, 0],
+            (0..<7).map { _ in 1.0 / 18 },
+            (0..<7).map { signs[$0] / 18 },
+            (0..<7).map { powers[$0] / 360 },
+            (0..<7).map { signs[$0] * powers[$0] / 360 },
+            (0..<7).map { powers[6 - $0] / 360 },
+            (0..<7).map { signs[$0] * powers[6 - $0] / 360 },
+            [0, 0, 0, 0, 0, 0, 0.25],
+        ]
+    }()
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        let d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds]
+        let d4 = d[4 * ds], d5 = d[5 * ds], d6 = d[6 * ds], d7 = d[7 * ds]
+        // Rows 1–6 come in pairs even ± odd (the points ±x).
+        let even1 = (d2 + d6).addingProduct(d4, -17 / 4 as Float) * -4  // -4d2 + 17d4 - 4d6
+        let odd1 = (d1 + d5).addingProduct(d3, -17 / 4 as Float) * -4   // -4d1 + 17d3 - 4d5
+        let even3 = (d2 + d6 * 4).addingProduct(d4, -5)                  //  d2 - 5d4 + 4d6
+        let odd3 = (d1 + d5 * 4).addingProduct(d3, -5) * 2               //  2d1 - 10d3 + 8d5
+        let even5 = (d2 * 4 + d6).addingProduct(d4, -5) * 2              //  8d2 - 10d4 + 2d6
+        let odd5 = (d1 * 4 + d5).addingProduct(d3, -5)                   //  4d1 - 5d3 + d5
+        v[0] = (d0 - d6).addingProduct(d4 - d2, 21 / 4 as Float) * 4      //  4d0 - 21d2 + 21d4 - 4d6
+        v[vs] = even1 + odd1
+        v[2 * vs] = even1 - odd1
+        v[3 * vs] = even3 + odd3
+        v[4 * vs] = even3 - odd3
+        v[5 * vs] = even5 + odd5
+        v[6 * vs] = even5 - odd5
+        v[7 * vs] = (d7 - d1).addingProduct(d3 - d5, 21 / 4 as Float) * 4 // -4d1 + 21d3 - 21d5 + 4d7
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
+        let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
+        y[0] = (p0 + (p1 + p2) + (p3 + p4)).addingProduct(p5 + p6, 2)
+        y[ys] = ((p1 - p2) + (p5 - p6) + p7).addingProduct(p3 - p4, 2)
+    }
+}
