@@ -142,9 +142,9 @@ final class KernelWinogradConv2DTests: XCTestCase {
     func testTileFollowsTheRule() {
         typealias Tile = WinogradConv2D.Tile
         XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 64, 96], strides: (1, 1), pixels: 35 * 35),
-                       Tile(rows: 2, columns: 2))
+                       Tile(rows: 4, columns: 4))
         XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 32, 64], strides: (1, 1), pixels: 147 * 147),
-                       Tile(rows: 2, columns: 2))
+                       Tile(rows: 4, columns: 4))
         XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 448, 384], strides: (1, 1), pixels: 8 * 8))
         XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 32, 32], strides: (2, 2), pixels: 149 * 149))
         XCTAssertNil(WinogradConv2D.tile(kernel: [1, 3, 384, 384], strides: (1, 1), pixels: 35 * 35))

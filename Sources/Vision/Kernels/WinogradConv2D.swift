@@ -60,15 +60,16 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     /// `pixels` is the output's height × width per IMAGE, never the batch's,
     /// so that an image's result does not depend on the batch it is in.
     ///
-    /// - 3×3 with at least 256 output pixels: 4×4 tiles (F(4×4, 3×3)), 2×2
-    ///   where Cin is 32 or less (the stem's short GEMMs, where the transforms
-    ///   dominate). Small late layers are weight-bound, and U is larger than g.
+    /// - 3×3 with at least 256 output pixels: 4×4 tiles (F(4×4, 3×3); it
+    ///   beat F(2×2, 3×3) on every such layer of Inception V3, the Cin = 32
+    ///   stem included). The 8×8 layers are weight-bound at batch 1, and U
+    ///   is 4 times the size of g.
     /// - 1×7 and 7×1 with at least 256 output pixels (the 17×17 blocks):
     ///   tiles of 1×2 and 2×1 (F(2, 7) along the long axis).
     static func tile(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Tile? {
         guard shape.count == 4, strides == (1, 1), pixels >= 256 else { return nil }
         switch (shape[0], shape[1]) {
-        case (3, 3): return Tile(rows: 2, columns: 2)
+        case (3, 3): return Tile(rows: 4, columns: 4)
         default: return nil
         }
     }
