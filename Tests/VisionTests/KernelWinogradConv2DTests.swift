@@ -148,7 +148,11 @@ final class KernelWinogradConv2DTests: XCTestCase {
         XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 448, 384], strides: (1, 1), pixels: 8 * 8))
         XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 32, 32], strides: (2, 2), pixels: 149 * 149))
         XCTAssertNil(WinogradConv2D.tile(kernel: [1, 3, 384, 384], strides: (1, 1), pixels: 35 * 35))
-        XCTAssertNil(WinogradConv2D.tile(kernel: [1, 7, 160, 160], strides: (1, 1), pixels: 17 * 17))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [1, 7, 160, 160], strides: (1, 1), pixels: 17 * 17),
+                       Tile(rows: 1, columns: 2))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [7, 1, 192, 192], strides: (1, 1), pixels: 17 * 17),
+                       Tile(rows: 2, columns: 1))
+        XCTAssertNil(WinogradConv2D.tile(kernel: [7, 1, 192, 192], strides: (1, 1), pixels: 8 * 8))
         XCTAssertNil(WinogradConv2D.tile(kernel: [5, 5, 48, 64], strides: (1, 1), pixels: 35 * 35))
         XCTAssertTrue(WinogradConv2D.suits(kernel: [3, 3, 80, 192], strides: (1, 1), pixels: 71 * 71))
     }

@@ -70,6 +70,8 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         guard shape.count == 4, strides == (1, 1), pixels >= 256 else { return nil }
         switch (shape[0], shape[1]) {
         case (3, 3): return Tile(rows: 4, columns: 4)
+        case (1, 7): return Tile(rows: 1, columns: 2)
+        case (7, 1): return Tile(rows: 2, columns: 1)
         default: return nil
         }
     }
