@@ -1,5 +1,5 @@
 // KernelWinogradConv2DTests.swift — the Winograd convolutions (F(2×2, 3×3),
-// F(4×4, 3×3), F(1×2, 1×7), F(2×1, 7×1)) against Reference.conv2D (oracle:
+// F(4×4, 3×3), F(2×2, 5×5), F(4×4, 5×5), F(1×2, 1×7), F(2×1, 7×1)) against Reference.conv2D (oracle:
 // the scalar definition in Reference.swift, summed in Double).
 import XCTest
 @testable import Vision
@@ -13,6 +13,7 @@ final class KernelWinogradConv2DTests: XCTestCase {
     /// `testErrorOnInceptionLayerShapes`' output.
     private static let variants: [(kernel: (Int, Int), tile: WinogradConv2D.Tile, tolerance: Float)] = [
         ((3, 3), .init(rows: 2, columns: 2), 1e-5), ((3, 3), .init(rows: 4, columns: 4), 5e-5),
+        ((5, 5), .init(rows: 2, columns: 2), 5e-5), ((5, 5), .init(rows: 4, columns: 4), 5e-5),
         ((1, 7), .init(rows: 1, columns: 2), 1e-5), ((7, 1), .init(rows: 2, columns: 1), 1e-5),
     ]
 
@@ -80,7 +81,7 @@ final class KernelWinogradConv2DTests: XCTestCase {
     func testErrorOnInceptionLayerShapes() {
         let layers: [(kernel: (Int, Int), cin: Int, cout: Int, name: String)] = [
             ((3, 3), 32, 32, "stem 147×147"), ((3, 3), 32, 64, "stem 147×147"), ((3, 3), 80, 192, "stem 71×71"),
-            ((3, 3), 64, 96, "35×35 blocks"), ((3, 3), 96, 96, "35×35 blocks"),
+            ((3, 3), 64, 96, "35×35 blocks"), ((3, 3), 96, 96, "35×35 blocks"), ((5, 5), 48, 64, "mixed0–2"),
             ((1, 7), 128, 128, "mixed4"), ((7, 1), 128, 192, "mixed4"), ((1, 7), 160, 160, "mixed5–6"),
             ((7, 1), 160, 192, "mixed5–6"), ((1, 7), 192, 192, "mixed7"), ((7, 1), 192, 192, "mixed7"),
         ]
@@ -153,7 +154,9 @@ final class KernelWinogradConv2DTests: XCTestCase {
         XCTAssertEqual(WinogradConv2D.tile(kernel: [7, 1, 192, 192], strides: (1, 1), pixels: 17 * 17),
                        Tile(rows: 2, columns: 1))
         XCTAssertNil(WinogradConv2D.tile(kernel: [7, 1, 192, 192], strides: (1, 1), pixels: 8 * 8))
-        XCTAssertNil(WinogradConv2D.tile(kernel: [5, 5, 48, 64], strides: (1, 1), pixels: 35 * 35))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [5, 5, 48, 64], strides: (1, 1), pixels: 35 * 35),
+                       Tile(rows: 4, columns: 4))
+        XCTAssertNil(WinogradConv2D.tile(kernel: [5, 5, 48, 64], strides: (1, 1), pixels: 15 * 15))
         XCTAssertTrue(WinogradConv2D.suits(kernel: [3, 3, 80, 192], strides: (1, 1), pixels: 71 * 71))
     }
 }

@@ -9,6 +9,8 @@
 // constant multiplies, `.addingProduct` where a product is added); G runs at
 // load time only, in Double.
 
+import Foundation
+
 /// One axis of a Winograd convolution: a fast 1-D correlation F(m, r).
 protocol WinogradAxis {
     /// m: outputs per tile along this axis.
@@ -39,6 +41,10 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
     case f2x3
     /// F(4, 3): points 0, ±1, ±2, ∞ (Lavin & Gray).
     case f4x3
+    /// F(2, 5): points 0, ±1, ±2, ∞ (F(4, 3)'s Bᵀ).
+    case f2x5
+    /// F(4, 5): points 0, ±1, ±2, ±½, ∞ (F(2, 7)'s Bᵀ).
+    case f4x5
     /// F(2, 7): points 0, ±1, ±2, ±½, ∞.
     case f2x7
 
@@ -48,6 +54,8 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
         case .identity: return WinogradIdentity.self
         case .f2x3: return WinogradF2x3.self
         case .f4x3: return WinogradF4x3.self
+        case .f2x5: return WinogradF2x5.self
+        case .f4x5: return WinogradF4x5.self
         case .f2x7: return WinogradF2x7.self
         }
     }
@@ -58,12 +66,41 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
         case (1, 1): self = .identity
         case (3, 2): self = .f2x3
         case (3, 4): self = .f4x3
+        case (5, 2): self = .f2x5
+        case (5, 4): self = .f4x5
         case (7, 2): self = .f2x7
         default: return nil
         }
     }
 
     var description: String { self == .identity ? "1" : "F(\(type.outputs), \(type.taps))" }
+}
+
+/// G (6 × r) for the points 0, ±1, ±2, ∞ with WinogradF4x3's Bᵀ: rows
+/// [¼, 0 …], -⅙·(1)ʲ, -⅙·(-1)ʲ, (1/24)·2ʲ, (1/24)·(-2)ʲ, [… 0, 1] for tap j.
+func sixPointKernelTransform(taps r: Int) -> [[Double]] {
+    let last = (0..<r).map { $0 == r - 1 ? 1.0 : 0 }
+    return [(0..<r).map { $0 == 0 ? 0.25 : 0 },
+            (0..<r).map { _ in -1.0 / 6 },
+            (0..<r).map { -pow(-1, Double($0)) / 6 },
+            (0..<r).map { pow(2, Double($0)) / 24 },
+            (0..<r).map { pow(-2, Double($0)) / 24 },
+            last]
+}
+
+/// G (8 × r) for the points 0, ±1, ±2, ±½, ∞ with WinogradF2x7's Bᵀ: rows
+/// [¼, 0 …], (1/18)·1ʲ, (1/18)·(-1)ʲ, (1/360)·2ʲ, (1/360)·(-2)ʲ,
+/// (1/360)·2ʳ⁻¹⁻ʲ, (1/360)·(-1)ʲ·2ʳ⁻¹⁻ʲ, [… 0, ¼] for tap j.
+func eightPointKernelTransform(taps r: Int) -> [[Double]] {
+    let top = Double(r - 1)
+    return [(0..<r).map { $0 == 0 ? 0.25 : 0 },
+            (0..<r).map { _ in 1.0 / 18 },
+            (0..<r).map { pow(-1, Double($0)) / 18 },
+            (0..<r).map { pow(2, Double($0)) / 360 },
+            (0..<r).map { pow(-2, Double($0)) / 360 },
+            (0..<r).map { pow(2, top - Double($0)) / 360 },
+            (0..<r).map { pow(-1, Double($0)) * pow(2, top - Double($0)) / 360 },
+            (0..<r).map { $0 == r - 1 ? 0.25 : 0 }]
 }
 
 /// Extent 1: the value passes through (α = m = r = 1).
@@ -117,14 +154,12 @@ enum WinogradF2x3: WinogradAxis {
 ///     Bᵀ = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
 ///           [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]
 ///     G  = [[¼, 0, 0], [-⅙, -⅙, -⅙], [-⅙, ⅙, -⅙], [1/24, 1/12, ⅙], [1/24, -1/12, ⅙], [0, 0, 1]]
+///          (`sixPointKernelTransform(taps: 3)`)
 ///     Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]
 enum WinogradF4x3: WinogradAxis {
     static let outputs = 4
     static let taps = 3
-    static let kernelTransform: [[Double]] = [
-        [1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
-        [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1],
-    ]
+    static let kernelTransform = sixPointKernelTransform(taps: 3)
 
     @inline(__always)
     static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
@@ -157,26 +192,12 @@ enum WinogradF4x3: WinogradAxis {
 ///           [0, 4, -4, -17, 17, 4, -4, 0], [0, 2, 1, -10, -5, 8, 4, 0],
 ///           [0, -2, 1, 10, -5, -8, 4, 0], [0, 4, 8, -5, -10, 1, 2, 0],
 ///           [0, -4, 8, 5, -10, -1, 2, 0], [0, -4, 0, 21, 0, -21, 0, 4]]
-///     G rows: [¼, 0 …], (1/18)·[1, ±1, 1, ±1, 1, ±1, 1],
-///             (1/360)·[1, ±2, 4, ±8, 16, ±32, 64], (1/360)·[64, ±32, 16, ±8, 4, ±2, 1], [… 0, ¼]
+///     G  = `eightPointKernelTransform(taps: 7)`
 ///     Aᵀ = [[1, 1, 1, 1, 1, 2, 2, 0], [0, 1, -1, 2, -2, 1, -1, 1]]
 enum WinogradF2x7: WinogradAxis {
     static let outputs = 2
     static let taps = 7
-    static let kernelTransform: [[Double]] = {
-        let powers = (0..<7).map { Double(1 << $0) }                       // 1, 2, … 64
-        let signs = (0..<7).map { $0 % 2 == 0 ? 1.0 : -1.0 }
-        return [
-            [0.25, 0, 0, 0, 0, 0, 0],
-            (0..<7).map { _ in 1.0 / 18 },
-            (0..<7).map { signs[$0] / 18 },
-            (0..<7).map { powers[$0] / 360 },
-            (0..<7).map { signs[$0] * powers[$0] / 360 },
-            (0..<7).map { powers[6 - $0] / 360 },
-            (0..<7).map { signs[$0] * powers[6 - $0] / 360 },
-            [0, 0, 0, 0, 0, 0, 0.25],
-        ]
-    }()
+    static let kernelTransform = eightPointKernelTransform(taps: 7)
 
     @inline(__always)
     static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
@@ -207,5 +228,56 @@ enum WinogradF2x7: WinogradAxis {
         let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
         y[0] = (p0 + (p1 + p2) + (p3 + p4)).addingProduct(p5 + p6, 2)
         y[ys] = ((p1 - p2) + (p5 - p6) + p7).addingProduct(p3 - p4, 2)
+    }
+}
+
+/// F(2, 5), α = 6, 6 multiplies for 10, on F(4, 3)'s points and Bᵀ:
+///     G  = `sixPointKernelTransform(taps: 5)`
+///     Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 1]]
+enum WinogradF2x5: WinogradAxis {
+    static let outputs = 2
+    static let taps = 5
+    static let kernelTransform = sixPointKernelTransform(taps: 5)
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        WinogradF4x3.transformInput(d, ds, v, vs)
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps], p4 = p[4 * ps], p5 = p[5 * ps]
+        y[0] = p0 + (p1 + p2) + (p3 + p4)
+        y[ys] = ((p1 - p2) + p5).addingProduct(p3 - p4, 2)
+    }
+}
+
+/// F(4, 5), α = 8, 8 multiplies for 20, on F(2, 7)'s points and Bᵀ:
+///     G  = `eightPointKernelTransform(taps: 5)`
+///     Aᵀ = [[1, 1, 1, 1, 1, 8, 8, 0], [0, 1, -1, 2, -2, 4, -4, 0],
+///           [0, 1, 1, 4, 4, 2, 2, 0], [0, 1, -1, 8, -8, 1, -1, 1]]
+enum WinogradF4x5: WinogradAxis {
+    static let outputs = 4
+    static let taps = 5
+    static let kernelTransform = eightPointKernelTransform(taps: 5)
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        WinogradF2x7.transformInput(d, ds, v, vs)
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
+        let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
+        let s12 = p1 + p2, d12 = p1 - p2, s34 = p3 + p4, d34 = p3 - p4, s56 = p5 + p6, d56 = p5 - p6
+        y[0] = (p0 + s12 + s34).addingProduct(s56, 8)
+        y[ys] = d12.addingProduct(d34, 2).addingProduct(d56, 4)
+        y[2 * ys] = s12.addingProduct(s34, 4).addingProduct(s56, 2)
+        y[3 * ys] = (d12 + d56 + p7).addingProduct(d34, 8)
     }
 }
