@@ -117,23 +117,36 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         self.rowAxis = rowAxis
         self.columnAxis = columnAxis
         // u[i·αw + j][ci][co] = Σ_{y,x} Gh[i][y] · Gw[j][x] · g[y][x], with
-        // g = kernel[·, ·, ci, co] · scale[co], in Double, rounded once.
+        // g = kernel[·, ·, ci, co] · scale[co], in Double, rounded once; each
+        // step runs over all co at once (contiguous in the kernel and in u).
         let gh = rowAxis.type.kernelTransform, gw = columnAxis.type.kernelTransform
         let ah = gh.count, aw = gw.count
         var u = [[Float]](repeating: [Float](repeating: 0, count: cin * cout), count: ah * aw)
-        var g = [Double](repeating: 0, count: rh * rw)     // g[y · rw + x]
-        var hg = [Double](repeating: 0, count: ah * rw)    // (Gh g)[i · rw + x]
+        let scales = (0..<cout).map { Double(scale?[$0] ?? 1) }
+        var g = [Double](repeating: 0, count: rh * rw * cout)    // g[(y · rw + x) · cout + co]
+        var hg = [Double](repeating: 0, count: ah * rw * cout)   // (Gh g)[(i · rw + x) · cout + co]
+        var ug = [Double](repeating: 0, count: cout)
         for ci in 0..<cin {
-            for co in 0..<cout {
-                let s = Double(scale?[co] ?? 1)
-                for k in 0..<(rh * rw) { g[k] = Double(kernel[(k * cin + ci) * cout + co]) * s }
-                for i in 0..<ah {
-                    for x in 0..<rw { hg[i * rw + x] = (0..<rh).reduce(0) { $0 + gh[i][$1] * g[$1 * rw + x] } }
-                }
-                for i in 0..<ah {
-                    for j in 0..<aw {
-                        u[i * aw + j][ci * cout + co] = Float((0..<rw).reduce(0) { $0 + gw[j][$1] * hg[i * rw + $1] })
+            for k in 0..<(rh * rw) {
+                for co in 0..<cout { g[k * cout + co] = Double(kernel[(k * cin + ci) * cout + co]) * scales[co] }
+            }
+            for i in 0..<ah {
+                for x in 0..<rw {
+                    for co in 0..<cout { hg[(i * rw + x) * cout + co] = 0 }
+                    for y in 0..<rh where gh[i][y] != 0 {
+                        let factor = gh[i][y]
+                        for co in 0..<cout { hg[(i * rw + x) * cout + co] += factor * g[(y * rw + x) * cout + co] }
                     }
+                }
+            }
+            for i in 0..<ah {
+                for j in 0..<aw {
+                    for co in 0..<cout { ug[co] = 0 }
+                    for x in 0..<rw where gw[j][x] != 0 {
+                        let factor = gw[j][x]
+                        for co in 0..<cout { ug[co] += factor * hg[(i * rw + x) * cout + co] }
+                    }
+                    for co in 0..<cout { u[i * aw + j][ci * cout + co] = Float(ug[co]) }
                 }
             }
         }
