@@ -47,6 +47,8 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
     case f4x5
     /// F(2, 7): points 0, ±1, ±2, ±½, ∞.
     case f2x7
+    /// F(3, 7): points 0, ±1, ±2, ±½, 3, ∞.
+    case f3x7
 
     /// The code behind this axis.
     var type: any WinogradAxis.Type {
@@ -57,6 +59,7 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
         case .f2x5: return WinogradF2x5.self
         case .f4x5: return WinogradF4x5.self
         case .f2x7: return WinogradF2x7.self
+        case .f3x7: return WinogradF3x7.self
         }
     }
 
@@ -69,6 +72,7 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
         case (5, 2): self = .f2x5
         case (5, 4): self = .f4x5
         case (7, 2): self = .f2x7
+        case (7, 3): self = .f3x7
         default: return nil
         }
     }
@@ -279,5 +283,60 @@ enum WinogradF4x5: WinogradAxis {
         y[ys] = d12.addingProduct(d34, 2).addingProduct(d56, 4)
         y[2 * ys] = s12.addingProduct(s34, 4).addingProduct(s56, 2)
         y[3 * ys] = (d12 + d56 + p7).addingProduct(d34, 8)
+    }
+}
+
+/// F(3, 7), α = 9, 9 multiplies for 21 (points 0, ±1, ±2, ±½, 3, ∞): the
+/// F(2, 7) points and one more, so Bᵀ is dense (written out below, one
+/// fused multiply-add per entry).
+///     Bᵀ = [[12, -4, -63, 21, 63, -21, -12, 4, 0],
+///           [0, -12, -8, 55, 34, -29, -8, 4, 0],
+///           [0, 12, -16, -47, 68, -5, -16, 4, 0],
+///           [0, 6, 1, -31, -5, 29, 4, -4, 0],
+///           [0, -6, 5, 29, -25, -19, 20, -4, 0],
+///           [0, 12, 20, -23, -25, 13, 5, -2, 0],
+///           [0, -12, 28, 7, -35, 7, 7, -2, 0],
+///           [0, -4, 0, 21, 0, -21, 0, 4, 0],
+///           [0, 12, -4, -63, 21, 63, -21, -12, 4]]
+///     Aᵀ = [[1, 1, 1, 1, 1, 4, 4, 1, 0], [0, 1, -1, 2, -2, 2, -2, 3, 0], [0, 1, 1, 4, 4, 1, 1, 9, 1]]
+enum WinogradF3x7: WinogradAxis {
+    static let outputs = 3
+    static let taps = 7
+    static let kernelTransform: [[Double]] = [
+        [1.0 / 12, 0, 0, 0, 0, 0, 0],
+        [1.0 / 36, 1.0 / 36, 1.0 / 36, 1.0 / 36, 1.0 / 36, 1.0 / 36, 1.0 / 36],
+        [1.0 / 72, -1.0 / 72, 1.0 / 72, -1.0 / 72, 1.0 / 72, -1.0 / 72, 1.0 / 72],
+        [1.0 / 360, 1.0 / 180, 1.0 / 90, 1.0 / 45, 2.0 / 45, 4.0 / 45, 8.0 / 45],
+        [1.0 / 1800, -1.0 / 900, 1.0 / 450, -1.0 / 225, 2.0 / 225, -4.0 / 225, 8.0 / 225],
+        [8.0 / 225, 4.0 / 225, 2.0 / 225, 1.0 / 225, 1.0 / 450, 1.0 / 900, 1.0 / 1800],
+        [8.0 / 315, -4.0 / 315, 2.0 / 315, -1.0 / 315, 1.0 / 630, -1.0 / 1260, 1.0 / 2520],
+        [1.0 / 4200, 1.0 / 1400, 3.0 / 1400, 9.0 / 1400, 27.0 / 1400, 81.0 / 1400, 243.0 / 1400],
+        [0, 0, 0, 0, 0, 0, 1.0 / 4],
+    ]
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        let d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds]
+        let d5 = d[5 * ds], d6 = d[6 * ds], d7 = d[7 * ds], d8 = d[8 * ds]
+        v[0] = (((((((d0 * 12).addingProduct(d1, -4)).addingProduct(d2, -63)).addingProduct(d3, 21)).addingProduct(d4, 63)).addingProduct(d5, -21)).addingProduct(d6, -12)).addingProduct(d7, 4)
+        v[1 * vs] = ((((((d1 * -12).addingProduct(d2, -8)).addingProduct(d3, 55)).addingProduct(d4, 34)).addingProduct(d5, -29)).addingProduct(d6, -8)).addingProduct(d7, 4)
+        v[2 * vs] = ((((((d1 * 12).addingProduct(d2, -16)).addingProduct(d3, -47)).addingProduct(d4, 68)).addingProduct(d5, -5)).addingProduct(d6, -16)).addingProduct(d7, 4)
+        v[3 * vs] = ((((((d2).addingProduct(d1, 6)).addingProduct(d3, -31)).addingProduct(d4, -5)).addingProduct(d5, 29)).addingProduct(d6, 4)).addingProduct(d7, -4)
+        v[4 * vs] = ((((((d1 * -6).addingProduct(d2, 5)).addingProduct(d3, 29)).addingProduct(d4, -25)).addingProduct(d5, -19)).addingProduct(d6, 20)).addingProduct(d7, -4)
+        v[5 * vs] = ((((((d1 * 12).addingProduct(d2, 20)).addingProduct(d3, -23)).addingProduct(d4, -25)).addingProduct(d5, 13)).addingProduct(d6, 5)).addingProduct(d7, -2)
+        v[6 * vs] = ((((((d1 * -12).addingProduct(d2, 28)).addingProduct(d3, 7)).addingProduct(d4, -35)).addingProduct(d5, 7)).addingProduct(d6, 7)).addingProduct(d7, -2)
+        v[7 * vs] = (((d1 * -4).addingProduct(d3, 21)).addingProduct(d5, -21)).addingProduct(d7, 4)
+        v[8 * vs] = (((((((d1 * 12).addingProduct(d2, -4)).addingProduct(d3, -63)).addingProduct(d4, 21)).addingProduct(d5, 63)).addingProduct(d6, -21)).addingProduct(d7, -12)).addingProduct(d8, 4)
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps], p4 = p[4 * ps]
+        let p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps], p8 = p[8 * ps]
+        y[0] = ((p0 + p1 + p2 + p3 + p4 + p7).addingProduct(p5, 4)).addingProduct(p6, 4)
+        y[1 * ys] = (((((p1 - p2).addingProduct(p3, 2)).addingProduct(p4, -2)).addingProduct(p5, 2)).addingProduct(p6, -2)).addingProduct(p7, 3)
+        y[2 * ys] = (((p1 + p2 + p5 + p6 + p8).addingProduct(p3, 4)).addingProduct(p4, 4)).addingProduct(p7, 9)
     }
 }
