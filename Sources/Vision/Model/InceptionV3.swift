@@ -104,7 +104,8 @@ public struct InceptionV3: Sendable {
 
     let graph: Graph
     /// Packed, batch-norm-folded kernels by creation index of their Conv2D or
-    /// Dense layer: Winograd for the large 3×3 stride-1 ones, direct otherwise.
+    /// Dense layer: Winograd for the large stride-1 3×3, 5×5, 1×7 and 7×1
+    /// ones (`WinogradConv2D.tile`), direct otherwise.
     let packed: [Int: any PreparedConvolution]
     /// Position in `weights` of each weighted layer, by creation index.
     let weightIndex: [Int: Int]
