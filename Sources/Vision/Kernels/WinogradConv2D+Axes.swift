@@ -41,6 +41,8 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
     case f2x3
     /// F(4, 3): points 0, ±1, ±2, ∞ (Lavin & Gray).
     case f4x3
+    /// F(6, 3): points 0, ±1, ±2, ±½, ∞ (F(2, 7)'s Bᵀ).
+    case f6x3
     /// F(2, 5): points 0, ±1, ±2, ∞ (F(4, 3)'s Bᵀ).
     case f2x5
     /// F(4, 5): points 0, ±1, ±2, ±½, ∞ (F(2, 7)'s Bᵀ).
@@ -56,6 +58,7 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
         case .identity: return WinogradIdentity.self
         case .f2x3: return WinogradF2x3.self
         case .f4x3: return WinogradF4x3.self
+        case .f6x3: return WinogradF6x3.self
         case .f2x5: return WinogradF2x5.self
         case .f4x5: return WinogradF4x5.self
         case .f2x7: return WinogradF2x7.self
@@ -69,6 +72,7 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
         case (1, 1): self = .identity
         case (3, 2): self = .f2x3
         case (3, 4): self = .f4x3
+        case (3, 6): self = .f6x3
         case (5, 2): self = .f2x5
         case (5, 4): self = .f4x5
         case (7, 2): self = .f2x7
@@ -338,5 +342,36 @@ enum WinogradF3x7: WinogradAxis {
         y[0] = ((p0 + p1 + p2 + p3 + p4 + p7).addingProduct(p5, 4)).addingProduct(p6, 4)
         y[1 * ys] = (((((p1 - p2).addingProduct(p3, 2)).addingProduct(p4, -2)).addingProduct(p5, 2)).addingProduct(p6, -2)).addingProduct(p7, 3)
         y[2 * ys] = (((p1 + p2 + p5 + p6 + p8).addingProduct(p3, 4)).addingProduct(p4, 4)).addingProduct(p7, 9)
+    }
+}
+
+/// F(6, 3), α = 8, 8 multiplies for 18, on F(2, 7)'s points and Bᵀ:
+///     G  = `eightPointKernelTransform(taps: 3)`
+///     Aᵀ = [[1, 1, 1, 1, 1, 32, 32, 0], [0, 1, -1, 2, -2, 16, -16, 0],
+///           [0, 1, 1, 4, 4, 8, 8, 0], [0, 1, -1, 8, -8, 4, -4, 0],
+///           [0, 1, 1, 16, 16, 2, 2, 0], [0, 1, -1, 32, -32, 1, -1, 1]]
+enum WinogradF6x3: WinogradAxis {
+    static let outputs = 6
+    static let taps = 3
+    static let kernelTransform = eightPointKernelTransform(taps: 3)
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        WinogradF2x7.transformInput(d, ds, v, vs)
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
+        let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
+        let s12 = p1 + p2, d12 = p1 - p2, s34 = p3 + p4, d34 = p3 - p4, s56 = p5 + p6, d56 = p5 - p6
+        y[0] = (p0 + s12 + s34).addingProduct(s56, 32)
+        y[ys] = d12.addingProduct(d34, 2).addingProduct(d56, 16)
+        y[2 * ys] = s12.addingProduct(s34, 4).addingProduct(s56, 8)
+        y[3 * ys] = d12.addingProduct(d34, 8).addingProduct(d56, 4)
+        y[4 * ys] = s12.addingProduct(s34, 16).addingProduct(s56, 2)
+        y[5 * ys] = (d12 + d56 + p7).addingProduct(d34, 32)
     }
 }

@@ -17,14 +17,16 @@ import Foundation
 /// Each tile of mh × mw output pixels needs an αh × αw window d of the input
 /// (α = m + r − 1 per axis). With 1-D transforms F(mh, rh) down the rows and
 /// F(mw, rw) along the columns (Lavin & Gray's F(2×2, 3×3) and F(4×4, 3×3);
-/// F(4×4, 5×5); F(1×3, 1×7) and F(3×1, 7×1) for the 1×7 and 7×1 kernels),
+/// F(6×6, 3×3), F(2×2, 5×5), F(4×4, 5×5); F(1×2 or 1×3, 1×7) and F(2×1 or
+/// 3×1, 7×1) for the 1×7 and 7×1 kernels),
 ///
 ///     Y = Ahᵀ [ (Gh g Gwᵀ) ⊙ (Bhᵀ d Bw) ] Aw
 ///
 /// so per input/output channel pair a tile costs αh·αw multiplies instead of
-/// mh·mw·rh·rw (F(2×2, 3×3): 16 for 36; F(4×4, 3×3): 36 for 144; F(4×4, 5×5):
-/// 64 for 400; F(1×3, 1×7): 9 for 21). Over all channels the αh·αw element-wise products become
-/// matrix products V[ξ] (tiles × Cin) · U[ξ] (Cin × Cout), run by the same
+/// mh·mw·rh·rw (F(2×2, 3×3): 16 for 36; F(4×4, 3×3): 36 for 144; F(6×6, 3×3):
+/// 64 for 324; F(4×4, 5×5): 64 for 400; F(1×3, 1×7): 9 for 21). Over all
+/// channels the αh·αw element-wise products become matrix products
+/// V[ξ] (tiles × Cin) · U[ξ] (Cin × Cout), run by the same
 /// micro-kernel as the direct convolution; the transforms are additions and
 /// constant multiplies.
 ///
@@ -60,10 +62,14 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     /// `pixels` is the output's height × width per IMAGE, never the batch's,
     /// so that an image's result does not depend on the batch it is in.
     ///
-    /// - 3×3 with at least 256 output pixels: 4×4 tiles (F(4×4, 3×3); it
-    ///   beat F(2×2, 3×3) on every such layer of Inception V3, the Cin = 32
-    ///   stem included). The 8×8 layers are weight-bound at batch 1, and U
-    ///   is 4 times the size of g.
+    /// - 3×3 with at least 256 output pixels: 4×4 tiles (F(4×4, 3×3)), 6×6
+    ///   (F(6×6, 3×3), 64 multiplies for 324) from 64×64 output pixels on
+    ///   (the stem). F(4×4) beat F(2×2) on every such layer of Inception V3,
+    ///   the Cin = 32 stem included; F(6×6) beats F(4×4) by 15–20% on each,
+    ///   but U is 64/9 the size of g against 36/9: the stem's three layers
+    ///   gain 1 ms for 2 MB, the 35×35 blocks' seven would gain 0.4 ms for
+    ///   6 MB, so they keep F(4×4). The 8×8 layers are weight-bound at batch
+    ///   1, and U is larger than g.
     /// - 5×5 with at least 256 output pixels (the 35×35 blocks' 48 → 64):
     ///   4×4 tiles (F(4×4, 5×5), 64 multiplies for 400; 2.1 times faster
     ///   than F(2×2, 5×5) there).
@@ -74,7 +80,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     static func tile(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Tile? {
         guard shape.count == 4, strides == (1, 1), pixels >= 256 else { return nil }
         switch (shape[0], shape[1]) {
-        case (3, 3): return Tile(rows: 4, columns: 4)
+        case (3, 3): return pixels >= 64 * 64 ? Tile(rows: 6, columns: 6) : Tile(rows: 4, columns: 4)
         case (5, 5): return Tile(rows: 4, columns: 4)
         case (1, 7): return Tile(rows: 1, columns: 3)
         case (7, 1): return Tile(rows: 3, columns: 1)
@@ -89,7 +95,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// The (row, column) axis pairs that `apply` has code for.
     static let supportedAxes: [(WinogradAxisKind, WinogradAxisKind)] = [
-        (.f2x3, .f2x3), (.f4x3, .f4x3), (.f2x5, .f2x5), (.f4x5, .f4x5), (.identity, .f2x7), (.f2x7, .identity),
+        (.f2x3, .f2x3), (.f4x3, .f4x3), (.f6x3, .f6x3), (.f2x5, .f2x5), (.f4x5, .f4x5), (.identity, .f2x7), (.f2x7, .identity),
         (.identity, .f3x7), (.f3x7, .identity),
     ]
 
@@ -171,6 +177,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         switch (rowAxis, columnAxis) {
         case (.f2x3, .f2x3): apply(WinogradF2x3.self, WinogradF2x3.self, input, output, relu: relu)
         case (.f4x3, .f4x3): apply(WinogradF4x3.self, WinogradF4x3.self, input, output, relu: relu)
+        case (.f6x3, .f6x3): apply(WinogradF6x3.self, WinogradF6x3.self, input, output, relu: relu)
         case (.f2x5, .f2x5): apply(WinogradF2x5.self, WinogradF2x5.self, input, output, relu: relu)
         case (.f4x5, .f4x5): apply(WinogradF4x5.self, WinogradF4x5.self, input, output, relu: relu)
         case (.identity, .f2x7): apply(WinogradIdentity.self, WinogradF2x7.self, input, output, relu: relu)
