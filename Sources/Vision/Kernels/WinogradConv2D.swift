@@ -95,15 +95,16 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// The (row, column) axis pairs that `apply` has code for.
     static let supportedAxes: [(WinogradAxisKind, WinogradAxisKind)] = [
-        (.f2x3, .f2x3), (.f4x3, .f4x3), (.f6x3, .f6x3), (.f2x5, .f2x5), (.f4x5, .f4x5), (.identity, .f2x7), (.f2x7, .identity),
-        (.identity, .f3x7), (.f3x7, .identity),
+        (.f2x3, .f2x3), (.f4x3, .f4x3), (.f6x3, .f6x3), (.f2x5, .f2x5), (.f4x5, .f4x5),
+        (.identity, .f2x7), (.f2x7, .identity), (.identity, .f3x7), (.f3x7, .identity),
     ]
 
     /// Transforms `kernel` (rh, rw, cin, cout) row-major for tiles of `tile`
     /// output pixels (by default what `tile(kernel:strides:pixels:)` picks
-    /// for a large image). `scale` multiplies each output channel's kernel (batch norm
-    /// folding); `bias` is added after. The products run on `path`'s
-    /// micro-kernels, without bias (it is added after the output transform).
+    /// for a large image). `scale` multiplies each output channel's kernel
+    /// (batch norm folding); `bias` is added after. The products run on
+    /// `path`'s micro-kernels, without bias (it is added after the output
+    /// transform).
     init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
          padding: Padding, tile: Tile? = nil, path: SIMDPath = .active) {
         precondition(shape.count == 4 && shape.allSatisfy { $0 >= 1 },
