@@ -1,27 +1,34 @@
-// WinogradConv2D.swift — 3×3, stride-1 convolution by Winograd's F(2×2, 3×3),
-// channels last, Float32, with a fused per-channel bias and optional ReLU.
+// WinogradConv2D.swift — stride-1 convolution by Winograd's minimal filtering,
+// F(mh × mw, rh × rw), channels last, Float32, with a fused per-channel bias
+// and optional ReLU.
 //
 //   input   (N, H, W, Cin)
-//   kernel  (3, 3, Cin, Cout)   Keras' layout, transformed once at load time
-//   output  (N, Ho, Wo, Cout)   Ho, Wo and the padding by TF's rule (Padding.window)
+//   kernel  (rh, rw, Cin, Cout)   Keras' layout, transformed once at load time
+//   output  (N, Ho, Wo, Cout)     Ho, Wo and the padding by TF's rule (Padding.window)
 //
 // Same contract as PackedConv2D (the definition is `Reference.conv2D`): the
 // same sums reached by another route, so results differ from the direct
-// convolution by Float32 rounding only.
+// convolution by Float32 rounding only. The 1-D transforms are in
+// WinogradConv2D+Axes.swift.
 import Foundation
 
-/// A 3×3 stride-1 convolution computed as 16 GEMMs of a quarter of the size.
+/// A stride-1 convolution computed as αh·αw GEMMs over tiles of output pixels.
 ///
-/// Each 2×2 block of output pixels ("tile") needs a 4×4 window d of the
-/// input. With Lavin & Gray's F(2×2, 3×3),
+/// Each tile of mh × mw output pixels needs an αh × αw window d of the input
+/// (α = m + r − 1 per axis). With 1-D transforms F(mh, rh) down the rows and
+/// F(mw, rw) along the columns (Lavin & Gray's F(2×2, 3×3) and F(4×4, 3×3);
+/// F(6×6, 3×3), F(2×2, 5×5), F(4×4, 5×5); F(1×2 or 1×3, 1×7) and F(2×1 or
+/// 3×1, 7×1) for the 1×7 and 7×1 kernels),
 ///
-///     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+///     Y = Ahᵀ [ (Gh g Gwᵀ) ⊙ (Bhᵀ d Bw) ] Aw
 ///
-/// so per input/output channel pair a tile costs 16 multiplies instead of
-/// 36 (2.25× fewer). Over all channels the 16 element-wise products become
-/// 16 matrix products V[ξ] (tiles × Cin) · U[ξ] (Cin × Cout), run by the same
-/// micro-kernel as the direct convolution; the transforms are additions only
-/// (and halvings in G, exact in binary).
+/// so per input/output channel pair a tile costs αh·αw multiplies instead of
+/// mh·mw·rh·rw (F(2×2, 3×3): 16 for 36; F(4×4, 3×3): 36 for 144; F(6×6, 3×3):
+/// 64 for 324; F(4×4, 5×5): 64 for 400; F(1×3, 1×7): 9 for 21). Over all
+/// channels the αh·αw element-wise products become matrix products
+/// V[ξ] (tiles × Cin) · U[ξ] (Cin × Cout), run by the same
+/// micro-kernel as the direct convolution; the transforms are additions and
+/// constant multiplies.
 ///
 /// Work is cut into chunks of tiles sized so that a chunk's transformed
 /// inputs and products stay in L2. Every tile is computed by the same code
@@ -32,49 +39,125 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     let inputChannels: Int
     let outputChannels: Int
     let padding: Padding
-    /// U[ξ] = (G g Gᵀ)[ξ] for ξ = 4i + j, each packed as a 1×1 convolution Cin → Cout.
+    /// The transform down the rows (kernel height) and along the columns (kernel width).
+    let rowAxis: WinogradAxisKind
+    let columnAxis: WinogradAxisKind
+    /// U[ξ] = (Gh g Gwᵀ)[ξ] for ξ = i·αw + j, each packed as a 1×1 convolution Cin → Cout.
     let transformed: [PackedConv2D]
     /// Bias per output channel, zero-padded to whole blocks of 16.
     let bias: AlignedBuffer
 
     var blocks: Int { (outputChannels + 15) / 16 }
+    /// Output pixels per tile: rows × columns.
+    var tile: Tile { Tile(rows: rowAxis.type.outputs, columns: columnAxis.type.outputs) }
 
-    /// Whether a convolution with this kernel shape and strides can run here,
-    /// and pays off: `pixels` is the output's height × width per image
-    /// (small late layers are weight-bound, and U is 16/9 the size of g).
-    /// It is decided per image, never per batch, so that an image's result
-    /// does not depend on the batch it is in.
-    static func suits(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Bool {
-        shape.count == 4 && shape[0] == 3 && shape[1] == 3 && strides == (1, 1) && pixels >= 256
+    /// Output pixels per tile along each axis (1 along an axis of kernel extent 1).
+    struct Tile: Equatable, Sendable, CustomStringConvertible {
+        let rows: Int, columns: Int
+        var description: String { "\(rows)×\(columns)" }
     }
 
-    /// Transforms `kernel` (3, 3, cin, cout) row-major. `scale` multiplies
-    /// each output channel's kernel (batch norm folding); `bias` is added
-    /// after. The 16 products run on `path`'s micro-kernels, without bias
-    /// (the transformed convolutions have none; it is added after the output transform).
+    /// The tile that a convolution with this kernel shape and strides runs
+    /// with here, or nil where Winograd does not pay off or does not apply.
+    /// `pixels` is the output's height × width per IMAGE, never the batch's,
+    /// so that an image's result does not depend on the batch it is in.
+    ///
+    /// - 3×3 with at least 256 output pixels: 4×4 tiles (F(4×4, 3×3)), 6×6
+    ///   (F(6×6, 3×3), 64 multiplies for 324) from 64×64 output pixels on
+    ///   (the stem). F(4×4) beat F(2×2) on every such layer of Inception V3,
+    ///   the Cin = 32 stem included; F(6×6) beats F(4×4) by 15–20% on each,
+    ///   but U is 64/9 the size of g against 36/9: the stem's three layers
+    ///   gain 1 ms for 2 MB, the 35×35 blocks' seven would gain 0.4 ms for
+    ///   6 MB, so they keep F(4×4). The 8×8 layers are weight-bound at batch
+    ///   1, and U is larger than g.
+    /// - 5×5 with at least 256 output pixels (the 35×35 blocks' 48 → 64):
+    ///   4×4 tiles (F(4×4, 5×5), 64 multiplies for 400; 2.1 times faster
+    ///   than F(2×2, 5×5) there).
+    /// - 1×7 and 7×1 with at least 256 output pixels (the 17×17 blocks):
+    ///   tiles of 1×3 and 3×1 (F(3, 7) along the long axis: 9 multiplies for
+    ///   21; 22–25% faster than F(2, 7) there, and 17 = 6 · 3 − 1 wastes
+    ///   no more than F(2, 7)'s 9 · 2 − 1).
+    static func tile(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Tile? {
+        guard shape.count == 4, strides == (1, 1), pixels >= 256 else { return nil }
+        switch (shape[0], shape[1]) {
+        case (3, 3): return pixels >= 64 * 64 ? Tile(rows: 6, columns: 6) : Tile(rows: 4, columns: 4)
+        case (5, 5): return Tile(rows: 4, columns: 4)
+        case (1, 7): return Tile(rows: 1, columns: 3)
+        case (7, 1): return Tile(rows: 3, columns: 1)
+        default: return nil
+        }
+    }
+
+    /// Whether `tile(kernel:strides:pixels:)` picks Winograd for this layer.
+    static func suits(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Bool {
+        tile(kernel: shape, strides: strides, pixels: pixels) != nil
+    }
+
+    /// The (row, column) axis pairs that `apply` has code for.
+    static let supportedAxes: [(WinogradAxisKind, WinogradAxisKind)] = [
+        (.f2x3, .f2x3), (.f4x3, .f4x3), (.f6x3, .f6x3), (.f2x5, .f2x5), (.f4x5, .f4x5),
+        (.identity, .f2x7), (.f2x7, .identity), (.identity, .f3x7), (.f3x7, .identity),
+    ]
+
+    /// Transforms `kernel` (rh, rw, cin, cout) row-major for tiles of `tile`
+    /// output pixels (by default what `tile(kernel:strides:pixels:)` picks
+    /// for a large image). `scale` multiplies each output channel's kernel
+    /// (batch norm folding); `bias` is added after. The products run on
+    /// `path`'s micro-kernels, without bias (it is added after the output
+    /// transform).
     init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
-         padding: Padding, path: SIMDPath = .active) {
-        precondition(shape.count == 4 && shape[0] == 3 && shape[1] == 3 && shape[2] >= 1 && shape[3] >= 1,
-                     "WinogradConv2D: kernel shape \(shape) is not (3, 3, cin, cout)")
+         padding: Padding, tile: Tile? = nil, path: SIMDPath = .active) {
+        precondition(shape.count == 4 && shape.allSatisfy { $0 >= 1 },
+                     "WinogradConv2D: kernel shape \(shape) is not (rh, rw, cin, cout)")
         precondition(kernel.count == shape.reduce(1, *),
                      "WinogradConv2D: \(kernel.count) scalars for kernel shape \(shape)")
-        let cin = shape[2], cout = shape[3]
+        let (rh, rw, cin, cout) = (shape[0], shape[1], shape[2], shape[3])
+        let tile = tile ?? WinogradConv2D.tile(kernel: shape, strides: (1, 1), pixels: .max) ?? Tile(rows: 0, columns: 0)
+        guard let rowAxis = WinogradAxisKind(taps: rh, outputs: tile.rows),
+              let columnAxis = WinogradAxisKind(taps: rw, outputs: tile.columns),
+              WinogradConv2D.supportedAxes.contains(where: { $0 == (rowAxis, columnAxis) }) else {
+            preconditionFailure("WinogradConv2D: no transform for kernel \(rh)×\(rw) with \(tile) tiles "
+                                + "(expected 3×3 or 5×5 with 2×2 or 4×4, 1×7 with 1×2 or 1×3, 7×1 with 2×1 or 3×1)")
+        }
         if let bias { precondition(bias.count == cout, "WinogradConv2D: \(bias.count) biases for \(cout) channels") }
         if let scale { precondition(scale.count == cout, "WinogradConv2D: \(scale.count) scales for \(cout) channels") }
         inputChannels = cin
         outputChannels = cout
         self.padding = padding
-        // u[ξ][ci][co] = (G g Gᵀ)[ξ] with g = kernel[·, ·, ci, co] · scale[co];
-        // G = [[1, 0, 0], [½, ½, ½], [½, -½, ½], [0, 0, 1]].
-        var u = [[Float]](repeating: [Float](repeating: 0, count: cin * cout), count: 16)
+        self.rowAxis = rowAxis
+        self.columnAxis = columnAxis
+        // u[i·αw + j][ci][co] = Σ_{y,x} Gh[i][y] · Gw[j][x] · g[y][x], with
+        // g = kernel[·, ·, ci, co] · scale[co], in Double, rounded once; each
+        // step runs over all co at once (contiguous in the kernel and in u).
+        let gh = rowAxis.type.kernelTransform, gw = columnAxis.type.kernelTransform
+        let ah = gh.count, aw = gw.count
+        var u = [[Float]](repeating: [Float](repeating: 0, count: cin * cout), count: ah * aw)
+        let scales = (0..<cout).map { Double(scale?[$0] ?? 1) }
+        var g = [Double](repeating: 0, count: rh * rw * cout)    // g[(y · rw + x) · cout + co]
+        var hg = [Double](repeating: 0, count: ah * rw * cout)   // (Gh g)[(i · rw + x) · cout + co]
+        var ug = [Double](repeating: 0, count: cout)
         for ci in 0..<cin {
-            for co in 0..<cout {
-                let s = scale?[co] ?? 1
-                var g = [Float](repeating: 0, count: 9) // g[y * 3 + x]
-                for k in 0..<9 { g[k] = kernel[(k * cin + ci) * cout + co] * s }
-                let gg = WinogradConv2D.halfSums(g, stride: 3, step: 1)  // G g: 4 × 3, gg[i * 3 + x]
-                let u4 = WinogradConv2D.halfSums(gg, stride: 1, step: 3) // (G g) Gᵀ: 4 × 4, u4[j * 4 + i]
-                for i in 0..<4 { for j in 0..<4 { u[i * 4 + j][ci * cout + co] = u4[j * 4 + i] } }
+            for k in 0..<(rh * rw) {
+                for co in 0..<cout { g[k * cout + co] = Double(kernel[(k * cin + ci) * cout + co]) * scales[co] }
+            }
+            for i in 0..<ah {
+                for x in 0..<rw {
+                    for co in 0..<cout { hg[(i * rw + x) * cout + co] = 0 }
+                    for y in 0..<rh where gh[i][y] != 0 {
+                        let factor = gh[i][y]
+                        for co in 0..<cout { hg[(i * rw + x) * cout + co] += factor * g[(y * rw + x) * cout + co] }
+                    }
+                }
+            }
+            for i in 0..<ah {
+                for j in 0..<aw {
+                    for co in 0..<cout { ug[co] = 0 }
+                    for x in 0..<rw where gw[j][x] != 0 {
+                        let factor = gw[j][x]
+                        for co in 0..<cout { ug[co] += factor * hg[(i * rw + x) * cout + co] }
+                    }
+                    for co in 0..<cout { u[i * aw + j][ci * cout + co] = Float(ug[co]) }
+                }
             }
         }
         transformed = u.map { matrix in
@@ -82,23 +165,6 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         }
         self.bias = AlignedBuffer(count: (cout + 15) / 16 * 16)
         if let bias { self.bias.base.update(from: bias, count: cout) }
-    }
-
-    /// G applied along one axis of a matrix `a` of `lines` × 3 values: line
-    /// o holds a[o·step + k·stride], k = 0, 1, 2, and becomes [a0, ½(a0 + a1 + a2),
-    /// ½(a0 - a1 + a2), a2]; the result holds value r of line o at r·lines + o.
-    private static func halfSums(_ a: [Float], stride: Int, step: Int) -> [Float] {
-        let lines = a.count / 3
-        var result = [Float](repeating: 0, count: 4 * lines)
-        for o in 0..<lines {
-            let a0 = a[o * step], a1 = a[o * step + stride], a2 = a[o * step + 2 * stride]
-            let sum = a0 + a1 + a2, difference = a0 - a1 + a2
-            result[0 * lines + o] = a0
-            result[1 * lines + o] = sum * 0.5
-            result[2 * lines + o] = difference * 0.5
-            result[3 * lines + o] = a2
-        }
-        return result
     }
 
     /// False: U = G g Gᵀ (with the scale folded in) does not give g back
@@ -110,21 +176,39 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// Output extent for an input of `height` × `width`.
     func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        (padding.window(input: height, kernel: 3, stride: 1).output,
-         padding.window(input: width, kernel: 3, stride: 1).output)
+        (padding.window(input: height, kernel: rowAxis.type.taps, stride: 1).output,
+         padding.window(input: width, kernel: columnAxis.type.taps, stride: 1).output)
     }
 
     /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
+        switch (rowAxis, columnAxis) {
+        case (.f2x3, .f2x3): apply(WinogradF2x3.self, WinogradF2x3.self, input, output, relu: relu)
+        case (.f4x3, .f4x3): apply(WinogradF4x3.self, WinogradF4x3.self, input, output, relu: relu)
+        case (.f6x3, .f6x3): apply(WinogradF6x3.self, WinogradF6x3.self, input, output, relu: relu)
+        case (.f2x5, .f2x5): apply(WinogradF2x5.self, WinogradF2x5.self, input, output, relu: relu)
+        case (.f4x5, .f4x5): apply(WinogradF4x5.self, WinogradF4x5.self, input, output, relu: relu)
+        case (.identity, .f2x7): apply(WinogradIdentity.self, WinogradF2x7.self, input, output, relu: relu)
+        case (.f2x7, .identity): apply(WinogradF2x7.self, WinogradIdentity.self, input, output, relu: relu)
+        case (.identity, .f3x7): apply(WinogradIdentity.self, WinogradF3x7.self, input, output, relu: relu)
+        case (.f3x7, .identity): apply(WinogradF3x7.self, WinogradIdentity.self, input, output, relu: relu)
+        default: preconditionFailure("WinogradConv2D: no code for axes \(rowAxis), \(columnAxis)")
+        }
+    }
+
+    /// `apply` with the row transform H and the column transform W.
+    private func apply<H: WinogradAxis, W: WinogradAxis>(_: H.Type, _: W.Type, _ input: FeatureMap,
+                                                         _ output: FeatureMap, relu: Bool) {
         let (oh, ow) = checkedOutputSize(input, output, kernel: "WinogradConv2D")
         if output.pixels == 0 { return }
-        let grid = TileGrid(batch: input.batch, rows: (oh + 1) / 2, columns: (ow + 1) / 2,
-                            padTop: padding.window(input: input.height, kernel: 3, stride: 1).before,
-                            padLeft: padding.window(input: input.width, kernel: 3, stride: 1).before)
-        // A chunk's V (16 × tiles × Cin) and M (16 × tiles × 16·blocks) take
+        let grid = TileGrid(batch: input.batch, rows: (oh + H.outputs - 1) / H.outputs,
+                            columns: (ow + W.outputs - 1) / W.outputs,
+                            padTop: padding.window(input: input.height, kernel: H.taps, stride: 1).before,
+                            padLeft: padding.window(input: input.width, kernel: W.taps, stride: 1).before)
+        // A chunk's V (α² × tiles × Cin) and M (α² × tiles × 16·blocks) take
         // at most half of L2; at least 4 chunks per thread for balance.
-        let threads = Parallel.threadCount
-        let perTileBytes = 16 * (inputChannels + blocks * 16) * 4
+        let threads = Parallel.threadCount, points = H.points * W.points
+        let perTileBytes = points * (inputChannels + blocks * 16) * 4
         let byCache = max(6, PackedConv2D.Schedule.cacheBudget / 2 / perTileBytes)
         let byThreads = (grid.count + threads * Parallel.partsPerThread - 1) / (threads * Parallel.partsPerThread)
         // Whole groups of 6 tiles (the micro-kernel's rows); rounding the
@@ -133,31 +217,35 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         let chunks = (grid.count + perChunk - 1) / perChunk
         Parallel.forEach(parts: chunks) { chunk in
             let tiles = (chunk * perChunk)..<min(grid.count, (chunk + 1) * perChunk)
-            run(tiles: tiles, capacity: perChunk, of: grid, input, output, relu: relu)
+            run(H.self, W.self, tiles: tiles, capacity: perChunk, of: grid, input, output, relu: relu)
         }
     }
 
     /// Where the tiles lie: tile t is image t / (rows·columns), tile row and
-    /// column within it; its window starts at input (2·row - padTop, 2·column - padLeft).
+    /// column within it; its window starts at input (mh·row - padTop, mw·column - padLeft).
     struct TileGrid {
         let batch: Int, rows: Int, columns: Int, padTop: Int, padLeft: Int
         var count: Int { batch * rows * columns }
     }
 
-    /// One chunk: input transform → 16 products → output transform.
-    private func run(tiles: Range<Int>, capacity: Int, of grid: TileGrid,
-                     _ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
-        let cin = inputChannels, width = blocks * 16
-        let scratch = Scratch.shared.take(count: 16 * capacity * (cin + width))
+    /// One chunk: input transform → αh·αw products → output transform.
+    private func run<H: WinogradAxis, W: WinogradAxis>(_: H.Type, _: W.Type, tiles: Range<Int>, capacity: Int,
+                                                       of grid: TileGrid, _ input: FeatureMap,
+                                                       _ output: FeatureMap, relu: Bool) {
+        let cin = inputChannels, width = blocks * 16, points = H.points * W.points
+        let scratch = Scratch.shared.take(count: points * capacity * (cin + width))
         defer { Scratch.shared.give(scratch) }
-        let v = scratch.base                              // V[ξ][tile][ci]
-        let m = scratch.base + 16 * capacity * cin       // M[ξ][tile][co]
-        for (t, tile) in tiles.enumerated() {
-            transformInput(tile: tile, of: grid, input, into: v + t * cin, xiStride: capacity * cin)
+        let v = scratch.base                                  // V[ξ][tile][ci]
+        let m = scratch.base + points * capacity * cin        // M[ξ][tile][co]
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2 * points) { work in
+            for (t, tile) in tiles.enumerated() {
+                transformInput(H.self, W.self, tile: tile, of: grid, input, into: v + t * cin,
+                               xiStride: capacity * cin, work: work.baseAddress!)
+            }
         }
         let mr = PackedConv2D.rowsPerTile
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: mr) { rows in
-            for xi in 0..<16 {
+            for xi in 0..<points {
                 let u = transformed[xi], vxi = v + xi * capacity * cin, mxi = m + xi * capacity * width
                 for columnTile in 0..<u.columnTiles {
                     var t0 = 0
@@ -171,91 +259,79 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
                 }
             }
         }
-        for (t, tile) in tiles.enumerated() {
-            transformOutput(tile: tile, of: grid, from: m + t * width, xiStride: capacity * width,
-                            output, relu: relu)
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: points + 2 * H.outputs * W.points) { work in
+            for (t, tile) in tiles.enumerated() {
+                transformOutput(H.self, W.self, tile: tile, of: grid, from: m + t * width,
+                                xiStride: capacity * width, output, relu: relu, work: work.baseAddress!)
+            }
         }
     }
 
-    /// V = Bᵀ d B for one tile, 16 input channels at a time (the last group
+    /// V = Bhᵀ d Bw for one tile, 16 input channels at a time (the last group
     /// zero-filled past Cin); V[ξ] goes to `v + ξ · xiStride`. Window cells
-    /// outside the input (padding) are zeros.
-    /// Bᵀ = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
+    /// outside the input (padding) are zeros. `work` holds 2·αh·αw vectors.
     @inline(__always)
-    private func transformInput(tile: Int, of grid: TileGrid, _ input: FeatureMap,
-                                into v: UnsafeMutablePointer<Float>, xiStride: Int) {
+    private func transformInput<H: WinogradAxis, W: WinogradAxis>(
+        _: H.Type, _: W.Type, tile: Int, of grid: TileGrid, _ input: FeatureMap,
+        into v: UnsafeMutablePointer<Float>, xiStride: Int, work: UnsafeMutablePointer<SIMD16<Float>>
+    ) {
+        let (ah, aw) = (H.points, W.points)
         let n = tile / (grid.rows * grid.columns), row = (tile / grid.columns) % grid.rows
-        let y0 = 2 * row - grid.padTop, x0 = 2 * (tile % grid.columns) - grid.padLeft
+        let y0 = H.outputs * row - grid.padTop, x0 = W.outputs * (tile % grid.columns) - grid.padLeft
         let image = input.base + n * input.height * input.width * input.pixelStride
-        // d and Bᵀ d, 16 vectors each, on the stack.
-        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 32) { scratch in
-        let d = scratch.baseAddress!, e = d + 16
+        let inside = y0 >= 0 && y0 + ah <= input.height && x0 >= 0 && x0 + aw <= input.width
+        let d = work, e = work + ah * aw   // the window d[y·αw + x], then Bhᵀ d
         var c = 0
         while c < inputChannels {
             let count = min(16, inputChannels - c)
-            for i in 0..<16 { d[i] = SIMD16() }
-            for y in 0..<4 where y0 + y >= 0 && y0 + y < input.height {
-                for x in 0..<4 where x0 + x >= 0 && x0 + x < input.width {
-                    d[y * 4 + x] = WinogradConv2D.load(image + ((y0 + y) * input.width + x0 + x) * input.pixelStride + c,
-                                                       count)
+            if !inside { for i in 0..<(ah * aw) { d[i] = SIMD16() } }
+            for y in 0..<ah where y0 + y >= 0 && y0 + y < input.height {
+                let line = image + (y0 + y) * input.width * input.pixelStride + c
+                for x in 0..<aw where x0 + x >= 0 && x0 + x < input.width {
+                    d[y * aw + x] = WinogradConv2D.load(line + (x0 + x) * input.pixelStride, count)
                 }
             }
-            // Bᵀ d: rows of the 4 × 4 window combined.
-            for x in 0..<4 {
-                e[x] = d[x] - d[8 + x]
-                e[4 + x] = d[4 + x] + d[8 + x]
-                e[8 + x] = d[8 + x] - d[4 + x]
-                e[12 + x] = d[4 + x] - d[12 + x]
-            }
-            // (Bᵀ d) B: columns combined.
-            for i in 0..<4 {
-                let r = 4 * i
-                let out = v + c
-                WinogradConv2D.store(e[r] - e[r + 2], out + (r + 0) * xiStride, count)
-                WinogradConv2D.store(e[r + 1] + e[r + 2], out + (r + 1) * xiStride, count)
-                WinogradConv2D.store(e[r + 2] - e[r + 1], out + (r + 2) * xiStride, count)
-                WinogradConv2D.store(e[r + 1] - e[r + 3], out + (r + 3) * xiStride, count)
-            }
+            // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row, into V.
+            let rowsDone = ah == 1 ? d : e
+            if ah > 1 { for x in 0..<aw { H.transformInput(d + x, aw, e + x, aw) } }
+            if aw > 1 { for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, d + i * aw, 1) } }
+            let result = aw == 1 ? rowsDone : d
+            for xi in 0..<(ah * aw) { WinogradConv2D.store(result[xi], v + c + xi * xiStride, count) }
             c += 16
-        }
         }
     }
 
-    /// Y = Aᵀ M A + bias (then ReLU) for one tile, written to the output
-    /// pixels that exist (odd sizes drop the last row or column of Y).
-    /// Aᵀ = [[1, 1, 1, 0], [0, 1, -1, -1]].
+    /// Y = Ahᵀ M Aw + bias (then ReLU) for one tile, written to the output
+    /// pixels that exist (sizes that are not a multiple of the tile drop the
+    /// last rows or columns of Y). `work` holds αh·αw + 2·mh·αw vectors.
     @inline(__always)
-    private func transformOutput(tile: Int, of grid: TileGrid, from m: UnsafeMutablePointer<Float>, xiStride: Int,
-                                 _ output: FeatureMap, relu: Bool) {
+    private func transformOutput<H: WinogradAxis, W: WinogradAxis>(
+        _: H.Type, _: W.Type, tile: Int, of grid: TileGrid, from m: UnsafeMutablePointer<Float>, xiStride: Int,
+        _ output: FeatureMap, relu: Bool, work: UnsafeMutablePointer<SIMD16<Float>>
+    ) {
+        let (ah, aw, mh, mw) = (H.points, W.points, H.outputs, W.outputs)
         let n = tile / (grid.rows * grid.columns), row = (tile / grid.columns) % grid.rows
-        let oy = 2 * row, ox = 2 * (tile % grid.columns)
+        let oy = mh * row, ox = mw * (tile % grid.columns)
         let image = output.base + n * output.height * output.width * output.pixelStride
-        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 8) { scratch in
-        let s = scratch.baseAddress! // Aᵀ M: 2 × 4
+        let rowsHere = min(mh, output.height - oy), columnsHere = min(mw, output.width - ox)
+        let p = work, s = work + ah * aw, y = s + mh * aw  // M, Ahᵀ M (mh × αw), Y (mh × mw)
         var c = 0
         while c < outputChannels {
             let count = min(16, outputChannels - c)
-            for x in 0..<4 {
-                let m0 = WinogradConv2D.load(m + (0 + x) * xiStride + c, 16)
-                let m1 = WinogradConv2D.load(m + (4 + x) * xiStride + c, 16)
-                let m2 = WinogradConv2D.load(m + (8 + x) * xiStride + c, 16)
-                let m3 = WinogradConv2D.load(m + (12 + x) * xiStride + c, 16)
-                s[x] = m0 + m1 + m2
-                s[4 + x] = m1 - m2 - m3
-            }
+            for xi in 0..<(ah * aw) { p[xi] = WinogradConv2D.load(m + xi * xiStride + c, 16) }
+            let rowsDone = ah == 1 ? p : s
+            if ah > 1 { for x in 0..<aw { H.transformOutput(p + x, aw, s + x, aw) } }
+            let result = aw == 1 ? rowsDone : y
+            if aw > 1 { for i in 0..<mh { W.transformOutput(rowsDone + i * aw, 1, y + i * mw, 1) } }
             let beta = WinogradConv2D.load(bias.base + c, 16)
-            for i in 0..<2 where oy + i < output.height {
-                let r = 4 * i
-                let y0 = s[r] + s[r + 1] + s[r + 2] + beta
-                let y1 = s[r + 1] - s[r + 2] - s[r + 3] + beta
+            for i in 0..<rowsHere {
                 let line = image + (oy + i) * output.width * output.pixelStride + c
-                WinogradConv2D.store(relu ? y0.maximum(SIMD16()) : y0, line + ox * output.pixelStride, count)
-                if ox + 1 < output.width {
-                    WinogradConv2D.store(relu ? y1.maximum(SIMD16()) : y1, line + (ox + 1) * output.pixelStride, count)
+                for j in 0..<columnsHere {
+                    let value = result[i * mw + j] + beta
+                    WinogradConv2D.store(relu ? value.maximum(SIMD16()) : value, line + (ox + j) * output.pixelStride, count)
                 }
             }
             c += 16
-        }
         }
     }
 

@@ -122,9 +122,9 @@ extension InceptionV3 {
             let norm = batchNorm(after: layer, graph)
             let (scale, bias) = foldedBatchNorm(weights[weightIndex[norm.layer]!].tensors, epsilon: norm.epsilon)
             let output = graph.layers[layer].shape  // (h, w, cout)
-            if WinogradConv2D.suits(kernel: shape, strides: strides, pixels: output[0] * output[1]) {
+            if let tile = WinogradConv2D.tile(kernel: shape, strides: strides, pixels: output[0] * output[1]) {
                 return arrays[0].scalars.withUnsafeBufferPointer {
-                    WinogradConv2D(kernel: $0, shape: shape, bias: bias, scale: scale, padding: padding)
+                    WinogradConv2D(kernel: $0, shape: shape, bias: bias, scale: scale, padding: padding, tile: tile)
                 }
             }
             return arrays[0].scalars.withUnsafeBufferPointer {

@@ -101,8 +101,8 @@ public struct InceptionV3: Sendable {
     public let layers: [LayerInfo]
     let graph: Graph
     /// Prepared kernels with their batch norm by creation index of their
-    /// Conv2D or Dense layer: Winograd for the large 3×3 stride-1 ones,
-    /// direct otherwise.
+    /// Conv2D or Dense layer: Winograd for the large stride-1 3×3, 5×5, 1×7
+    /// and 7×1 ones (`WinogradConv2D.tile`), direct otherwise.
     let packed: [Int: any PreparedConvolution]
     /// The weights as given, in `weightSpecs` order, except the kernels that
     /// `packed` gives back exactly (`givesKernelBack`): those are empty here
