@@ -144,28 +144,39 @@ final class TransferModelTests: XCTestCase {
         }
         let alone = paths.map { path in Result { try KerasImage.load(path, targetSize: (75, 75)) } }
         let batches = [Array(paths[0..<3]), Array(paths[3..<6]), [paths[6]]]
-        let loader = BatchLoader(batches, size: (75, 75))
-        var got: [Result<Image, Error>] = []
-        var given = 0
-        while let batch = loader.next() {
-            XCTAssertEqual(batch.count, batches[given].count, "batch \(given)")
-            given += 1
-            // The caller's work on this batch: the next one decodes meanwhile.
-            _ = Kernels.globalAveragePool2D(Tensor(shape: [1, 64, 64, 32], scalars: [Float](repeating: 1, count: 131072)))
-            got += batch
-        }
-        XCTAssertEqual(given, batches.count)
-        XCTAssertNil(loader.next(), "a finished loader stays finished")
-        XCTAssertEqual(got.count, paths.count)
-        for (i, (a, b)) in zip(got, alone).enumerated() {
-            switch (a, b) {
-            case (.success(let x), .success(let y)): XCTAssertEqual(x.pixels, y.pixels, "file \(i)")
-            case (.failure(let x), .failure(let y)): XCTAssertEqual(String(describing: x), String(describing: y), "file \(i)")
-            default: XCTFail("file \(i): \(a) but alone \(b)")
+        // 0: every later batch in the background; Int.max: none (small photos, the default here).
+        for overlapFrom in [0, Int.max, BatchLoader.overlapPixels] {
+            let loader = BatchLoader(batches, size: (75, 75), overlapFrom: overlapFrom)
+            var got: [Result<Image, Error>] = []
+            var given = 0
+            while let batch = loader.next() {
+                XCTAssertEqual(batch.count, batches[given].count, "batch \(given)")
+                given += 1
+                // The caller's work on this batch: the next one decodes meanwhile.
+                _ = Kernels.globalAveragePool2D(Tensor(shape: [1, 64, 64, 32], scalars: [Float](repeating: 1, count: 131072)))
+                got += batch
+            }
+            XCTAssertEqual(given, batches.count)
+            XCTAssertNil(loader.next(), "a finished loader stays finished")
+            XCTAssertEqual(got.count, paths.count)
+            for (i, (a, b)) in zip(got, alone).enumerated() {
+                switch (a, b) {
+                case (.success(let x), .success(let y)): XCTAssertEqual(x.pixels, y.pixels, "file \(i)")
+                case (.failure(let x), .failure(let y)): XCTAssertEqual(String(describing: x), String(describing: y), "file \(i)")
+                default: XCTFail("file \(i): \(a) but alone \(b), overlapping from \(overlapFrom) pixels")
+                }
             }
         }
+        // Which batches go to the background: by the photos' mean size from
+        // their headers (the PNGs are 139×139, 19321 pixels; the bad file counts 0).
+        let pngs = [paths[0], paths[1]], withBad = [paths[3], paths[4]]
+        XCTAssertFalse(BatchLoader(batches, size: (75, 75)).overlaps(pngs), "small photos decode between passes")
+        XCTAssertTrue(BatchLoader(batches, size: (75, 75), overlapFrom: 19321).overlaps(pngs))
+        XCTAssertFalse(BatchLoader(batches, size: (75, 75), overlapFrom: 19322).overlaps(pngs))
+        XCTAssertFalse(BatchLoader(batches, size: (75, 75), overlapFrom: 9661).overlaps(withBad), "mean 9660.5 pixels")
+        XCTAssertTrue(BatchLoader(batches, size: (75, 75), overlapFrom: 9660).overlaps(withBad))
         // A loader dropped mid-way (a stopped training) waits for its decode and leaks nothing.
-        var early: BatchLoader? = BatchLoader(batches, size: (75, 75))
+        var early: BatchLoader? = BatchLoader(batches, size: (75, 75), overlapFrom: 0)
         XCTAssertEqual(early?.next()?.count, 3)
         early = nil
         XCTAssertNil(early)
