@@ -111,6 +111,29 @@ func eightPointKernelTransform(taps r: Int) -> [[Double]] {
             (0..<r).map { $0 == r - 1 ? 0.25 : 0 }]
 }
 
+/// Aᵀ of the 8 points 0, ±1, ±2, ±½, ∞ for m outputs (F(2, 7), F(4, 5),
+/// F(6, 3); G's rows absorb the ½ powers): output k is
+///     [k = 0]·p0 + (p1 ± p2) + 2ᵏ·(p3 ± p4) + 2ᵐ⁻¹⁻ᵏ·(p5 ± p6) + [k = m − 1]·p7,
+/// with + for even k and − for odd k (m is even).
+@inline(__always)
+func eightPointOutputTransform(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                               _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int, outputs m: Int) {
+    let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
+    let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
+    let s12 = p1 + p2, d12 = p1 - p2, s34 = p3 + p4, d34 = p3 - p4, s56 = p5 + p6, d56 = p5 - p6
+    for k in 0..<m {
+        let (a, b, c) = k % 2 == 0 ? (s12, s34, s56) : (d12, d34, d56)
+        let up = Float(1 << k), down = Float(1 << (m - 1 - k))
+        if k == 0 {
+            y[0] = (p0 + a + b).addingProduct(c, down)
+        } else if k == m - 1 {
+            y[k * ys] = (a + c + p7).addingProduct(b, up)
+        } else {
+            y[k * ys] = a.addingProduct(b, up).addingProduct(c, down)
+        }
+    }
+}
+
 /// Extent 1: the value passes through (α = m = r = 1).
 enum WinogradIdentity: WinogradAxis {
     static let outputs = 1
@@ -232,10 +255,7 @@ enum WinogradF2x7: WinogradAxis {
     @inline(__always)
     static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
                                 _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
-        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
-        let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
-        y[0] = (p0 + (p1 + p2) + (p3 + p4)).addingProduct(p5 + p6, 2)
-        y[ys] = ((p1 - p2) + (p5 - p6) + p7).addingProduct(p3 - p4, 2)
+        eightPointOutputTransform(p, ps, y, ys, outputs: 2)
     }
 }
 
@@ -280,13 +300,7 @@ enum WinogradF4x5: WinogradAxis {
     @inline(__always)
     static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
                                 _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
-        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
-        let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
-        let s12 = p1 + p2, d12 = p1 - p2, s34 = p3 + p4, d34 = p3 - p4, s56 = p5 + p6, d56 = p5 - p6
-        y[0] = (p0 + s12 + s34).addingProduct(s56, 8)
-        y[ys] = d12.addingProduct(d34, 2).addingProduct(d56, 4)
-        y[2 * ys] = s12.addingProduct(s34, 4).addingProduct(s56, 2)
-        y[3 * ys] = (d12 + d56 + p7).addingProduct(d34, 8)
+        eightPointOutputTransform(p, ps, y, ys, outputs: 4)
     }
 }
 
@@ -364,14 +378,6 @@ enum WinogradF6x3: WinogradAxis {
     @inline(__always)
     static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
                                 _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
-        let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
-        let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
-        let s12 = p1 + p2, d12 = p1 - p2, s34 = p3 + p4, d34 = p3 - p4, s56 = p5 + p6, d56 = p5 - p6
-        y[0] = (p0 + s12 + s34).addingProduct(s56, 32)
-        y[ys] = d12.addingProduct(d34, 2).addingProduct(d56, 16)
-        y[2 * ys] = s12.addingProduct(s34, 4).addingProduct(s56, 8)
-        y[3 * ys] = d12.addingProduct(d34, 8).addingProduct(d56, 4)
-        y[4 * ys] = s12.addingProduct(s34, 16).addingProduct(s56, 2)
-        y[5 * ys] = (d12 + d56 + p7).addingProduct(d34, 32)
+        eightPointOutputTransform(p, ps, y, ys, outputs: 6)
     }
 }
