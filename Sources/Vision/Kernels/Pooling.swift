@@ -15,17 +15,27 @@ enum Pool2D {
 
     /// Pools `input` into `output` with `size` windows moved by `strides`.
     ///
-    /// Separable: for each output row and block of 16 channels, the window's
-    /// rows are first reduced column by column into a scratch row (one value
-    /// per input column, in L1), then each output pixel reduces its window's
-    /// columns of that row. A 3×3 window costs 2 + 2 operations and 3 + 3
-    /// loads per output instead of 8 and 9; neighbouring windows share their
-    /// column values. Max is exact in any order; the average adds the rows of
-    /// a column, then the columns, and divides by the in-bounds cell count as
+    /// Separable: for each output row, the window's input rows are first
+    /// reduced pixel by pixel into a scratch row (width × channels, read and
+    /// written contiguously, it stays in L1/L2), then each output pixel
+    /// reduces its window's columns of that row. A 3×3 window costs 2 + 2
+    /// operations per output instead of 8, and 3 + 3 loads instead of 9 at
+    /// stride 1. Max is exact in any order; the average adds the rows of a
+    /// column, then the columns, and divides by the in-bounds cell count as
     /// TensorFlow does. Each output value is computed the same way whatever
     /// the split into parts, so results do not depend on the thread count.
     static func apply(_ kind: Kind, _ input: FeatureMap, _ output: FeatureMap,
                       size: (Int, Int), strides: (Int, Int), padding: Padding) {
+        switch kind {
+        case .max: apply(MaxReduction.self, input, output, size: size, strides: strides, padding: padding)
+        case .average: apply(SumReduction.self, input, output, size: size, strides: strides, padding: padding)
+        }
+    }
+
+    /// `apply` with the reduction known at compile time, so the hot loops
+    /// carry no per-element test of the kind.
+    private static func apply<R: Reduction>(_ reduction: R.Type, _ input: FeatureMap, _ output: FeatureMap,
+                                            size: (Int, Int), strides: (Int, Int), padding: Padding) {
         let rows = padding.window(input: input.height, kernel: size.0, stride: strides.0)
         let columns = padding.window(input: input.width, kernel: size.1, stride: strides.1)
         precondition(output.batch == input.batch && output.height == rows.output
@@ -34,66 +44,72 @@ enum Pool2D {
                      + "pooling gives \([input.batch, rows.output, columns.output, input.channels])")
         let outputRows = output.batch * output.height
         if outputRows == 0 || output.width == 0 { return }
+        let blocks = (input.channels + 15) / 16
         let parts = min(Parallel.threadCount * Parallel.partsPerThread, outputRows)
         Parallel.forEach(parts: parts) { part in
-            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: input.width) { scratch in
-                let reduced = scratch.baseAddress!
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: input.width * blocks) { scratch in
+                let reduced = scratch.baseAddress!   // width × blocks column values of one output row
                 for row in Parallel.slice(part, of: parts, count: outputRows) {
                     let n = row / output.height, oy = row % output.height
                     let y0 = oy * strides.0 - rows.before
                     let ys = max(y0, 0)..<min(y0 + size.0, input.height)
                     precondition(!ys.isEmpty, "Pool2D: output row \(oy) has no input rows")
                     let image = input.base + n * input.height * input.width * input.pixelStride
-                    let out = output.base + row * output.width * output.pixelStride
-                    var c = 0
-                    while c < input.channels {
-                        let lanes = min(16, input.channels - c)
-                        reduceColumns(kind, image + c, input, ys, lanes, reduced)
-                        reduceWindows(kind, reduced, input.width, ys.count, out + c, output, size.1,
-                                      strides.1, columns.before, lanes)
-                        c += 16
-                    }
+                    reduceColumns(R.self, image, input, ys, reduced)
+                    reduceWindows(R.self, reduced, input.width, blocks, ys.count,
+                                  output.base + row * output.width * output.pixelStride, output,
+                                  size.1, strides.1, columns.before)
                 }
             }
         }
     }
 
-    /// Vertical pass, the hot loop's first half: `reduced[x]` = max or sum of
-    /// the `lanes` channels at `image` over rows `ys` of column x, for every x.
+    /// Vertical pass, the hot loop's first half: `reduced[x × blocks + b]` =
+    /// the reduction over rows `ys` of channels 16b… of input pixel x.
     @inline(__always)
-    private static func reduceColumns(_ kind: Kind, _ image: UnsafeMutablePointer<Float>, _ input: FeatureMap,
-                                      _ ys: Range<Int>, _ lanes: Int, _ reduced: UnsafeMutablePointer<SIMD16<Float>>) {
+    private static func reduceColumns<R: Reduction>(_ reduction: R.Type, _ image: UnsafeMutablePointer<Float>,
+                                                    _ input: FeatureMap, _ ys: Range<Int>,
+                                                    _ reduced: UnsafeMutablePointer<SIMD16<Float>>) {
         let rowStride = input.width * input.pixelStride
+        let full = input.channels / 16, tail = input.channels % 16, blocks = full + (tail > 0 ? 1 : 0)
         for x in 0..<input.width {
-            let column = image + ys.lowerBound * rowStride + x * input.pixelStride
-            var acc = load(column, lanes)
-            for y in 1..<ys.count {
-                let v = load(column + y * rowStride, lanes)
-                acc = kind == .max ? acc.maximum(v) : acc + v
+            let pixel = image + ys.lowerBound * rowStride + x * input.pixelStride
+            let out = reduced + x * blocks
+            for b in 0..<full {
+                var acc = load(pixel + 16 * b, 16)
+                for y in 1..<ys.count { acc = R.combine(acc, load(pixel + y * rowStride + 16 * b, 16)) }
+                out[b] = acc
             }
-            reduced[x] = acc
+            if tail > 0 {
+                var acc = load(pixel + 16 * full, tail)
+                for y in 1..<ys.count { acc = R.combine(acc, load(pixel + y * rowStride + 16 * full, tail)) }
+                out[full] = acc
+            }
         }
     }
 
     /// Horizontal pass: output pixel ox reduces the in-bounds columns of its
-    /// window in `reduced` (a row of `width` column values over `rowCount`
-    /// rows), divides an average by the in-bounds cell count, and stores
-    /// `lanes` channels at `out` + ox × pixel stride.
+    /// window in `reduced` (a row of `width` pixels of `blocks` column values
+    /// over `rowCount` rows), an average divides by the in-bounds cell count,
+    /// and the channels are stored at `out` + ox × pixel stride.
     @inline(__always)
-    private static func reduceWindows(_ kind: Kind, _ reduced: UnsafeMutablePointer<SIMD16<Float>>, _ width: Int,
-                                      _ rowCount: Int, _ out: UnsafeMutablePointer<Float>, _ output: FeatureMap,
-                                      _ kernel: Int, _ stride: Int, _ before: Int, _ lanes: Int) {
+    private static func reduceWindows<R: Reduction>(_ reduction: R.Type, _ reduced: UnsafeMutablePointer<SIMD16<Float>>,
+                                                    _ width: Int, _ blocks: Int, _ rowCount: Int,
+                                                    _ out: UnsafeMutablePointer<Float>, _ output: FeatureMap,
+                                                    _ kernel: Int, _ stride: Int, _ before: Int) {
+        let full = output.channels / 16, tail = output.channels % 16
         for ox in 0..<output.width {
             let x0 = ox * stride - before
             let xs = max(x0, 0)..<min(x0 + kernel, width)
             precondition(!xs.isEmpty, "Pool2D: output column \(ox) has no input columns")
-            var acc = reduced[xs.lowerBound]
-            for x in (xs.lowerBound + 1)..<xs.upperBound {
-                let v = reduced[x]
-                acc = kind == .max ? acc.maximum(v) : acc + v
+            let divisor = SIMD16<Float>(repeating: Float(rowCount * xs.count))
+            let first = reduced + xs.lowerBound * blocks, pixel = out + ox * output.pixelStride
+            for b in 0..<blocks {
+                var acc = first[b]
+                for x in 1..<xs.count { acc = R.combine(acc, first[x * blocks + b]) }
+                if R.divides { acc /= divisor }
+                store(acc, pixel + 16 * b, b < full ? 16 : tail)
             }
-            if kind == .average { acc /= SIMD16(repeating: Float(rowCount * xs.count)) }
-            store(acc, out + ox * output.pixelStride, lanes)
         }
     }
 
@@ -144,4 +160,23 @@ enum Pool2D {
             }
         }
     }
+}
+
+/// How window pooling combines two sets of 16 channel values, and whether
+/// it then divides by the cell count (average) or not (max).
+private protocol Reduction {
+    static func combine(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float>
+    static var divides: Bool { get }
+}
+
+/// Max pooling: lane-wise max, exact in any order.
+private enum MaxReduction: Reduction {
+    @inline(__always) static func combine(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a.maximum(b) }
+    static var divides: Bool { false }
+}
+
+/// Average pooling: lane-wise sum, divided by the in-bounds cell count.
+private enum SumReduction: Reduction {
+    @inline(__always) static func combine(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a + b }
+    static var divides: Bool { true }
 }
