@@ -75,10 +75,17 @@ enum Pool2D {
         for x in 0..<input.width {
             let pixel = image + ys.lowerBound * rowStride + x * input.pixelStride
             let out = reduced + x * blocks
-            for b in 0..<full {
-                var acc = load(pixel + 16 * b, 16)
-                for y in 1..<ys.count { acc = R.combine(acc, load(pixel + y * rowStride + 16 * b, 16)) }
-                out[b] = acc
+            if ys.count == 3 {   // Inception's windows away from the border: no inner loop
+                for b in 0..<full {
+                    out[b] = R.combine(R.combine(load(pixel + 16 * b, 16), load(pixel + rowStride + 16 * b, 16)),
+                                       load(pixel + 2 * rowStride + 16 * b, 16))
+                }
+            } else {
+                for b in 0..<full {
+                    var acc = load(pixel + 16 * b, 16)
+                    for y in 1..<ys.count { acc = R.combine(acc, load(pixel + y * rowStride + 16 * b, 16)) }
+                    out[b] = acc
+                }
             }
             if tail > 0 {
                 var acc = load(pixel + 16 * full, tail)
@@ -104,11 +111,25 @@ enum Pool2D {
             precondition(!xs.isEmpty, "Pool2D: output column \(ox) has no input columns")
             let divisor = SIMD16<Float>(repeating: Float(rowCount * xs.count))
             let first = reduced + xs.lowerBound * blocks, pixel = out + ox * output.pixelStride
-            for b in 0..<blocks {
-                var acc = first[b]
-                for x in 1..<xs.count { acc = R.combine(acc, first[x * blocks + b]) }
+            if xs.count == 3 {   // Inception's windows away from the border: no inner loop
+                for b in 0..<full {
+                    var acc = R.combine(R.combine(first[b], first[blocks + b]), first[2 * blocks + b])
+                    if R.divides { acc /= divisor }
+                    store(acc, pixel + 16 * b, 16)
+                }
+            } else {
+                for b in 0..<full {
+                    var acc = first[b]
+                    for x in 1..<xs.count { acc = R.combine(acc, first[x * blocks + b]) }
+                    if R.divides { acc /= divisor }
+                    store(acc, pixel + 16 * b, 16)
+                }
+            }
+            if tail > 0 {
+                var acc = first[full]
+                for x in 1..<xs.count { acc = R.combine(acc, first[x * blocks + full]) }
                 if R.divides { acc /= divisor }
-                store(acc, pixel + 16 * b, b < full ? 16 : tail)
+                store(acc, pixel + 16 * full, tail)
             }
         }
     }
