@@ -27,6 +27,64 @@ final class KernelPoolingTests: XCTestCase {
         }
     }
 
+    /// Every square window 1…9 (odd and even, so 'same' pads unevenly),
+    /// 'same' and 'valid', strides 1 and 2, on odd and even images, with
+    /// channel counts 1, 15, 16, 17, 48 (tail only, one block, block + tail,
+    /// three blocks) and batch 2 (oracle: Reference.pool2D, exact for max).
+    func testWindowSizesPaddingsStridesAndChannelsAgreeWithReference() {
+        var seed: UInt64 = 500
+        for k in 1...9 {
+            for padding in [Padding.same, .valid] {
+                for stride in [1, 2] {
+                    for (h, w, c) in [(9, 10, 1), (10, 9, 15), (11, 12, 16), (9, 11, 17), (12, 13, 48)]
+                    where padding == .same || (h >= k && w >= k) {
+                        seed += 1
+                        let x = Tensor.random([2, h, w, c], seed: seed)
+                        let what = "k \(k) stride \(stride) \(padding) \(h)×\(w)×\(c)"
+                        assertClose(Kernels.maxPool2D(x, size: (k, k), strides: (stride, stride), padding: padding),
+                                    Reference.pool2D(x, max: true, size: (k, k), strides: (stride, stride),
+                                                     padding: padding),
+                                    tolerance: 0, "max " + what)
+                        assertClose(Kernels.averagePool2D(x, size: (k, k), strides: (stride, stride),
+                                                          padding: padding),
+                                    Reference.pool2D(x, max: false, size: (k, k), strides: (stride, stride),
+                                                     padding: padding),
+                                    tolerance: 1e-6, "average " + what)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inception's pool shapes at reduced size, batch 2: the results with
+    /// 2 and 3 threads are bit-identical to those with 1 (oracle: the
+    /// one-thread run, itself checked against Reference.pool2D).
+    func testPoolsAreBitIdenticalAcrossThreadCounts() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let cases: [(shape: [Int], k: Int, s: Int, p: Padding)] = [
+            ([2, 15, 15, 64], 3, 2, .valid), ([2, 9, 9, 48], 3, 1, .same),
+            ([2, 8, 8, 17], 3, 1, .same), ([2, 11, 10, 33], 2, 2, .same),
+        ]
+        for (i, c) in cases.enumerated() {
+            let x = Tensor.random(c.shape, seed: UInt64(700 + i))
+            for kind in [true, false] {
+                func pool() -> Tensor {
+                    kind ? Kernels.maxPool2D(x, size: (c.k, c.k), strides: (c.s, c.s), padding: c.p)
+                         : Kernels.averagePool2D(x, size: (c.k, c.k), strides: (c.s, c.s), padding: c.p)
+                }
+                Parallel.threadCount = 1
+                let one = pool()
+                assertClose(one, Reference.pool2D(x, max: kind, size: (c.k, c.k), strides: (c.s, c.s), padding: c.p),
+                            tolerance: kind ? 0 : 1e-6, "case \(i) max \(kind) against the reference")
+                for threads in [2, 3] {
+                    Parallel.threadCount = threads
+                    XCTAssertEqual(pool().scalars, one.scalars, "case \(i) max \(kind): \(threads) threads vs 1")
+                }
+            }
+        }
+    }
+
     /// Average pooling divides a corner window by the 4 cells inside the
     /// image, not by 9 (oracle: worked by hand).
     func testAverageExcludesPaddingFromTheDivisor() {
