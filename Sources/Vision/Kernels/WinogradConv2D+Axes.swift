@@ -134,6 +134,27 @@ func eightPointOutputTransform(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
     }
 }
 
+/// An axis on F(2, 7)'s eight points with another m and r (F(4, 5),
+/// F(6, 3)): F(2, 7)'s Bᵀ, `eightPointKernelTransform`'s G and
+/// `eightPointOutputTransform`'s Aᵀ.
+protocol EightPointAxis: WinogradAxis {}
+
+extension EightPointAxis {
+    static var kernelTransform: [[Double]] { eightPointKernelTransform(taps: taps) }
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        WinogradF2x7.transformInput(d, ds, v, vs)
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        eightPointOutputTransform(p, ps, y, ys, outputs: outputs)
+    }
+}
+
 /// Extent 1: the value passes through (α = m = r = 1).
 enum WinogradIdentity: WinogradAxis {
     static let outputs = 1
@@ -286,22 +307,9 @@ enum WinogradF2x5: WinogradAxis {
 ///     G  = `eightPointKernelTransform(taps: 5)`
 ///     Aᵀ = [[1, 1, 1, 1, 1, 8, 8, 0], [0, 1, -1, 2, -2, 4, -4, 0],
 ///           [0, 1, 1, 4, 4, 2, 2, 0], [0, 1, -1, 8, -8, 1, -1, 1]]
-enum WinogradF4x5: WinogradAxis {
+enum WinogradF4x5: EightPointAxis {
     static let outputs = 4
     static let taps = 5
-    static let kernelTransform = eightPointKernelTransform(taps: 5)
-
-    @inline(__always)
-    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
-                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
-        WinogradF2x7.transformInput(d, ds, v, vs)
-    }
-
-    @inline(__always)
-    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
-                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
-        eightPointOutputTransform(p, ps, y, ys, outputs: 4)
-    }
 }
 
 /// F(3, 7), α = 9, 9 multiplies for 21 (points 0, ±1, ±2, ±½, 3, ∞): the
@@ -364,20 +372,7 @@ enum WinogradF3x7: WinogradAxis {
 ///     Aᵀ = [[1, 1, 1, 1, 1, 32, 32, 0], [0, 1, -1, 2, -2, 16, -16, 0],
 ///           [0, 1, 1, 4, 4, 8, 8, 0], [0, 1, -1, 8, -8, 4, -4, 0],
 ///           [0, 1, 1, 16, 16, 2, 2, 0], [0, 1, -1, 32, -32, 1, -1, 1]]
-enum WinogradF6x3: WinogradAxis {
+enum WinogradF6x3: EightPointAxis {
     static let outputs = 6
     static let taps = 3
-    static let kernelTransform = eightPointKernelTransform(taps: 3)
-
-    @inline(__always)
-    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
-                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
-        WinogradF2x7.transformInput(d, ds, v, vs)
-    }
-
-    @inline(__always)
-    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
-                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
-        eightPointOutputTransform(p, ps, y, ys, outputs: 6)
-    }
 }
