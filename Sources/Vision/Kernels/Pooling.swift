@@ -77,19 +77,19 @@ enum Pool2D {
             let out = reduced + x * blocks
             if ys.count == 3 {   // Inception's windows away from the border: no inner loop
                 for b in 0..<full {
-                    out[b] = R.combine(R.combine(load(pixel + 16 * b, 16), load(pixel + rowStride + 16 * b, 16)),
-                                       load(pixel + 2 * rowStride + 16 * b, 16))
+                    let top = loadLanes(pixel + 16 * b, 16), middle = loadLanes(pixel + rowStride + 16 * b, 16)
+                    out[b] = R.combine(R.combine(top, middle), loadLanes(pixel + 2 * rowStride + 16 * b, 16))
                 }
             } else {
                 for b in 0..<full {
-                    var acc = load(pixel + 16 * b, 16)
-                    for y in 1..<ys.count { acc = R.combine(acc, load(pixel + y * rowStride + 16 * b, 16)) }
+                    var acc = loadLanes(pixel + 16 * b, 16)
+                    for y in 1..<ys.count { acc = R.combine(acc, loadLanes(pixel + y * rowStride + 16 * b, 16)) }
                     out[b] = acc
                 }
             }
             if tail > 0 {
-                var acc = load(pixel + 16 * full, tail)
-                for y in 1..<ys.count { acc = R.combine(acc, load(pixel + y * rowStride + 16 * full, tail)) }
+                var acc = loadLanes(pixel + 16 * full, tail)
+                for y in 1..<ys.count { acc = R.combine(acc, loadLanes(pixel + y * rowStride + 16 * full, tail)) }
                 out[full] = acc
             }
         }
@@ -115,39 +115,23 @@ enum Pool2D {
                 for b in 0..<full {
                     var acc = R.combine(R.combine(first[b], first[blocks + b]), first[2 * blocks + b])
                     if R.divides { acc /= divisor }
-                    store(acc, pixel + 16 * b, 16)
+                    storeLanes(acc, pixel + 16 * b, 16)
                 }
             } else {
                 for b in 0..<full {
                     var acc = first[b]
                     for x in 1..<xs.count { acc = R.combine(acc, first[x * blocks + b]) }
                     if R.divides { acc /= divisor }
-                    store(acc, pixel + 16 * b, 16)
+                    storeLanes(acc, pixel + 16 * b, 16)
                 }
             }
             if tail > 0 {
                 var acc = first[full]
                 for x in 1..<xs.count { acc = R.combine(acc, first[x * blocks + full]) }
                 if R.divides { acc /= divisor }
-                store(acc, pixel + 16 * full, tail)
+                storeLanes(acc, pixel + 16 * full, tail)
             }
         }
-    }
-
-    /// The first `lanes` (1…16) floats at `p`, zeros in the other lanes.
-    @inline(__always)
-    private static func load(_ p: UnsafeMutablePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
-        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-        var v = SIMD16<Float>()
-        for i in 0..<lanes { v[i] = p[i] }
-        return v
-    }
-
-    /// Stores the first `lanes` (1…16) lanes of `v` at `p`.
-    @inline(__always)
-    private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
-        if lanes == 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
-        for i in 0..<lanes { p[i] = v[i] }
     }
 
     /// Global pooling: output[n, c] = mean or max of input[n, :, :, c].

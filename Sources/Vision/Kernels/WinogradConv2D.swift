@@ -288,7 +288,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
             for y in 0..<ah where y0 + y >= 0 && y0 + y < input.height {
                 let line = image + (y0 + y) * input.width * input.pixelStride + c
                 for x in 0..<aw where x0 + x >= 0 && x0 + x < input.width {
-                    d[y * aw + x] = WinogradConv2D.load(line + (x0 + x) * input.pixelStride, count)
+                    d[y * aw + x] = loadLanes(line + (x0 + x) * input.pixelStride, count)
                 }
             }
             // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row, into V.
@@ -296,7 +296,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
             if ah > 1 { for x in 0..<aw { H.transformInput(d + x, aw, e + x, aw) } }
             if aw > 1 { for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, d + i * aw, 1) } }
             let result = aw == 1 ? rowsDone : d
-            for xi in 0..<(ah * aw) { WinogradConv2D.store(result[xi], v + c + xi * xiStride, count) }
+            for xi in 0..<(ah * aw) { storeLanes(result[xi], v + c + xi * xiStride, count) }
             c += 16
         }
     }
@@ -318,39 +318,20 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         var c = 0
         while c < outputChannels {
             let count = min(16, outputChannels - c)
-            for xi in 0..<(ah * aw) { p[xi] = WinogradConv2D.load(m + xi * xiStride + c, 16) }
+            for xi in 0..<(ah * aw) { p[xi] = loadLanes(m + xi * xiStride + c, 16) }
             let rowsDone = ah == 1 ? p : s
             if ah > 1 { for x in 0..<aw { H.transformOutput(p + x, aw, s + x, aw) } }
             let result = aw == 1 ? rowsDone : y
             if aw > 1 { for i in 0..<mh { W.transformOutput(rowsDone + i * aw, 1, y + i * mw, 1) } }
-            let beta = WinogradConv2D.load(bias.base + c, 16)
+            let beta = loadLanes(bias.base + c, 16)
             for i in 0..<rowsHere {
                 let line = image + (oy + i) * output.width * output.pixelStride + c
                 for j in 0..<columnsHere {
                     let value = result[i * mw + j] + beta
-                    WinogradConv2D.store(relu ? value.maximum(SIMD16()) : value, line + (ox + j) * output.pixelStride, count)
+                    storeLanes(relu ? value.maximum(SIMD16()) : value, line + (ox + j) * output.pixelStride, count)
                 }
             }
             c += 16
-        }
-    }
-
-    /// The first `count` of 16 values at `source`; the rest zero.
-    @inline(__always)
-    private static func load(_ source: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
-        if count == 16 { return UnsafeRawPointer(source).loadUnaligned(as: SIMD16<Float>.self) }
-        var value = SIMD16<Float>()
-        for i in 0..<count { value[i] = source[i] }
-        return value
-    }
-
-    /// Writes the first `count` lanes of `value` to `target`.
-    @inline(__always)
-    private static func store(_ value: SIMD16<Float>, _ target: UnsafeMutablePointer<Float>, _ count: Int) {
-        if count == 16 {
-            UnsafeMutableRawPointer(target).storeBytes(of: value, as: SIMD16<Float>.self)
-        } else {
-            for i in 0..<count { target[i] = value[i] }
         }
     }
 }
