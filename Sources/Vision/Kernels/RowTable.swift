@@ -35,36 +35,32 @@ final class RowTable: @unchecked Sendable {
     init(_ conv: PackedConv2D, _ input: FeatureMap, _ output: FeatureMap) {
         _ = conv.checkedOutputSize(input, output, kernel: "RowTable")
         let mr = PackedConv2D.rowsPerTile, taps = conv.taps, chunk = 64
-        tiles = (output.pixels + mr - 1) / mr
+        let tiles = (output.pixels + mr - 1) / mr
+        let starts = UnsafeMutablePointer<(offset: Int, taps: Int)>.allocate(capacity: max(tiles, 1))
+        var kept: [UnsafePointer<Float>] = []
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: chunk * taps * mr) { scratch in
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: chunk) { merged in
+            for tile0 in stride(from: 0, to: tiles, by: chunk) {
+                let range = tile0..<min(tiles, tile0 + chunk)
+                conv.fillRowTable(scratch.baseAddress!, merged: merged.baseAddress!, tiles: range, input, output)
+                for tile in range {
+                    // A tile lists its taps first to last; a merged one only kh of them.
+                    let tileTaps = merged[tile - tile0] ? conv.kernelHeight : taps
+                    starts[tile] = (kept.count, tileTaps)
+                    let first: Int = (tile - tile0) * taps * mr
+                    kept.append(contentsOf: scratch[first..<(first + tileTaps * mr)])
+                }
+            }
+        }
+        }
+        self.tiles = tiles
+        self.starts = starts
         convolution = ObjectIdentifier(conv)
         self.input = input
         self.output = (output.batch, output.height, output.width)
-        starts = .allocate(capacity: max(tiles, 1))
-        let scratch = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: chunk * taps * mr)
-        let merged = UnsafeMutablePointer<Bool>.allocate(capacity: chunk)
-        defer { scratch.deallocate(); merged.deallocate() }
-        // Pass 1: which tiles merge, so where each one starts.
-        var count = 0
-        for tile0 in stride(from: 0, to: tiles, by: chunk) {
-            let range = tile0..<min(tiles, tile0 + chunk)
-            conv.fillRowTable(scratch, merged: merged, tiles: range, input, output)
-            for tile in range {
-                let tileTaps = merged[tile - tile0] ? conv.kernelHeight : taps
-                starts[tile] = (count, tileTaps)
-                count += tileTaps * mr
-            }
-        }
-        pointerCount = count
-        pointers = .allocate(capacity: max(count, 1))
-        // Pass 2: the pointers themselves (a tile lists its taps first to last).
-        for tile0 in stride(from: 0, to: tiles, by: chunk) {
-            let range = tile0..<min(tiles, tile0 + chunk)
-            conv.fillRowTable(scratch, merged: merged, tiles: range, input, output)
-            for tile in range {
-                let (offset, tileTaps) = starts[tile]
-                (pointers + offset).initialize(from: scratch + (tile - tile0) * taps * mr, count: tileTaps * mr)
-            }
-        }
+        pointerCount = kept.count
+        pointers = .allocate(capacity: max(kept.count, 1))
+        pointers.initialize(from: kept, count: kept.count)
     }
 
     deinit {
