@@ -206,9 +206,7 @@ public struct InceptionV3: Sendable {
     /// The weights at `position` in `weightSpecs` order, as given.
     func layerWeights(at position: Int) -> LayerWeights {
         var layer = retained[position]
-        if let prepared = packed[weightedLayers[position]], prepared.givesKernelBack {
-            layer.tensors[0].scalars = prepared.kernel()!
-        }
+        if let kernel = packed[weightedLayers[position]]?.kernel() { layer.tensors[0].scalars = kernel }
         return layer
     }
 
