@@ -39,7 +39,7 @@ let avx512Flags: [SwiftSetting] = {
 
 let package = Package(
     name: "kungfu",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kungfu", targets: ["Shell"]),
         .library(name: "Lang", targets: ["Lang"]),

@@ -5,6 +5,7 @@
 // exactly one part, computed in a fixed order), so results are bit-identical
 // whatever the thread count.
 import Foundation
+import Synchronization
 
 /// The number of worker threads the kernels use, and how they share work.
 ///
@@ -83,49 +84,73 @@ public enum Parallel {
 /// Persistent worker threads for `Parallel.forEach`: fork-join with parts
 /// handed out one at a time under a lock; briefly spinning, then sleeping.
 ///
+/// Waiting threads spin on atomic words (`started`, `remaining`) without
+/// taking the lock, so a waiting thread never competes with a working one
+/// for it: the lock is taken only to hand out a part, count one done, or
+/// go to sleep. (Spinning by letting go of the lock and taking it again made
+/// each hand-over a contended lock and a futex wake-up.)
+///
 /// libdispatch's concurrentPerform was not used: on Linux its helper threads
 /// often joined too late to share millisecond-sized layers.
 final class WorkerPool: @unchecked Sendable {
-    // Sendable: every mutable property is read and written only while
-    // `condition` is locked; `job` is called after unlocking, but only between
-    // a run's start and its return, while the caller keeps it alive.
+    // Sendable: every plain mutable property is read and written only while
+    // `condition` is locked; `job` is called after unlocking, but only
+    // between a run's start and its return, while the caller keeps it alive.
+    // The atomics mirror `generation` and `unfinished` for lock-free waiting.
     private let condition = NSCondition()
-    private var started = 0       // worker threads created so far
+    private var threadsMade = 0   // worker threads created so far
     private var generation = 0    // bumped by every run
     private var helpers = 0       // workers 0..<helpers take part in this run
     private var job: ((Int) -> Void)?
     private var parts = 0, next = 0, unfinished = 0
     private var busy = false
+    private var sleepers = 0      // threads waiting on `condition`
+    private let started = Atomic<Int>(0)    // `generation`, for spinning workers
+    private let remaining = Atomic<Int>(0)  // `unfinished`, for the spinning caller
 
     static let shared = WorkerPool()
+
+    /// How long a thread waits awake before it sleeps: layers follow each
+    /// other within microseconds, and a sleeping thread takes tens of
+    /// microseconds to wake.
+    private static let spinNanoseconds: UInt64 = 100_000
 
     /// Runs `body` over `0..<parts` on the calling thread and `threads - 1`
     /// workers. Returns false, having run nothing, if a run is already in
     /// progress (a nested or concurrent call): the caller then runs serially.
     func run(parts: Int, threads: Int, _ body: @escaping (Int) -> Void) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
-        if busy { return false }
+        if busy {
+            condition.unlock()
+            return false
+        }
         busy = true
-        while started < threads - 1 {
-            let index = started
+        while threadsMade < threads - 1 {
+            let index = threadsMade
             let thread = Thread { [unowned self] in self.work(index) }
             thread.name = "kungfu-worker-\(index)"
             thread.start()
-            started += 1
+            threadsMade += 1
         }
         job = body
         self.parts = parts
         next = 0
         unfinished = parts
+        remaining.store(parts, ordering: .sequentiallyConsistent)
         helpers = threads - 1
         generation += 1
-        condition.broadcast()
+        started.store(generation, ordering: .sequentiallyConsistent)
+        if sleepers > 0 { condition.broadcast() }
         takeParts()
-        spin { self.unfinished == 0 }
-        while unfinished > 0 { condition.wait() }
+        if unfinished > 0 {
+            condition.unlock()
+            Self.spin { self.remaining.load(ordering: .sequentiallyConsistent) == 0 }
+            condition.lock()
+            while unfinished > 0 { sleep() }
+        }
         job = nil
         busy = false
+        condition.unlock()
         return true
     }
 
@@ -138,29 +163,40 @@ final class WorkerPool: @unchecked Sendable {
             body(part)
             condition.lock()
             unfinished -= 1
-            if unfinished == 0 { condition.broadcast() }
+            remaining.store(unfinished, ordering: .sequentiallyConsistent)
+            if unfinished == 0 && sleepers > 0 { condition.broadcast() }
         }
     }
 
-    /// With the lock held: lets go of it in short beats for up to 100 µs or
-    /// until `done()`. Layers follow each other within microseconds, and a
-    /// sleeping thread takes tens of microseconds to wake, so both sides
-    /// first wait awake.
-    private func spin(until done: () -> Bool) {
-        let deadline = DispatchTime.now().uptimeNanoseconds + 100_000
-        while !done() && DispatchTime.now().uptimeNanoseconds < deadline {
-            condition.unlock()
-            condition.lock()
+    /// With the lock held: waits on `condition`, counted in `sleepers` so
+    /// that whoever changes what the sleeper waits for wakes it.
+    private func sleep() {
+        sleepers += 1
+        condition.wait()
+        sleepers -= 1
+    }
+
+    /// Without the lock: checks `done()` until it holds or the spin time is over.
+    private static func spin(until done: () -> Bool) {
+        if done() { return }
+        let deadline = DispatchTime.now().uptimeNanoseconds + spinNanoseconds
+        while true {
+            for _ in 0..<64 where done() { return }
+            if DispatchTime.now().uptimeNanoseconds >= deadline { return }
         }
     }
 
     /// A worker thread's life: sleep until a run starts, help if chosen.
     private func work(_ index: Int) {
-        condition.lock()
         var seen = 0, helped = false
+        condition.lock()
         while true {
-            if helped { spin { self.generation != seen } } // only threads in use wait awake
-            while generation == seen { condition.wait() }
+            if helped { // only threads in use wait awake
+                condition.unlock()
+                Self.spin { self.started.load(ordering: .sequentiallyConsistent) != seen }
+                condition.lock()
+            }
+            while generation == seen { sleep() }
             seen = generation
             helped = index < helpers
             if helped { takeParts() }

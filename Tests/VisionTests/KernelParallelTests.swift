@@ -54,6 +54,25 @@ final class KernelParallelTests: XCTestCase {
         }
     }
 
+    /// Parts longer than the spin, and pauses longer than it between calls:
+    /// the caller sleeps until the last part ends, and workers that went to
+    /// sleep are woken by the next call.
+    func testSleepingCallerAndWorkersAreWoken() {
+        for threads in [2, 3] {
+            Parallel.threadCount = threads
+            for round in 0..<6 {
+                let counts = runs(parts: 6) { body in
+                    Parallel.forEach(parts: 6) { part in
+                        usleep(round % 2 == 0 ? 2_000 : 10) // 2 ms: far past the 100 µs spin
+                        body(part)
+                    }
+                }
+                XCTAssertEqual(counts, [Int](repeating: 1, count: 6), "\(threads) threads, round \(round)")
+                usleep(1_000) // the workers stop spinning and sleep
+            }
+        }
+    }
+
     func testSlicesTileTheRange() {
         for (count, parts) in [(10, 3), (3, 5), (0, 2), (64, 8)] {
             let slices = (0..<parts).map { Parallel.slice($0, of: parts, count: count) }
