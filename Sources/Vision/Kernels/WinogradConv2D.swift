@@ -233,10 +233,11 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
                                                        of grid: TileGrid, _ input: FeatureMap,
                                                        _ output: FeatureMap, relu: Bool) {
         let cin = inputChannels, width = blocks * 16, points = H.points * W.points
-        let scratch = Scratch.shared.take(count: points * capacity * (cin + width))
+        let vCount = (points * capacity * cin + 15) / 16 * 16  // M starts on a whole vector
+        let scratch = Scratch.shared.take(count: vCount + points * capacity * width)
         defer { Scratch.shared.give(scratch) }
         let v = scratch.base                                  // V[ξ][tile][ci]
-        let m = scratch.base + points * capacity * cin        // M[ξ][tile][co]
+        let m = scratch.base + vCount                         // M[ξ][tile][co]
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2 * points) { work in
             for (t, tile) in tiles.enumerated() {
                 transformInput(H.self, W.self, tile: tile, of: grid, input, into: v + t * cin,
@@ -259,7 +260,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
                 }
             }
         }
-        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: points + 2 * H.outputs * W.points) { work in
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2 * H.outputs * W.points) { work in
             for (t, tile) in tiles.enumerated() {
                 transformOutput(H.self, W.self, tile: tile, of: grid, from: m + t * width,
                                 xiStride: capacity * width, output, relu: relu, work: work.baseAddress!)
@@ -291,19 +292,30 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
                     d[y * aw + x] = loadLanes(line + (x0 + x) * input.pixelStride, count)
                 }
             }
-            // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row, into V.
+            // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row, into
+            // V. With 16 whole lanes the last pass writes V itself (point ξ
+            // is xiStride / 16 vectors after ξ − 1), not a copy to store.
             let rowsDone = ah == 1 ? d : e
             if ah > 1 { for x in 0..<aw { H.transformInput(d + x, aw, e + x, aw) } }
-            if aw > 1 { for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, d + i * aw, 1) } }
-            let result = aw == 1 ? rowsDone : d
-            for xi in 0..<(ah * aw) { storeLanes(result[xi], v + c + xi * xiStride, count) }
+            if count == 16 && inputChannels % 16 == 0 {
+                let vv = vectors(v + c), vs = xiStride / 16
+                if aw > 1 {
+                    for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, vv + i * aw * vs, vs) }
+                } else {
+                    for xi in 0..<ah { vv[xi * vs] = rowsDone[xi] }
+                }
+            } else {
+                if aw > 1 { for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, d + i * aw, 1) } }
+                let result = aw == 1 ? rowsDone : d
+                for xi in 0..<(ah * aw) { storeLanes(result[xi], v + c + xi * xiStride, count) }
+            }
             c += 16
         }
     }
 
     /// Y = Ahᵀ M Aw + bias (then ReLU) for one tile, written to the output
     /// pixels that exist (sizes that are not a multiple of the tile drop the
-    /// last rows or columns of Y). `work` holds αh·αw + 2·mh·αw vectors.
+    /// last rows or columns of Y). `work` holds 2·mh·αw vectors.
     @inline(__always)
     private func transformOutput<H: WinogradAxis, W: WinogradAxis>(
         _: H.Type, _: W.Type, tile: Int, of grid: TileGrid, from m: UnsafeMutablePointer<Float>, xiStride: Int,
@@ -314,15 +326,20 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         let oy = mh * row, ox = mw * (tile % grid.columns)
         let image = output.base + n * output.height * output.width * output.pixelStride
         let rowsHere = min(mh, output.height - oy), columnsHere = min(mw, output.width - ox)
-        let p = work, s = work + ah * aw, y = s + mh * aw  // M, Ahᵀ M (mh × αw), Y (mh × mw)
+        precondition(xiStride % 16 == 0, "WinogradConv2D: M's points must be whole vectors apart")
+        let s = work, y = s + mh * aw  // Ahᵀ M (mh × αw), Y (mh × mw)
         var c = 0
         while c < outputChannels {
             let count = min(16, outputChannels - c)
-            for xi in 0..<(ah * aw) { p[xi] = loadLanes(m + xi * xiStride + c, 16) }
-            let rowsDone = ah == 1 ? p : s
-            if ah > 1 { for x in 0..<aw { H.transformOutput(p + x, aw, s + x, aw) } }
-            let result = aw == 1 ? rowsDone : y
-            if aw > 1 { for i in 0..<mh { W.transformOutput(rowsDone + i * aw, 1, y + i * mw, 1) } }
+            // The first pass reads M where the products left it (point ξ is
+            // ms vectors after ξ − 1) instead of a copy.
+            let mv = UnsafePointer(vectors(m + c)), ms = xiStride / 16
+            let rowsDone = ah == 1 ? mv : UnsafePointer(s), rowStride = ah == 1 ? ms : 1
+            if ah > 1 { for x in 0..<aw { H.transformOutput(mv + x * ms, aw * ms, s + x, aw) } }
+            let result = aw == 1 ? rowsDone : UnsafePointer(y)
+            if aw > 1 {
+                for i in 0..<mh { W.transformOutput(rowsDone + i * aw * rowStride, rowStride, y + i * mw, 1) }
+            }
             let beta = loadLanes(bias.base + c, 16)
             for i in 0..<rowsHere {
                 let line = image + (oy + i) * output.width * output.pixelStride + c
@@ -334,6 +351,13 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
             c += 16
         }
     }
+}
+
+/// `pointer` as 16-lane vectors: V and M hold whole, 64-byte aligned
+/// vectors (Scratch is aligned, and every offset into it is a multiple of 16 floats).
+@inline(__always)
+private func vectors(_ pointer: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<SIMD16<Float>> {
+    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: SIMD16<Float>.self)
 }
 
 /// Reusable working memory for the chunks of `WinogradConv2D` (a few hundred
