@@ -6,7 +6,13 @@ machine, each runtime in its own process (so each reports its own peak
 memory), and prints a comparison table.
 
     python scripts/bench_compare.py --kungfu .build/release/kungfu \
-        [--batches 1 16] [--threads 2] [--runs 10] [--json]
+        [--batches 1 16] [--threads 2] [--runs 10] [--rounds 5] [--json]
+
+The runs are taken in rounds: each round starts every runtime afresh, in
+turn, for its share of the runs, and the medians and minimums are over all
+of a runtime's passes. The runtimes thus take turns through the same
+stretch of time: a machine whose speed drifts (a VM beside busy
+neighbours) slows them alike instead of whichever ran during the slow spell.
 
 The ONNX model is Keras' own InceptionV3 (weights=None, seed 0) exported with
 `model.export(format="onnx")` (tf2onnx), cached in out/bench/.
@@ -33,13 +39,14 @@ def peak_rss_mb():
 
 
 def timed(run, runs):
+    """Every pass's time in milliseconds, after a warm-up."""
     run()  # warm-up
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, min(times) * 1000
+        times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def worker_onnx(batch, threads, runs):
@@ -53,8 +60,8 @@ def worker_onnx(batch, threads, runs):
     session = ort.InferenceSession(str(ONNX_PATH), options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     images = np.random.default_rng(1).uniform(-1, 1, (batch, 299, 299, 3)).astype("float32")
-    median, minimum = timed(lambda: session.run(None, {name: images}), runs)
-    return {"runtime": f"onnxruntime {ort.__version__}", "median_ms": median, "min_ms": minimum}
+    times = timed(lambda: session.run(None, {name: images}), runs)
+    return {"runtime": f"onnxruntime {ort.__version__}", "times_ms": times}
 
 
 def worker_tensorflow(batch, threads, runs):
@@ -68,8 +75,8 @@ def worker_tensorflow(batch, threads, runs):
     model = keras.applications.InceptionV3(weights=None)
     forward = tf.function(lambda x: model(x, training=False))
     images = tf.constant(np.random.default_rng(1).uniform(-1, 1, (batch, 299, 299, 3)).astype("float32"))
-    median, minimum = timed(lambda: forward(images).numpy(), runs)
-    return {"runtime": f"tensorflow {tf.__version__}", "median_ms": median, "min_ms": minimum}
+    times = timed(lambda: forward(images).numpy(), runs)
+    return {"runtime": f"tensorflow {tf.__version__}", "times_ms": times}
 
 
 def export_onnx():
@@ -97,8 +104,21 @@ def run_worker(kind, batch, threads, runs):
 def run_kungfu(binary, batch, threads, runs):
     command = [binary, "bench", "--batch", str(batch), "--threads", str(threads), "--runs", str(runs), "--json"]
     report = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    return {"runtime": "kungfu", "median_ms": report["median_ms"], "min_ms": report["min_ms"],
-            "peak_rss_mb": report["peak_rss_mb"]}
+    return {"runtime": "kungfu", "times_ms": report["times_ms"], "peak_rss_mb": report["peak_rss_mb"]}
+
+
+def rounds_of(runs, rounds):
+    """`runs` split into at most `rounds` near-equal shares, none empty."""
+    rounds = max(1, min(rounds, runs))
+    return [runs // rounds + (1 if i < runs % rounds else 0) for i in range(rounds)]
+
+
+def pooled(results):
+    """One row per runtime from its rounds: median and minimum over every
+    pass of every round, the largest peak memory of any round."""
+    times = [t for r in results for t in r["times_ms"]]
+    return {"runtime": results[0]["runtime"], "median_ms": statistics.median(times), "min_ms": min(times),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in results), "passes": len(times)}
 
 
 def report(rows, as_json, title, columns):
@@ -121,7 +141,8 @@ def main():
     parser.add_argument("--kungfu", help="path to a release build of kungfu")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=10, help="timed passes per runtime and batch, in all")
+    parser.add_argument("--rounds", type=int, default=5, help="turns the runtimes take (each with a warm-up)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["onnxruntime", "tensorflow"])
     parser.add_argument("--json", action="store_true", help="print the rows as JSON lines")
     parser.add_argument("--worker", choices=["onnxruntime", "tensorflow"], help=argparse.SUPPRESS)
@@ -147,18 +168,22 @@ def main():
 
     load_before = os.getloadavg()
     rows = []
+    kinds = ["kungfu"] + [kind for kind in ("onnxruntime", "tensorflow") if kind not in args.skip]
     for batch in args.batches:
-        results = [run_kungfu(args.kungfu, batch, args.threads, args.runs)]
-        for kind in ("onnxruntime", "tensorflow"):
-            if kind not in args.skip:
-                results.append(run_worker(kind, batch, args.threads, args.runs))
-        for r in results:
-            r.update(batch=batch, threads=args.threads, runs=args.runs,
-                     images_per_second=batch / (r["median_ms"] / 1000))
-        rows += results
+        results = {kind: [] for kind in kinds}
+        for share in rounds_of(args.runs, args.rounds):
+            for kind in kinds:
+                results[kind].append(run_kungfu(args.kungfu, batch, args.threads, share) if kind == "kungfu"
+                                     else run_worker(kind, batch, args.threads, share))
+        for kind in kinds:
+            row = pooled(results[kind])
+            row.update(batch=batch, threads=args.threads, runs=args.runs,
+                       images_per_second=batch / (row["median_ms"] / 1000))
+            rows.append(row)
     load_after = os.getloadavg()
 
-    report(rows, args.json, f"Inception V3 299x299 with top, random weights; {args.runs} runs after a warm-up; "
+    report(rows, args.json, f"Inception V3 299x299 with top, random weights; {args.runs} runs in "
+                f"{len(rounds_of(args.runs, args.rounds))} rounds taken in turn, each after a warm-up; "
                 f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
                 [("runtime", "runtime", "<20", ""), ("batch", "batch", ">5", ""), ("threads", "threads", ">7", ""),
                  ("median ms", "median_ms", ">10", ".1f"), ("min ms", "min_ms", ">9", ".1f"),

@@ -4,7 +4,7 @@
 photos, in one run on this machine, each measurement in its own process.
 
     python scripts/bench_training.py --kungfu .build/release/kungfu \
-        [--folder examples/objects] [--threads 2] [--json]
+        [--folder examples/objects] [--threads 2] [--rounds 3] [--json]
 
 Three measurements, random weights on both sides (the cost does not depend
 on the values), the article's recipe:
@@ -21,7 +21,14 @@ on the values), the article's recipe:
              image and keeps its mixed8 outputs (that one-time pass is
              reported too); Keras runs the whole network every step.
 Peak resident memory is each process's own (wait4's ru_maxrss).
+
+Each of --rounds rounds takes every measurement once, kungfu's then Keras',
+so both sides take turns through the same stretch of time (this VM's speed
+drifts by tens of percent over minutes). Reported: the median over rounds
+of each side's feature rate, the fastest epoch of any round, the largest
+peak memory.
 """
+import statistics
 import argparse
 import json
 import os
@@ -176,6 +183,7 @@ def main():
     parser.add_argument("--kungfu", help="path to a release build of kungfu")
     parser.add_argument("--folder", default="examples/objects", help="one subfolder of photos per class")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="times every measurement is taken, in turn")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON lines")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -189,39 +197,55 @@ def main():
         parser.error("--kungfu is required")
 
     load_before = os.getloadavg()
-    load = run_worker(args, "load", "kungfu")
-    head = run_worker(args, "head", "kungfu")
-    tune = run_worker(args, "finetune", "kungfu")
-    keras_features = run_worker(args, "features", "keras")
-    keras_tune = run_worker(args, "finetune", "keras")
+    rounds = []
+    for _ in range(max(1, args.rounds)):
+        load = run_worker(args, "load", "kungfu")
+        head = run_worker(args, "head", "kungfu")
+        tune = run_worker(args, "finetune", "kungfu")
+        keras_features = run_worker(args, "features", "keras")
+        keras_tune = run_worker(args, "finetune", "keras")
+        # kungfu's feature pass: the whole run less loading and the two epochs.
+        feature_seconds = head["wall"] - load["wall"] - sum(head["epochs"])
+        frozen_seconds = (tune["wall"] - load["wall"] - sum(tune["head_epochs"]) - sum(tune["epochs"])
+                          - feature_seconds)
+        rounds.append({"features": head["images"] / feature_seconds,
+                       "keras_features": keras_features["images"] / keras_features["seconds"],
+                       "head": min(head["epochs"]), "keras_head": min(keras_features["head_epochs"]),
+                       "tune": min(tune["epochs"]), "keras_tune": min(keras_tune["epochs"]),
+                       "rss": tune["peak_rss_mb"], "keras_rss": keras_tune["peak_rss_mb"],
+                       "frozen": frozen_seconds})
     load_after = os.getloadavg()
 
-    # kungfu's feature pass: the whole run less loading and the two epochs.
-    feature_seconds = head["wall"] - load["wall"] - sum(head["epochs"])
+    def median(key):
+        return statistics.median(r[key] for r in rounds)
+
     rows = [
         {"work": "features (decode, resize, base to avg_pool)", "unit": "images/s",
-         "kungfu": head["images"] / feature_seconds,
-         "keras": keras_features["images"] / keras_features["seconds"]},
+         "kungfu": median("features"), "keras": median("keras_features")},
         {"work": "head epoch 2048 -> classes, Adam, batch 16", "unit": "ms",
-         "kungfu": min(head["epochs"]) * 1000, "keras": min(keras_features["head_epochs"]) * 1000},
+         "kungfu": min(r["head"] for r in rounds) * 1000, "keras": min(r["keras_head"] for r in rounds) * 1000},
         {"work": f"fine-tune epoch mixed9..head, batch 16 ({tune['train_images']} vs "
                  f"{keras_tune['train_images']} images)", "unit": "s",
-         "kungfu": min(tune["epochs"]), "keras": min(keras_tune["epochs"])},
+         "kungfu": min(r["tune"] for r in rounds), "keras": min(r["keras_tune"] for r in rounds)},
         {"work": "peak RSS, fine-tune run", "unit": "MB",
-         "kungfu": tune["peak_rss_mb"], "keras": keras_tune["peak_rss_mb"]},
+         "kungfu": max(r["rss"] for r in rounds), "keras": max(r["keras_rss"] for r in rounds)},
     ]
     for row in rows:
         better_high = row["unit"] == "images/s"
         row["ratio"] = row["kungfu"] / row["keras"]
         row["ratio_meaning"] = "kungfu / keras" + (" (higher is better)" if better_high else " (lower is better)")
-    report(rows, args.json, f"Training on {args.folder}, {args.threads} threads, random weights; kungfu against "
-                f"{keras_tune['runtime']}; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
+    report(rows, args.json, f"Training on {args.folder}, {args.threads} threads, random weights, {len(rounds)} "
+                f"round{'s' if len(rounds) != 1 else ''}; kungfu against {keras_tune['runtime']}; "
+                f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
                 [("work", "work", "<62", ""), ("kungfu", "kungfu", ">10", ".2f"), ("keras", "keras", ">10", ".2f"),
                  ("unit", "unit", ">9", ""), ("kungfu/keras", "ratio", ">13", ".2f")])
     if args.json:
         return
-    print(f"kungfu also ran its frozen part once per image before fine-tuning: "
-          f"{tune['wall'] - load['wall'] - sum(tune['head_epochs']) - sum(tune['epochs']) - feature_seconds:.1f} s "
+    print(f"features, kungfu / keras, each round: " + ", ".join(
+        f"{r['features'] / r['keras_features']:.2f}" for r in rounds))
+    print(f"fine-tune epoch, kungfu / keras, each round: " + ", ".join(
+        f"{r['tune'] / r['keras_tune']:.2f}" for r in rounds))
+    print(f"kungfu also ran its frozen part once per image before fine-tuning: {median('frozen'):.1f} s "
           f"for the mixed8 outputs of {tune['train_images']} training images and the validation images")
 
 

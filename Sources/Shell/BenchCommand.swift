@@ -70,11 +70,13 @@ struct BenchCommand: ParsableCommand {
             let elapsed = clock.measure { _ = model.predict(images) }
             seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
         }
+        let milliseconds = seconds.map { $0 * 1000 }
         seconds.sort()
         let median = runs % 2 == 1 ? seconds[runs / 2] : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2
         let report = Report(batch: batch, threads: Parallel.threadCount, runs: runs,
                             cpu: SIMDPath.cpuName, simd: SIMDPath.active.rawValue,
                             medianMilliseconds: median * 1000, minimumMilliseconds: seconds[0] * 1000,
+                            milliseconds: milliseconds,
                             imagesPerSecond: Double(batch) / median,
                             peakResidentMegabytes: Double(peakResidentBytes()) / 1_048_576,
                             multiplyAdds: InceptionV3.multiplyAdds(for: configuration))
@@ -86,6 +88,9 @@ struct BenchCommand: ParsableCommand {
         /// The CPU (brand, family, model) and the kernels that ran on it.
         let cpu: String, simd: String
         let medianMilliseconds: Double, minimumMilliseconds: Double
+        /// Every timed pass, in the order they ran (for scripts that pool
+        /// the passes of several runs, such as scripts/bench-compare).
+        let milliseconds: [Double]
         let imagesPerSecond: Double, peakResidentMegabytes: Double
         let multiplyAdds: Int
 
@@ -109,6 +114,7 @@ struct BenchCommand: ParsableCommand {
                 + "\"runs\": \(runs), \"cpu\": \(JSONValue.quoted(cpu)), \"simd\": \"\(simd)\", "
                 + "\"median_ms\": \(format(medianMilliseconds, 3)), "
                 + "\"min_ms\": \(format(minimumMilliseconds, 3)), "
+                + "\"times_ms\": [\(milliseconds.map { format($0, 3) }.joined(separator: ", "))], "
                 + "\"images_per_second\": \(format(imagesPerSecond, 3)), "
                 + "\"gflops_per_second\": \(format(gigaflopsPerSecond, 1)), "
                 + "\"multiply_adds_per_image\": \(multiplyAdds), "

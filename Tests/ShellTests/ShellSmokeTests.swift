@@ -22,6 +22,18 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(report?["multiply_adds_per_image"] as? Int, 5_713_216_096)
     }
 
+    /// `times_ms` lists every timed pass (oracle: the median and minimum
+    /// the report states are those of this list).
+    func testJSONListsEveryTimedPass() throws {
+        let out = try runKungfu(["bench", "--batch", "1", "--runs", "4", "--threads", "1", "--json"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let times = try XCTUnwrap(report["times_ms"] as? [Double], out.stdout).sorted()
+        XCTAssertEqual(times.count, 4)
+        XCTAssertEqual(try XCTUnwrap(report["min_ms"] as? Double), times[0], accuracy: 0.0015)
+        XCTAssertEqual(try XCTUnwrap(report["median_ms"] as? Double), (times[1] + times[2]) / 2, accuracy: 0.0015)
+    }
+
     /// The report names the CPU and the kernels that ran, and KUNGFU_SIMD
     /// chooses them (oracle: the variable given; the CPU's brand string
     /// from /proc/cpuinfo's "model name").
