@@ -27,12 +27,26 @@ enum Gradients {
         let (n, oh, ow) = (dy.shape[0], dy.shape[1], dy.shape[2])
         precondition(dy.rank == 4 && oh == rows.output && ow == columns.output && dy.shape[3] == cout,
                      "Gradients.conv2DInput: dy \(dy.shape) does not fit input \(h)×\(w) and kernel \(kernel.shape)")
-        // turned[j, i, co, ci] = kernel[kh-1-j, kw-1-i, ci, co]   (kh, kw, Cout, Cin)
-        var turned = [Float](repeating: 0, count: kernel.count)
-        for j in 0..<kh { for i in 0..<kw {
-            let source = ((kh - 1 - j) * kw + (kw - 1 - i)) * cin * cout, target = (j * kw + i) * cout * cin
-            for ci in 0..<cin { for co in 0..<cout { turned[target + co * cin + ci] = kernel.scalars[source + ci * cout + co] } }
-        } }
+        // turned[j, i, co, ci] = kernel[kh-1-j, kw-1-i, ci, co]   (kh, kw, Cout, Cin),
+        // each tap's Cin × Cout matrix transposed 16 × 16 values at a time
+        // (both sides then touch 16 cache lines, not one per value), a part
+        // per tap and 16 input channels.
+        let taps = kh * kw, groups = (cin + 15) / 16
+        let turned = [Float](unsafeUninitializedCapacity: kernel.count) { t, count in
+            kernel.scalars.withUnsafeBufferPointer { k in
+                let (from, to) = (k.baseAddress!, t.baseAddress!)
+                Parallel.forEach(parts: taps * groups) { part in
+                    let tap = part / groups, ci0 = part % groups * 16
+                    let source = from + (taps - 1 - tap) * cin * cout, target = to + tap * cout * cin
+                    for co0 in stride(from: 0, to: cout, by: 16) {
+                        for ci in ci0..<min(ci0 + 16, cin) { for co in co0..<min(co0 + 16, cout) {
+                            target[co * cin + ci] = source[ci * cout + co]
+                        } }
+                    }
+                }
+            }
+            count = kernel.count
+        }
         let packed = turned.withUnsafeBufferPointer {
             PackedConv2D(kernel: $0, shape: [kh, kw, cout, cin], padding: .valid)
         }

@@ -122,11 +122,13 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
         if let scale { precondition(scale.count == cout, "PackedConv2D: \(scale.count) scales for \(cout) channels") }
 
         panels = AlignedBuffer(count: blocks * depth * 16)
+        // Row k of a block's panel is 16 neighbouring values of kernel row
+        // k: one vector copy each (by columns, every read was a cache miss).
+        let source = kernel.baseAddress!
         for block in 0..<blocks {
-            let panel = panels.base + block * depth * 16
-            for column in 0..<min(16, cout - block * 16) {
-                let co = block * 16 + column
-                for k in 0..<depth { panel[k * 16 + column] = kernel[k * cout + co] }
+            let panel = panels.base + block * depth * 16, columns = min(16, cout - block * 16)
+            for k in 0..<depth {
+                storeLanes(loadLanes(source + k * cout + block * 16, columns), panel + k * 16, columns)
             }
         }
         self.scale = AlignedBuffer(count: blocks * 16)
