@@ -232,27 +232,30 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     private func run<H: WinogradAxis, W: WinogradAxis>(_: H.Type, _: W.Type, tiles: Range<Int>, capacity: Int,
                                                        of grid: TileGrid, _ input: FeatureMap,
                                                        _ output: FeatureMap, relu: Bool) {
-        let cin = inputChannels, width = blocks * 16, points = H.points * W.points
-        let vCount = (points * capacity * cin + 15) / 16 * 16  // M starts on a whole vector
-        let scratch = Scratch.shared.take(count: vCount + points * capacity * width)
+        // V's rows hold Cin rounded up to whole vectors (the lanes past Cin
+        // are transforms of zeros, and the products read only Cin of them),
+        // M's rows 16·blocks: every point and row of both starts on a whole
+        // vector, so the transforms read and write them as vectors.
+        let vRow = (inputChannels + 15) / 16 * 16, width = blocks * 16, points = H.points * W.points
+        let scratch = Scratch.shared.take(count: points * capacity * (vRow + width))
         defer { Scratch.shared.give(scratch) }
         let v = scratch.base                                  // V[ξ][tile][ci]
-        let m = scratch.base + vCount                         // M[ξ][tile][co]
+        let m = scratch.base + points * capacity * vRow       // M[ξ][tile][co]
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2 * points) { work in
             for (t, tile) in tiles.enumerated() {
-                transformInput(H.self, W.self, tile: tile, of: grid, input, into: v + t * cin,
-                               xiStride: capacity * cin, work: work.baseAddress!)
+                transformInput(H.self, W.self, tile: tile, of: grid, input, into: v + t * vRow,
+                               xiStride: capacity * vRow, work: work.baseAddress!)
             }
         }
         let mr = PackedConv2D.rowsPerTile
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: mr) { rows in
             for xi in 0..<points {
-                let u = transformed[xi], vxi = v + xi * capacity * cin, mxi = m + xi * capacity * width
+                let u = transformed[xi], vxi = v + xi * capacity * vRow, mxi = m + xi * capacity * width
                 for columnTile in 0..<u.columnTiles {
                     var t0 = 0
                     while t0 < tiles.count {
                         let count = min(mr, tiles.count - t0)
-                        for r in 0..<mr { rows[r] = UnsafePointer(vxi + (t0 + min(r, count - 1)) * cin) }
+                        for r in 0..<mr { rows[r] = UnsafePointer(vxi + (t0 + min(r, count - 1)) * vRow) }
                         u.multiply(rows: UnsafePointer(rows.baseAddress!), taps: 1, columnTile: columnTile,
                                    out: mxi + t0 * width, outStride: width, rowCount: count, relu: false)
                         t0 += mr
@@ -269,7 +272,8 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     }
 
     /// V = Bhᵀ d Bw for one tile, 16 input channels at a time (the last group
-    /// zero-filled past Cin); V[ξ] goes to `v + ξ · xiStride`. Window cells
+    /// zero-filled past Cin); V[ξ] goes to `v + ξ · xiStride`, whole vectors
+    /// (`v` aligned to one, `xiStride` a multiple of 16). Window cells
     /// outside the input (padding) are zeros. `work` holds 2·αh·αw vectors.
     @inline(__always)
     private func transformInput<H: WinogradAxis, W: WinogradAxis>(
@@ -292,22 +296,15 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
                     d[y * aw + x] = loadLanes(line + (x0 + x) * input.pixelStride, count)
                 }
             }
-            // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row, into
-            // V. With 16 whole lanes the last pass writes V itself (point ξ
-            // is xiStride / 16 vectors after ξ − 1), not a copy to store.
+            // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row,
+            // straight into V (point ξ is xiStride / 16 vectors after ξ − 1).
             let rowsDone = ah == 1 ? d : e
             if ah > 1 { for x in 0..<aw { H.transformInput(d + x, aw, e + x, aw) } }
-            if count == 16 && inputChannels % 16 == 0 {
-                let vv = vectors(v + c), vs = xiStride / 16
-                if aw > 1 {
-                    for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, vv + i * aw * vs, vs) }
-                } else {
-                    for xi in 0..<ah { vv[xi * vs] = rowsDone[xi] }
-                }
+            let vv = vectors(v + c), vs = xiStride / 16
+            if aw > 1 {
+                for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, vv + i * aw * vs, vs) }
             } else {
-                if aw > 1 { for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, d + i * aw, 1) } }
-                let result = aw == 1 ? rowsDone : d
-                for xi in 0..<(ah * aw) { storeLanes(result[xi], v + c + xi * xiStride, count) }
+                for xi in 0..<ah { vv[xi * vs] = rowsDone[xi] }
             }
             c += 16
         }
@@ -315,7 +312,8 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// Y = Ahᵀ M Aw + bias (then ReLU) for one tile, written to the output
     /// pixels that exist (sizes that are not a multiple of the tile drop the
-    /// last rows or columns of Y). `work` holds 2·mh·αw vectors.
+    /// last rows or columns of Y). M[ξ] is at `m + ξ · xiStride`, whole
+    /// vectors (as V's in `transformInput`). `work` holds 2·mh·αw vectors.
     @inline(__always)
     private func transformOutput<H: WinogradAxis, W: WinogradAxis>(
         _: H.Type, _: W.Type, tile: Int, of grid: TileGrid, from m: UnsafeMutablePointer<Float>, xiStride: Int,
@@ -326,7 +324,6 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         let oy = mh * row, ox = mw * (tile % grid.columns)
         let image = output.base + n * output.height * output.width * output.pixelStride
         let rowsHere = min(mh, output.height - oy), columnsHere = min(mw, output.width - ox)
-        precondition(xiStride % 16 == 0, "WinogradConv2D: M's points must be whole vectors apart")
         let s = work, y = s + mh * aw  // Ahᵀ M (mh × αw), Y (mh × mw)
         var c = 0
         while c < outputChannels {
