@@ -114,23 +114,33 @@ func eightPointKernelTransform(taps r: Int) -> [[Double]] {
 /// Aᵀ of the 8 points 0, ±1, ±2, ±½, ∞ for m outputs (F(2, 7), F(4, 5),
 /// F(6, 3); G's rows absorb the ½ powers): output k is
 ///     [k = 0]·p0 + (p1 ± p2) + 2ᵏ·(p3 ± p4) + 2ᵐ⁻¹⁻ᵏ·(p5 ± p6) + [k = m − 1]·p7,
-/// with + for even k and − for odd k (m is even).
+/// with + for even k and − for odd k (m is even). Written out per m, every
+/// factor a constant (a loop over k, not unrolled, converted 2ᵏ at run time
+/// and chose the ± pairs by branches in the stem's hottest transform).
 @inline(__always)
 func eightPointOutputTransform(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int, outputs m: Int) {
     let p0 = p[0], p1 = p[ps], p2 = p[2 * ps], p3 = p[3 * ps]
     let p4 = p[4 * ps], p5 = p[5 * ps], p6 = p[6 * ps], p7 = p[7 * ps]
     let s12 = p1 + p2, d12 = p1 - p2, s34 = p3 + p4, d34 = p3 - p4, s56 = p5 + p6, d56 = p5 - p6
-    for k in 0..<m {
-        let (a, b, c) = k % 2 == 0 ? (s12, s34, s56) : (d12, d34, d56)
-        let up = Float(1 << k), down = Float(1 << (m - 1 - k))
-        if k == 0 {
-            y[0] = (p0 + a + b).addingProduct(c, down)
-        } else if k == m - 1 {
-            y[k * ys] = (a + c + p7).addingProduct(b, up)
-        } else {
-            y[k * ys] = a.addingProduct(b, up).addingProduct(c, down)
-        }
+    // First and last: (p0 + s12 + s34) + 2ᵐ⁻¹·s56 and (d12 + d56 + p7) + 2ᵐ⁻¹·d34.
+    let top = Float(1 << (m - 1))
+    y[0] = (p0 + s12 + s34).addingProduct(s56, top)
+    y[(m - 1) * ys] = (d12 + d56 + p7).addingProduct(d34, top)
+    // Between: (p1 ± p2) + 2ᵏ·(p3 ± p4) + 2ᵐ⁻¹⁻ᵏ·(p5 ± p6).
+    switch m {
+    case 2:
+        break
+    case 4:
+        y[ys] = d12.addingProduct(d34, 2).addingProduct(d56, 4)
+        y[2 * ys] = s12.addingProduct(s34, 4).addingProduct(s56, 2)
+    case 6:
+        y[ys] = d12.addingProduct(d34, 2).addingProduct(d56, 16)
+        y[2 * ys] = s12.addingProduct(s34, 4).addingProduct(s56, 8)
+        y[3 * ys] = d12.addingProduct(d34, 8).addingProduct(d56, 4)
+        y[4 * ys] = s12.addingProduct(s34, 16).addingProduct(s56, 2)
+    default:
+        preconditionFailure("eightPointOutputTransform: \(m) outputs (expected 2, 4 or 6)")
     }
 }
 
