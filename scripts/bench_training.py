@@ -10,9 +10,12 @@ Three measurements, random weights on both sides (the cost does not depend
 on the values), the article's recipe:
   features   decode, resize to 299x299 and run the base to the 2048 pooled
              features, every photo of the folder (images per second);
-             kungfu: `train head … epochs 1` minus `load model` and the
-             epoch; Keras: load_img + img_to_array + preprocess_input and
-             InceptionV3(include_top=False, pooling="avg").predict, batch 16.
+             kungfu: the time its progress bar for the pass reports
+             (`train head`, from the first file opened to the last row of
+             features, the first pass's planning included); Keras: a
+             perf_counter around load_img + img_to_array + preprocess_input
+             and InceptionV3(include_top=False, pooling="avg").predict,
+             batch 16, after a warm-up pass.
   head epoch one epoch of a 2048 -> classes softmax head on those features,
              Adam, batch 16 (the faster of two epochs).
   fine-tune  one epoch of training mixed9, mixed10 and the head (layers 249
@@ -22,14 +25,17 @@ on the values), the article's recipe:
              reported too); Keras runs the whole network every step.
 Peak resident memory is each process's own (wait4's ru_maxrss).
 
-Each of --rounds rounds takes every measurement once, kungfu's then Keras',
-so both sides take turns through the same stretch of time (this VM's speed
-drifts by tens of percent over minutes). Reported: the median over rounds
-of each side's feature rate, the fastest epoch of any round, the largest
-peak memory.
+Each of --rounds rounds takes every measurement once, kungfu's and Keras'
+back to back (kungfu first in even rounds, Keras first in odd ones), so
+both sides of a comparison run in the same stretch of time: this VM's
+speed drifts by tens of percent over minutes. Reported: the median over
+rounds of each side's feature rate, and as the features ratio the median
+of the rounds' own ratios (paired, so a slow spell moves both sides); the
+fastest epoch of any round; the largest peak memory.
 """
 import statistics
 import argparse
+import re
 import json
 import os
 import pathlib
@@ -43,7 +49,7 @@ IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 
 
 def run_measured(command, env=None):
-    """Runs `command`, returns (stdout, wall seconds, peak RSS in MB)."""
+    """Runs `command`, returns (stdout, wall seconds, peak RSS in MB, stderr)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     out, err = process.communicate()
@@ -54,7 +60,17 @@ def run_measured(command, env=None):
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if process.returncode != 0:
         sys.exit(f"bench_training: {' '.join(command)} failed ({process.returncode}):\n{err}")
-    return out, wall, peak
+    return out, wall, peak, err
+
+
+# The last line of a finished progress bar of images on stderr (no terminal):
+#   108/108 [==============================] - 2.42s 22ms/image
+PASS_BAR = re.compile(r"^(\d+)/(\d+) \[=+\] - ([0-9.]+)s \S+/image$", re.MULTILINE)
+
+
+def image_passes(err):
+    """(images, seconds) of each finished pass over images that kungfu reported, in order."""
+    return [(int(m.group(1)), float(m.group(3))) for m in PASS_BAR.finditer(err) if m.group(1) == m.group(2)]
 
 
 def kungfu_results(out):
@@ -64,21 +80,29 @@ def kungfu_results(out):
 def worker_kungfu(kind, binary, folder, threads):
     env = dict(os.environ, KUNGFU_WEIGHTS="none")
     base = [binary, "--json", "--threads", str(threads), "-c"]
-    if kind == "load":
-        _, wall, peak = run_measured(base + ["load model inception_v3"], env)
-        return {"wall": wall, "peak_rss_mb": peak}
     if kind == "head":
-        out, wall, peak = run_measured(base + [
+        out, wall, peak, err = run_measured(base + [
             f'load model inception_v3; freeze layers all; train head on "{folder}" epochs 2 batch 16'], env)
         history = kungfu_results(out)[-1]
         images = sum(history["train_images"]) + sum(history["validation_images"])
-        return {"wall": wall, "epochs": history["seconds"], "images": images, "peak_rss_mb": peak}
+        passes = image_passes(err)
+        if len(passes) != 1 or passes[0][0] != images:
+            sys.exit(f"bench_training: expected one feature pass over {images} images on kungfu's stderr, "
+                     f"found {passes}:\n{err}")
+        return {"wall": wall, "epochs": history["seconds"], "images": images, "feature_seconds": passes[0][1],
+                "peak_rss_mb": peak}
     if kind == "finetune":
-        out, wall, peak = run_measured(base + [
+        out, wall, peak, err = run_measured(base + [
             f'load model inception_v3; freeze layers all; train head on "{folder}" epochs 1 batch 16; '
             f'unfreeze layers from mixed9; fine tune on "{folder}" epochs 2 batch 16'], env)
         head, tuned = [r for r in kungfu_results(out) if r.get("type") == "history"]
+        # Passes: the head's features, then the frozen part for the training
+        # and the validation images.
+        passes = image_passes(err)
+        if len(passes) != 3:
+            sys.exit(f"bench_training: expected three passes over images on kungfu's stderr, found {passes}:\n{err}")
         return {"wall": wall, "head_epochs": head["seconds"], "epochs": tuned["seconds"],
+                "frozen_seconds": passes[1][1] + passes[2][1],
                 "train_images": sum(tuned["train_images"]), "peak_rss_mb": peak}
     raise ValueError(kind)
 
@@ -198,22 +222,22 @@ def main():
 
     load_before = os.getloadavg()
     rounds = []
-    for _ in range(max(1, args.rounds)):
-        load = run_worker(args, "load", "kungfu")
-        head = run_worker(args, "head", "kungfu")
-        tune = run_worker(args, "finetune", "kungfu")
-        keras_features = run_worker(args, "features", "keras")
-        keras_tune = run_worker(args, "finetune", "keras")
-        # kungfu's feature pass: the whole run less loading and the two epochs.
-        feature_seconds = head["wall"] - load["wall"] - sum(head["epochs"])
-        frozen_seconds = (tune["wall"] - load["wall"] - sum(tune["head_epochs"]) - sum(tune["epochs"])
-                          - feature_seconds)
-        rounds.append({"features": head["images"] / feature_seconds,
+    for number in range(max(1, args.rounds)):
+        def pair(kind, keras_kind):
+            """kungfu's and Keras' measurement of one thing, back to back, taking turns at going first."""
+            if number % 2 == 0:
+                mine = run_worker(args, kind, "kungfu")
+                return mine, run_worker(args, keras_kind, "keras")
+            theirs = run_worker(args, keras_kind, "keras")
+            return run_worker(args, kind, "kungfu"), theirs
+        head, keras_features = pair("head", "features")
+        tune, keras_tune = pair("finetune", "finetune")
+        rounds.append({"features": head["images"] / head["feature_seconds"],
                        "keras_features": keras_features["images"] / keras_features["seconds"],
                        "head": min(head["epochs"]), "keras_head": min(keras_features["head_epochs"]),
                        "tune": min(tune["epochs"]), "keras_tune": min(keras_tune["epochs"]),
                        "rss": tune["peak_rss_mb"], "keras_rss": keras_tune["peak_rss_mb"],
-                       "frozen": frozen_seconds})
+                       "frozen": tune["frozen_seconds"]})
     load_after = os.getloadavg()
 
     def median(key):
@@ -234,6 +258,9 @@ def main():
         better_high = row["unit"] == "images/s"
         row["ratio"] = row["kungfu"] / row["keras"]
         row["ratio_meaning"] = "kungfu / keras" + (" (higher is better)" if better_high else " (lower is better)")
+    # Features: the median of the rounds' paired ratios (each round's two
+    # passes ran back to back), not the ratio of the two medians.
+    rows[0]["ratio"] = statistics.median(r["features"] / r["keras_features"] for r in rounds)
     report(rows, args.json, f"Training on {args.folder}, {args.threads} threads, random weights, {len(rounds)} "
                 f"round{'s' if len(rounds) != 1 else ''}; kungfu against {keras_tune['runtime']}; "
                 f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
@@ -241,7 +268,7 @@ def main():
                  ("unit", "unit", ">9", ""), ("kungfu/keras", "ratio", ">13", ".2f")])
     if args.json:
         return
-    print(f"features, kungfu / keras, each round: " + ", ".join(
+    print(f"features, kungfu / keras, each round (the table's ratio is their median): " + ", ".join(
         f"{r['features'] / r['keras_features']:.2f}" for r in rounds))
     print(f"fine-tune epoch, kungfu / keras, each round: " + ", ".join(
         f"{r['tune'] / r['keras_tune']:.2f}" for r in rounds))
