@@ -4,7 +4,7 @@
 photos, in one run on this machine, each measurement in its own process.
 
     python scripts/bench_training.py --kungfu .build/release/kungfu \
-        [--folder examples/objects] [--threads 2] [--rounds 3] [--json]
+        [--folder examples/objects] [--threads 2] [--rounds 5] [--json]
 
 Three measurements, random weights on both sides (the cost does not depend
 on the values), the article's recipe:
@@ -207,7 +207,7 @@ def main():
     parser.add_argument("--kungfu", help="path to a release build of kungfu")
     parser.add_argument("--folder", default="examples/objects", help="one subfolder of photos per class")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="times every measurement is taken, in turn")
+    parser.add_argument("--rounds", type=int, default=5, help="times every measurement is taken, in turn")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON lines")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
