@@ -296,15 +296,18 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
                     d[y * aw + x] = loadLanes(line + (x0 + x) * input.pixelStride, count)
                 }
             }
-            // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row,
-            // straight into V (point ξ is xiStride / 16 vectors after ξ − 1).
-            let rowsDone = ah == 1 ? d : e
-            if ah > 1 { for x in 0..<aw { H.transformInput(d + x, aw, e + x, aw) } }
+            // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row. The
+            // last pass writes straight into V (point ξ is xiStride / 16
+            // vectors after ξ − 1); a window of one column or one row
+            // (7×1, 1×7) needs only its one pass.
             let vv = vectors(v + c), vs = xiStride / 16
-            if aw > 1 {
-                for i in 0..<ah { W.transformInput(rowsDone + i * aw, 1, vv + i * aw * vs, vs) }
+            if ah > 1 && aw > 1 {
+                for x in 0..<aw { H.transformInput(d + x, aw, e + x, aw) }
+                for i in 0..<ah { W.transformInput(e + i * aw, 1, vv + i * aw * vs, vs) }
+            } else if ah > 1 {
+                H.transformInput(d, 1, vv, vs)
             } else {
-                for xi in 0..<ah { vv[xi * vs] = rowsDone[xi] }
+                W.transformInput(d, 1, vv, vs)
             }
             c += 16
         }
