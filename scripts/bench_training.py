@@ -49,18 +49,16 @@ IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 
 
 def run_measured(command, env=None):
-    """Runs `command`, returns (stdout, wall seconds, peak RSS in MB, stderr)."""
-    start = time.perf_counter()
+    """Runs `command`, returns (stdout, peak RSS in MB, stderr)."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     out, err = process.communicate()
-    wall = time.perf_counter() - start
     # communicate() has reaped the child; its rusage is in RUSAGE_CHILDREN only
     # as a maximum over all children, so each measurement runs in a fresh worker.
     import resource
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if process.returncode != 0:
         sys.exit(f"bench_training: {' '.join(command)} failed ({process.returncode}):\n{err}")
-    return out, wall, peak, err
+    return out, peak, err
 
 
 # The last line of a finished progress bar of images on stderr (no terminal):
@@ -81,7 +79,7 @@ def worker_kungfu(kind, binary, folder, threads):
     env = dict(os.environ, KUNGFU_WEIGHTS="none")
     base = [binary, "--json", "--threads", str(threads), "-c"]
     if kind == "head":
-        out, wall, peak, err = run_measured(base + [
+        out, peak, err = run_measured(base + [
             f'load model inception_v3; freeze layers all; train head on "{folder}" epochs 2 batch 16'], env)
         history = kungfu_results(out)[-1]
         images = sum(history["train_images"]) + sum(history["validation_images"])
@@ -89,10 +87,9 @@ def worker_kungfu(kind, binary, folder, threads):
         if len(passes) != 1 or passes[0][0] != images:
             sys.exit(f"bench_training: expected one feature pass over {images} images on kungfu's stderr, "
                      f"found {passes}:\n{err}")
-        return {"wall": wall, "epochs": history["seconds"], "images": images, "feature_seconds": passes[0][1],
-                "peak_rss_mb": peak}
+        return {"epochs": history["seconds"], "images": images, "feature_seconds": passes[0][1], "peak_rss_mb": peak}
     if kind == "finetune":
-        out, wall, peak, err = run_measured(base + [
+        out, peak, err = run_measured(base + [
             f'load model inception_v3; freeze layers all; train head on "{folder}" epochs 1 batch 16; '
             f'unfreeze layers from mixed9; fine tune on "{folder}" epochs 2 batch 16'], env)
         head, tuned = [r for r in kungfu_results(out) if r.get("type") == "history"]
@@ -101,7 +98,7 @@ def worker_kungfu(kind, binary, folder, threads):
         passes = image_passes(err)
         if len(passes) != 3:
             sys.exit(f"bench_training: expected three passes over images on kungfu's stderr, found {passes}:\n{err}")
-        return {"wall": wall, "head_epochs": head["seconds"], "epochs": tuned["seconds"],
+        return {"head_epochs": head["seconds"], "epochs": tuned["seconds"],
                 "frozen_seconds": passes[1][1] + passes[2][1],
                 "train_images": sum(tuned["train_images"]), "peak_rss_mb": peak}
     raise ValueError(kind)
@@ -244,8 +241,11 @@ def main():
         return statistics.median(r[key] for r in rounds)
 
     rows = [
+        # Features: the median of the rounds' paired ratios (each round's two
+        # passes ran back to back), not the ratio of the two medians.
         {"work": "features (decode, resize, base to avg_pool)", "unit": "images/s",
-         "kungfu": median("features"), "keras": median("keras_features")},
+         "kungfu": median("features"), "keras": median("keras_features"),
+         "ratio": statistics.median(r["features"] / r["keras_features"] for r in rounds)},
         {"work": "head epoch 2048 -> classes, Adam, batch 16", "unit": "ms",
          "kungfu": min(r["head"] for r in rounds) * 1000, "keras": min(r["keras_head"] for r in rounds) * 1000},
         {"work": f"fine-tune epoch mixed9..head, batch 16 ({tune['train_images']} vs "
@@ -256,11 +256,8 @@ def main():
     ]
     for row in rows:
         better_high = row["unit"] == "images/s"
-        row["ratio"] = row["kungfu"] / row["keras"]
+        row.setdefault("ratio", row["kungfu"] / row["keras"])
         row["ratio_meaning"] = "kungfu / keras" + (" (higher is better)" if better_high else " (lower is better)")
-    # Features: the median of the rounds' paired ratios (each round's two
-    # passes ran back to back), not the ratio of the two medians.
-    rows[0]["ratio"] = statistics.median(r["features"] / r["keras_features"] for r in rounds)
     report(rows, args.json, f"Training on {args.folder}, {args.threads} threads, random weights, {len(rounds)} "
                 f"round{'s' if len(rounds) != 1 else ''}; kungfu against {keras_tune['runtime']}; "
                 f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after",
