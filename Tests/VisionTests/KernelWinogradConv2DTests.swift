@@ -1,6 +1,6 @@
 // KernelWinogradConv2DTests.swift — the Winograd convolutions (F(2×2, 3×3),
 // F(4×4, 3×3), F(6×6, 3×3), F(2×2, 5×5), F(4×4, 5×5), F(1×2, 1×7), F(2×1, 7×1),
-// F(1×3, 1×7), F(3×1, 7×1)) against Reference.conv2D (oracle:
+// F(1×3, 1×7), F(3×1, 7×1), F(1×6, 1×7), F(6×1, 7×1)) against Reference.conv2D (oracle:
 // the scalar definition in Reference.swift, summed in Double).
 import XCTest
 @testable import Vision
@@ -10,8 +10,7 @@ final class KernelWinogradConv2DTests: XCTestCase {
     /// tolerance it is held to (scaled error, as `assertClose`, on outputs of
     /// a unit-scale sum: see `kernel`). Larger tiles use larger transform
     /// constants (F(4, 3): up to 8 in Aᵀ; F(6, 3): 32; F(2, 7): up to 21 in Bᵀ; F(3, 7):
-    /// up to 68), so
-    /// their Float32 rounding is larger; the measured worst cases are in
+    /// up to 68; F(6, 7): 3125 in Aᵀ), so their Float32 rounding is larger; the measured worst cases are in
     /// `testErrorOnInceptionLayerShapes`' output.
     private static let variants: [(kernel: (Int, Int), tile: WinogradConv2D.Tile, tolerance: Float)] = [
         ((3, 3), .init(rows: 2, columns: 2), 1e-5), ((3, 3), .init(rows: 4, columns: 4), 5e-5),
@@ -19,6 +18,7 @@ final class KernelWinogradConv2DTests: XCTestCase {
         ((5, 5), .init(rows: 2, columns: 2), 5e-5), ((5, 5), .init(rows: 4, columns: 4), 5e-5),
         ((1, 7), .init(rows: 1, columns: 2), 1e-5), ((7, 1), .init(rows: 2, columns: 1), 1e-5),
         ((1, 7), .init(rows: 1, columns: 3), 5e-5), ((7, 1), .init(rows: 3, columns: 1), 5e-5),
+        ((1, 7), .init(rows: 1, columns: 6), 1e-4), ((7, 1), .init(rows: 6, columns: 1), 1e-4),
     ]
 
     /// A random kernel whose taps have scale 2/√(kh·kw·cin), so that a sum
@@ -156,9 +156,9 @@ final class KernelWinogradConv2DTests: XCTestCase {
         XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 32, 32], strides: (2, 2), pixels: 149 * 149))
         XCTAssertNil(WinogradConv2D.tile(kernel: [1, 3, 384, 384], strides: (1, 1), pixels: 35 * 35))
         XCTAssertEqual(WinogradConv2D.tile(kernel: [1, 7, 160, 160], strides: (1, 1), pixels: 17 * 17),
-                       Tile(rows: 1, columns: 3))
+                       Tile(rows: 1, columns: 6))
         XCTAssertEqual(WinogradConv2D.tile(kernel: [7, 1, 192, 192], strides: (1, 1), pixels: 17 * 17),
-                       Tile(rows: 3, columns: 1))
+                       Tile(rows: 6, columns: 1))
         XCTAssertNil(WinogradConv2D.tile(kernel: [7, 1, 192, 192], strides: (1, 1), pixels: 8 * 8))
         XCTAssertEqual(WinogradConv2D.tile(kernel: [5, 5, 48, 64], strides: (1, 1), pixels: 35 * 35),
                        Tile(rows: 4, columns: 4))

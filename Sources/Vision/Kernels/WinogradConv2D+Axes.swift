@@ -51,6 +51,8 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
     case f2x7
     /// F(3, 7): points 0, ±1, ±2, ±½, 3, ∞.
     case f3x7
+    /// F(6, 7): points 0, ±1, ±2, ±½, ±3/2, ±2/3, ∞.
+    case f6x7
 
     /// The code behind this axis.
     var type: any WinogradAxis.Type {
@@ -63,6 +65,7 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
         case .f4x5: return WinogradF4x5.self
         case .f2x7: return WinogradF2x7.self
         case .f3x7: return WinogradF3x7.self
+        case .f6x7: return WinogradF6x7.self
         }
     }
 
@@ -77,6 +80,7 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
         case (5, 4): self = .f4x5
         case (7, 2): self = .f2x7
         case (7, 3): self = .f3x7
+        case (7, 6): self = .f6x7
         default: return nil
         }
     }
@@ -385,4 +389,97 @@ enum WinogradF3x7: WinogradAxis {
 enum WinogradF6x3: EightPointAxis {
     static let outputs = 6
     static let taps = 3
+}
+
+/// F(6, 7), α = 12, 12 multiplies for 42 (points 0, ±1, ±3/2, ±2/3, ±5/2,
+/// ±2/5, ∞: reciprocal pairs, which gave the smallest Float32 error of the
+/// sets of small fractions tried): a 17-long axis is 3 tiles (36 products
+/// per channel pair) where F(3, 7) needs 6 (54).
+///
+/// Bᵀ, each row scaled to integers: rows 0 and ∞ are
+///     [-3600, 0, 36376, 0, -102153, 0, 102153, 0, -36376, 0, 3600, 0] (and
+///     the same one place to the right),
+/// and the rows of ±q are a·E ± b·O, with E = Σₖ eₖ·d₂ₖ₊₂ and O = Σₖ eₖ·d₂ₖ₊₁
+/// (k = 0…4) on the same coefficients e, a/b = 1/q:
+///     q = 1:   e = [3600, -32776, 69377, -32776, 3600], a = 1, b = 1
+///     q = 3/2: e = [400, -3864, 9633, -7069, 900],      a = 2, b = 3
+///     q = 2/3: e = [900, -7069, 9633, -3864, 400],      a = 3, b = 2
+///     q = 5/2: e = [144, -1432, 3857, -3469, 900],      a = 2, b = 5
+///     q = 2/5: e = [900, -3469, 3857, -1432, 144],      a = 5, b = 2
+/// (every entry an integer below 2²⁴, so exact in Float32). Aᵀ's columns
+/// of ±3/2 and ±5/2 are scaled by 2⁵, those of ±2/3 by 3⁵ and of ±2/5 by
+/// 5⁵, so output k is [k = 0]·p₀ + Σ_q cₖ(q)·(p₊q ± p₋q) + [k = 5]·p∞ (+ for
+/// even k) with integer cₖ: 1, 3ᵏ·2⁵⁻ᵏ, 2ᵏ·3⁵⁻ᵏ, 5ᵏ·2⁵⁻ᵏ, 2ᵏ·5⁵⁻ᵏ. G
+/// undoes both scalings (`kernelTransform`). Its Float32 error on
+/// Inception's 128–192 channels is about 1.5–2 times F(3, 7)'s
+/// (KernelWinogradConv2DTests prints both).
+enum WinogradF6x7: WinogradAxis {
+    static let outputs = 6
+    static let taps = 7
+
+    /// The finite points in V's order (∞ is the last, twelfth), with the
+    /// factor each row of Bᵀ was scaled by and each column of Aᵀ.
+    private static let points: [(value: Double, rowScale: Double, columnScale: Double)] = [
+        (0, 3600, 1), (1, 3600, 1), (-1, 3600, 1), (1.5, 1800, 32), (-1.5, 1800, 32),
+        (2.0 / 3, 1200, 243), (-2.0 / 3, 1200, 243), (2.5, 1800, 32), (-2.5, 1800, 32),
+        (0.4, 720, 3125), (-0.4, 720, 3125),
+    ]
+
+    /// G (12 × 7), Toom-Cook's: row j is pⱼᵏ / Π_{i≠j}(pⱼ − pᵢ) for tap k,
+    /// divided by the row's and the column's scale; the ∞ row is [0 … 0, 1/3600].
+    static let kernelTransform: [[Double]] = points.map { point in
+        let product = points.reduce(1.0) { $1.value == point.value ? $0 : $0 * (point.value - $1.value) }
+        return (0..<7).map { pow(point.value, Double($0)) / (product * point.rowScale * point.columnScale) }
+    } + [[0, 0, 0, 0, 0, 0, 1.0 / 3600]]
+
+    @inline(__always)
+    static func transformInput(_ d: UnsafePointer<SIMD16<Float>>, _ ds: Int,
+                               _ v: UnsafeMutablePointer<SIMD16<Float>>, _ vs: Int) {
+        let d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds]
+        let d6 = d[6 * ds], d7 = d[7 * ds], d8 = d[8 * ds], d9 = d[9 * ds], d10 = d[10 * ds], d11 = d[11 * ds]
+        /// e₀·x₀ + e₁·x₁ + e₂·x₂ + e₃·x₃ + e₄·x₄, one product added at a time.
+        @inline(__always)
+        func sum(_ e0: Float, _ e1: Float, _ e2: Float, _ e3: Float, _ e4: Float, _ x0: SIMD16<Float>,
+                 _ x1: SIMD16<Float>, _ x2: SIMD16<Float>, _ x3: SIMD16<Float>, _ x4: SIMD16<Float>) -> SIMD16<Float> {
+            ((((x0 * e0).addingProduct(x1, e1)).addingProduct(x2, e2)).addingProduct(x3, e3)).addingProduct(x4, e4)
+        }
+        /// The rows of ±q: a·E ± b·O.
+        @inline(__always)
+        func pair(_ e0: Float, _ e1: Float, _ e2: Float, _ e3: Float, _ e4: Float, a: Float, b: Float, row: Int) {
+            let even = sum(e0, e1, e2, e3, e4, d2, d4, d6, d8, d10) * a
+            let odd = sum(e0, e1, e2, e3, e4, d1, d3, d5, d7, d9)
+            v[row * vs] = even.addingProduct(odd, b)
+            v[(row + 1) * vs] = even.addingProduct(odd, -b)
+        }
+        v[0] = sum(36376, -102153, 102153, -36376, 3600, d2, d4, d6, d8, d10).addingProduct(d0, -3600)
+        pair(3600, -32776, 69377, -32776, 3600, a: 1, b: 1, row: 1)
+        pair(400, -3864, 9633, -7069, 900, a: 2, b: 3, row: 3)
+        pair(900, -7069, 9633, -3864, 400, a: 3, b: 2, row: 5)
+        pair(144, -1432, 3857, -3469, 900, a: 2, b: 5, row: 7)
+        pair(900, -3469, 3857, -1432, 144, a: 5, b: 2, row: 9)
+        v[11 * vs] = sum(36376, -102153, 102153, -36376, 3600, d3, d5, d7, d9, d11).addingProduct(d1, -3600)
+    }
+
+    @inline(__always)
+    static func transformOutput(_ p: UnsafePointer<SIMD16<Float>>, _ ps: Int,
+                                _ y: UnsafeMutablePointer<SIMD16<Float>>, _ ys: Int) {
+        let p0 = p[0], p11 = p[11 * ps]
+        let s1 = p[ps] + p[2 * ps], d1 = p[ps] - p[2 * ps]              // ±1
+        let sa = p[3 * ps] + p[4 * ps], da = p[3 * ps] - p[4 * ps]      // ±3/2 (× 2⁵)
+        let sb = p[5 * ps] + p[6 * ps], db = p[5 * ps] - p[6 * ps]      // ±2/3 (× 3⁵)
+        let sc = p[7 * ps] + p[8 * ps], dc = p[7 * ps] - p[8 * ps]      // ±5/2 (× 2⁵)
+        let sd = p[9 * ps] + p[10 * ps], dd = p[9 * ps] - p[10 * ps]    // ±2/5 (× 5⁵)
+        /// x₁ + cₐ·xₐ + c_b·x_b + c_c·x_c + c_d·x_d.
+        @inline(__always)
+        func row(_ x1: SIMD16<Float>, _ xa: SIMD16<Float>, _ xb: SIMD16<Float>, _ xc: SIMD16<Float>,
+                 _ xd: SIMD16<Float>, _ ca: Float, _ cb: Float, _ cc: Float, _ cd: Float) -> SIMD16<Float> {
+            (((x1.addingProduct(xa, ca)).addingProduct(xb, cb)).addingProduct(xc, cc)).addingProduct(xd, cd)
+        }
+        y[0] = row(s1 + p0, sa, sb, sc, sd, 32, 243, 32, 3125)
+        y[ys] = row(d1, da, db, dc, dd, 48, 162, 80, 1250)
+        y[2 * ys] = row(s1, sa, sb, sc, sd, 72, 108, 200, 500)
+        y[3 * ys] = row(d1, da, db, dc, dd, 108, 72, 500, 200)
+        y[4 * ys] = row(s1, sa, sb, sc, sd, 162, 48, 1250, 80)
+        y[5 * ys] = row(d1 + p11, da, db, dc, dd, 243, 32, 3125, 32)
+    }
 }

@@ -17,16 +17,16 @@ import Foundation
 /// Each tile of mh × mw output pixels needs an αh × αw window d of the input
 /// (α = m + r − 1 per axis). With 1-D transforms F(mh, rh) down the rows and
 /// F(mw, rw) along the columns (Lavin & Gray's F(2×2, 3×3) and F(4×4, 3×3);
-/// F(6×6, 3×3), F(2×2, 5×5), F(4×4, 5×5); F(1×2 or 1×3, 1×7) and F(2×1 or
-/// 3×1, 7×1) for the 1×7 and 7×1 kernels),
+/// F(6×6, 3×3), F(2×2, 5×5), F(4×4, 5×5); F(1×2, 1×3 or 1×6, 1×7) and
+/// F(2×1, 3×1 or 6×1, 7×1) for the 1×7 and 7×1 kernels),
 ///
 ///     Y = Ahᵀ [ (Gh g Gwᵀ) ⊙ (Bhᵀ d Bw) ] Aw
 ///
 /// so per input/output channel pair a tile costs αh·αw multiplies instead of
 /// mh·mw·rh·rw (F(2×2, 3×3): 16 for 36; F(4×4, 3×3): 36 for 144; F(6×6, 3×3):
-/// 64 for 324; F(4×4, 5×5): 64 for 400; F(1×3, 1×7): 9 for 21). Over all
-/// channels the αh·αw element-wise products become matrix products
-/// V[ξ] (tiles × Cin) · U[ξ] (Cin × Cout), run by the same
+/// 64 for 324; F(4×4, 5×5): 64 for 400; F(1×3, 1×7): 9 for 21; F(1×6, 1×7):
+/// 12 for 42). Over all channels the αh·αw element-wise products become
+/// matrix products V[ξ] (tiles × Cin) · U[ξ] (Cin × Cout), run by the same
 /// micro-kernel as the direct convolution; the transforms are additions and
 /// constant multiplies.
 ///
@@ -74,16 +74,16 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     ///   4×4 tiles (F(4×4, 5×5), 64 multiplies for 400; 2.1 times faster
     ///   than F(2×2, 5×5) there).
     /// - 1×7 and 7×1 with at least 256 output pixels (the 17×17 blocks):
-    ///   tiles of 1×3 and 3×1 (F(3, 7) along the long axis: 9 multiplies for
-    ///   21; 22–25% faster than F(2, 7) there, and 17 = 6 · 3 − 1 wastes
-    ///   no more than F(2, 7)'s 9 · 2 − 1).
+    ///   tiles of 1×6 and 6×1 (F(6, 7) along the long axis: 12 multiplies
+    ///   for 42; 17 = 3 · 6 − 1, so a line of 17 is 36 products where
+    ///   F(3, 7) takes 54 and F(2, 7) 72).
     static func tile(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Tile? {
         guard shape.count == 4, strides == (1, 1), pixels >= 256 else { return nil }
         switch (shape[0], shape[1]) {
         case (3, 3): return pixels >= 64 * 64 ? Tile(rows: 6, columns: 6) : Tile(rows: 4, columns: 4)
         case (5, 5): return Tile(rows: 4, columns: 4)
-        case (1, 7): return Tile(rows: 1, columns: 3)
-        case (7, 1): return Tile(rows: 3, columns: 1)
+        case (1, 7): return Tile(rows: 1, columns: 6)
+        case (7, 1): return Tile(rows: 6, columns: 1)
         default: return nil
         }
     }
@@ -97,6 +97,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     static let supportedAxes: [(WinogradAxisKind, WinogradAxisKind)] = [
         (.f2x3, .f2x3), (.f4x3, .f4x3), (.f6x3, .f6x3), (.f2x5, .f2x5), (.f4x5, .f4x5),
         (.identity, .f2x7), (.f2x7, .identity), (.identity, .f3x7), (.f3x7, .identity),
+        (.identity, .f6x7), (.f6x7, .identity),
     ]
 
     /// Transforms `kernel` (rh, rw, cin, cout) row-major for tiles of `tile`
@@ -117,7 +118,8 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
               let columnAxis = WinogradAxisKind(taps: rw, outputs: tile.columns),
               WinogradConv2D.supportedAxes.contains(where: { $0 == (rowAxis, columnAxis) }) else {
             preconditionFailure("WinogradConv2D: no transform for kernel \(rh)×\(rw) with \(tile) tiles "
-                                + "(expected 3×3 or 5×5 with 2×2 or 4×4, 1×7 with 1×2 or 1×3, 7×1 with 2×1 or 3×1)")
+                                + "(expected 3×3 or 5×5 with 2×2 or 4×4, 3×3 with 6×6, 1×7 with 1×2, 1×3 or 1×6, "
+                                + "7×1 with 2×1, 3×1 or 6×1)")
         }
         if let bias { precondition(bias.count == cout, "WinogradConv2D: \(bias.count) biases for \(cout) channels") }
         if let scale { precondition(scale.count == cout, "WinogradConv2D: \(scale.count) scales for \(cout) channels") }
@@ -192,6 +194,8 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         case (.f2x7, .identity): apply(WinogradF2x7.self, WinogradIdentity.self, input, output, relu: relu)
         case (.identity, .f3x7): apply(WinogradIdentity.self, WinogradF3x7.self, input, output, relu: relu)
         case (.f3x7, .identity): apply(WinogradF3x7.self, WinogradIdentity.self, input, output, relu: relu)
+        case (.identity, .f6x7): apply(WinogradIdentity.self, WinogradF6x7.self, input, output, relu: relu)
+        case (.f6x7, .identity): apply(WinogradF6x7.self, WinogradIdentity.self, input, output, relu: relu)
         default: preconditionFailure("WinogradConv2D: no code for axes \(rowAxis), \(columnAxis)")
         }
     }
