@@ -277,10 +277,10 @@ final class ForwardPlanTests: XCTestCase {
         XCTAssertEqual(plain.rowTableBytes, 0)
     }
 
-    /// Each (batch, target) has its own plan and so its own tables: passes
-    /// that alternate batch sizes and targets give the bits of their first
-    /// run (oracle: that run, when every table was new), and predict agrees
-    /// with the plain plan's pass.
+    /// Each target has its own plans and tables (a batch of one may run in
+    /// the plan for two): passes that alternate batch sizes and targets give
+    /// the bits of their first run (oracle: that run, when every table was
+    /// new), and predict agrees with the plain plan's pass.
     func testTablesOfSeparatePlansDoNotMix() throws {
         let model = InceptionV3ForwardTests.smallModel, graph = model.graph
         let one = Tensor.random([1, 75, 75, 3], seed: 40), two = Tensor.random([2, 75, 75, 3], seed: 41)
@@ -296,6 +296,68 @@ final class ForwardPlanTests: XCTestCase {
             return plain.view(graph.output, input: x).tensor()
         }
         XCTAssertEqual(first.1.scalars, expected.scalars)
+    }
+
+    /// A plan for 3 images runs passes of 1, 2 and 3 with the bits of plans of
+    /// their own size (oracle: the plain plan of each size, tables written
+    /// per call), whichever size comes first: the tables, built for all 3
+    /// images on the first pass, serve the shorter ones.
+    func testAPlanRunsShorterBatches() {
+        let model = InceptionV3ForwardTests.smallModel, graph = model.graph
+        let images = Tensor.random([3, 75, 75, 3], seed: 44)
+        func first(_ n: Int) -> Tensor {
+            Tensor(shape: [n, 75, 75, 3], scalars: Array(images.scalars[0..<(n * 75 * 75 * 3)]))
+        }
+        var expected: [Int: Tensor] = [:]
+        for n in 1...3 {
+            let plain = ForwardPlan(graph, target: graph.output, batch: n, fusingSiblings: false, rowTableBudget: 0)
+            expected[n] = withFeatureMap(first(n)) { x in
+                plain.run(model, input: x)
+                return plain.view(graph.output, input: x).tensor()
+            }
+        }
+        for order in [[1, 3, 2, 1], [3, 2, 1, 3]] {
+            let plan = ForwardPlan(graph, target: graph.output, batch: 3)
+            var tableBytes = 0
+            for (pass, n) in order.enumerated() {
+                let y = withFeatureMap(first(n)) { x in
+                    plan.run(model, input: x)
+                    return plan.view(graph.output, input: x).tensor()
+                }
+                XCTAssertEqual(y, expected[n], "\(n) images in the plan for 3, order \(order)")
+                if pass == 0 { tableBytes = plan.rowTableBytes }
+                XCTAssertEqual(plan.rowTableBytes, tableBytes, "order \(order), pass \(pass) built tables again")
+            }
+            XCTAssertGreaterThan(tableBytes, 0)
+        }
+    }
+
+    /// A pass takes a plan of its own size, or else the smallest idle one for
+    /// up to twice its images (oracle: the rule on WorkspaceCache).
+    func testWorkspaceCacheLendsPlansUpToTwiceTheBatch() {
+        let graph = InceptionV3ForwardTests.smallModel.graph
+        let cache = WorkspaceCache()
+        var made = 0
+        func take(_ batch: Int, target: Int = graph.output) -> ForwardPlan {
+            cache.take(target: target, batch: batch) {
+                made += 1
+                return ForwardPlan(graph, target: target, batch: batch)
+            }
+        }
+        let eight = take(8), four = take(4)
+        XCTAssertEqual(made, 2)
+        cache.give(eight)
+        cache.give(four)
+        XCTAssertTrue(take(4) === four, "a plan of the pass's own size comes first")
+        XCTAssertTrue(take(4) === eight, "then one for up to twice as many images")
+        XCTAssertEqual(made, 2)
+        cache.give(eight)
+        cache.give(four)
+        XCTAssertTrue(take(3) === four, "the smallest that fits")
+        XCTAssertTrue(take(3) !== eight, "8 is more than twice 3: a plan of its own")
+        XCTAssertEqual(made, 3)
+        XCTAssertTrue(take(8, target: graph.output - 1) !== eight, "another target: a plan of its own")
+        XCTAssertEqual(made, 4)
     }
 
     /// Tables that would take the plan past its budget are not kept (their

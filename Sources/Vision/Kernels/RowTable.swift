@@ -11,7 +11,9 @@
 /// Tiles are stored back to back: a merged tile keeps kh · 6 pointers, the
 /// others kh · kw · 6 (the stem's 3×3 interior tiles cost a third of a full
 /// table). A table answers only for the convolution and views it was built
-/// for; `check` says so before a call reads it.
+/// for, or the first images of them (a call on fewer images reads the front
+/// of the table: tile t covers the same pixels either way); `check` says so
+/// before a call reads it.
 final class RowTable: @unchecked Sendable {
     // Sendable: written only in init, then only read.
     private let pointers: UnsafeMutablePointer<UnsafePointer<Float>>
@@ -76,13 +78,15 @@ final class RowTable: @unchecked Sendable {
     }
 
     /// Whether the table was built for `conv` reading `input` into an output
-    /// of `output`'s extent (the output's own address does not enter it).
+    /// of `output`'s extent, or for more images of the same views (the
+    /// output's own address does not enter it).
     func fits(_ conv: PackedConv2D, _ input: FeatureMap, _ output: FeatureMap) -> Bool {
         ObjectIdentifier(conv) == convolution && input.base == self.input.base
-            && input.batch == self.input.batch && input.height == self.input.height
+            && input.batch <= self.input.batch && input.height == self.input.height
             && input.width == self.input.width && input.channels == self.input.channels
             && input.pixelStride == self.input.pixelStride
-            && (output.batch, output.height, output.width) == self.output
+            && output.batch == input.batch && output.batch <= self.output.batch
+            && (output.height, output.width) == (self.output.height, self.output.width)
     }
 
     /// Stops with what differs unless `fits(conv, input, output)`: reading a

@@ -7,7 +7,7 @@
 // build on its first pass serve every later one.
 import Foundation
 
-/// The steps and memory of one forward pass up to `target` for `batch` images.
+/// The steps and memory of one forward pass up to `target` for up to `batch` images.
 ///
 /// Values (layer outputs) live in roots: regions of one arena, reused once
 /// nothing reads them any more (first-fit by liveness). A value whose only
@@ -41,6 +41,10 @@ final class ForwardPlan: @unchecked Sendable {
 
     let graph: Graph
     let target: Int
+    /// The most images one pass may hold: every value's region has room for
+    /// this many, and a pass of fewer uses the front of each (an image's
+    /// result does not depend on its batch, so the bits are those of a plan
+    /// of its own size).
     let batch: Int
     private(set) var steps: [Step] = []
     private(set) var placement: [Int: Placement] = [:]
@@ -193,17 +197,18 @@ final class ForwardPlan: @unchecked Sendable {
         return grouped
     }
 
-    /// The row table of packed conv `layer` reading `input` into `output`,
-    /// built on first use and kept with the plan while the tables fit in
-    /// `rowTableBudget`. None when this one did not fit (or the budget is
-    /// 0), and for a convolution of the caller's input, whose address
-    /// changes from pass to pass.
-    private func rowTable(_ layer: Int, _ conv: PackedConv2D, _ input: FeatureMap, _ output: FeatureMap) -> RowTable? {
-        if rowTableBudget == 0 || overBudget.contains(layer) || placement[graph.layers[layer].inputs[0]]!.root < 0 {
+    /// The row table of packed conv `layer` reading value `input` into
+    /// value `output`, built on first use for the plan's full batch (so it
+    /// serves passes of any size up to it) and kept with the plan while the
+    /// tables fit in `rowTableBudget`. None when this one did not fit (or the
+    /// budget is 0), and for a convolution of the caller's input, whose
+    /// address changes from pass to pass.
+    private func rowTable(_ layer: Int, _ conv: PackedConv2D, _ input: Int, _ output: Int) -> RowTable? {
+        if rowTableBudget == 0 || overBudget.contains(layer) || placement[input]!.root < 0 {
             return nil
         }
         if let table = rowTables[layer] { return table }
-        let table = RowTable(conv, input, output)
+        let table = RowTable(conv, view(input, images: batch), view(output, images: batch))
         if rowTableBytes + table.bytes > rowTableBudget {
             overBudget.insert(layer)
             return nil
@@ -212,27 +217,33 @@ final class ForwardPlan: @unchecked Sendable {
         return table
     }
 
-    /// Where `value` lives, as an NHWC view ((N, 1, 1, C) for flat values).
+    /// Where `value` lives for a pass on `input`, as an NHWC view of
+    /// input.batch images ((N, 1, 1, C) for flat values).
     func view(_ value: Int, input: FeatureMap) -> FeatureMap {
+        placement[value]!.root < 0 ? input : view(value, images: input.batch)
+    }
+
+    /// The first `images` images of arena value `value`.
+    private func view(_ value: Int, images: Int) -> FeatureMap {
         let place = placement[value]!
-        if place.root < 0 { return input }
         let root = roots[place.root]
         let shape = graph.layers[value].shape
         let (h, w, c) = shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, 1, shape[0])
-        return FeatureMap(base: arena.base + root.offset + place.channelOffset, batch: batch,
+        return FeatureMap(base: arena.base + root.offset + place.channelOffset, batch: images,
                           height: h, width: w, channels: c, pixelStride: root.channels)
     }
 
-    /// Runs every step, in creation order (a sibling step where its first
-    /// member was).
+    /// Runs every step on the images of `input` (at most `batch`), in
+    /// creation order (a sibling step where its first member was).
     func run(_ model: InceptionV3, input: FeatureMap) {
-        precondition(input.batch == batch, "ForwardPlan: planned for \(batch) images, given \(input.batch)")
+        precondition(input.batch >= 0 && input.batch <= batch,
+                     "ForwardPlan: planned for up to \(batch) images, given \(input.batch)")
         for step in steps {
             switch step {
             case .conv(let layer, let x, let y):
                 let (from, to) = (view(x, input: input), view(y, input: input))
                 if let conv = model.packed[layer] as? PackedConv2D {
-                    conv.apply(from, to, relu: true, rows: rowTable(layer, conv, from, to))
+                    conv.apply(from, to, relu: true, rows: rowTable(layer, conv, x, y))
                 } else {
                     model.packed[layer]!.apply(from, to, relu: true)
                 }
@@ -244,7 +255,7 @@ final class ForwardPlan: @unchecked Sendable {
                     }
                     return conv
                 }
-                let tables = layers.indices.map { rowTable(layers[$0], convs[$0], from, to[$0]) }
+                let tables = layers.indices.map { rowTable(layers[$0], convs[$0], x, ys[$0]) }
                 SiblingConvolutions.apply(convs, from, to, relu: true, rows: tables)
             case .pool(let layer):
                 guard case .pool(let kind, let size, let strides, let padding) = graph.layers[layer].operation else {
@@ -272,7 +283,9 @@ final class ForwardPlan: @unchecked Sendable {
             case .dense(let layer):
                 let out = view(layer, input: input)
                 model.packed[layer]!.apply(view(graph.layers[layer].inputs[0], input: input), out, relu: false)
-                for n in 0..<batch { Elementwise.softmax(out.base + n * out.pixelStride, rows: 1, width: out.channels) }
+                for n in 0..<input.batch {
+                    Elementwise.softmax(out.base + n * out.pixelStride, rows: 1, width: out.channels)
+                }
             }
         }
     }
@@ -280,6 +293,11 @@ final class ForwardPlan: @unchecked Sendable {
 
 /// Idle forward plans (with their arenas), so repeated calls allocate nothing.
 /// A plan is taken out while a pass uses it; at most four are kept.
+///
+/// A pass of n images takes a plan for n, or else the smallest idle one for
+/// up to 2n (the last, short batch of a run of full ones uses their plan
+/// instead of planning and faulting in an arena of its own; results are
+/// the same bits either way).
 final class WorkspaceCache: @unchecked Sendable {
     // Sendable: `idle` is only touched under `lock`.
     private let lock = NSLock()
@@ -287,7 +305,8 @@ final class WorkspaceCache: @unchecked Sendable {
 
     func take(target: Int, batch: Int, make: () -> ForwardPlan) -> ForwardPlan {
         let found: ForwardPlan? = lock.withLock {
-            guard let i = idle.lastIndex(where: { $0.target == target && $0.batch == batch }) else { return nil }
+            let fitting = idle.indices.filter { idle[$0].target == target && (batch...(2 * batch)).contains(idle[$0].batch) }
+            guard let i = fitting.min(by: { idle[$0].batch < idle[$1].batch }) else { return nil }
             return idle.remove(at: i)
         }
         return found ?? make()
@@ -300,3 +319,4 @@ final class WorkspaceCache: @unchecked Sendable {
         }
     }
 }
+
