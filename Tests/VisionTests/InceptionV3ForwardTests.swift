@@ -228,6 +228,8 @@ final class ForwardPlanTests: XCTestCase {
                 }
                 groups.append(layers.map { graph.layers[$0].shape[2] })
                 ran += layers
+            case .pooledConv(_, let layer, _, _):
+                ran.append(layer)
             case .conv(let layer, let input, _):
                 ran.append(layer)
                 if case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation,
@@ -246,6 +248,39 @@ final class ForwardPlanTests: XCTestCase {
         }
         XCTAssertEqual(ran.sorted(), convolutions)
         XCTAssertTrue(alone.values.allSatisfy { $0 == 1 }, "1×1 convolutions of one input left apart")
+    }
+
+    /// Every average pool of the network reads into one 1×1 convolution, and
+    /// each such pair is one `.pooledConv` step (oracle: the block diagrams,
+    /// as InceptionV3+Architecture.swift writes them): nine, in mixed0–2,
+    /// mixed4–7 and mixed9–10, pooling 32, 64, 64, 192 ×4 and 192 ×2
+    /// channels instead of 192, 256, 288, 768 ×4, 1280 and 2048; no average
+    /// pool is left a step of its own, and every pooled value is the
+    /// convolution's own output.
+    func testAveragePoolsRunAfterTheirConvolution() throws {
+        let graph = InceptionV3.graph(for: try .init())
+        let plan = ForwardPlan(graph, target: graph.output, batch: 1)
+        var pooled: [(from: Int, to: Int)] = []
+        for step in plan.steps {
+            switch step {
+            case .pooledConv(let pool, let conv, let input, let output):
+                guard case .pool(.average, _, _, _) = graph.layers[pool].operation else {
+                    return XCTFail("\(graph.layers[pool].name) is not an average pool")
+                }
+                XCTAssertEqual(graph.layers[conv].inputs, [pool])
+                XCTAssertEqual(graph.layers[pool].inputs, [input])
+                XCTAssertEqual(graph.layers[graph.layers[output].inputs[0]].inputs, [conv], "output is conv → bn → relu")
+                pooled.append((graph.layers[input].shape[2], graph.layers[conv].shape[2]))
+            case .pool(let layer):
+                if case .pool(.average, _, _, _) = graph.layers[layer].operation {
+                    XCTFail("\(graph.layers[layer].name) still runs before its convolution")
+                }
+            default: break
+            }
+        }
+        XCTAssertEqual(pooled.map(\.from), [192, 256, 288, 768, 768, 768, 768, 1280, 2048])
+        XCTAssertEqual(pooled.map(\.to), [32, 64, 64, 192, 192, 192, 192, 192, 192])
+        XCTAssertGreaterThanOrEqual(plan.pooledScratch.count, 35 * 35 * 64)
     }
 
     /// The plan as the model runs it (siblings in one step, row tables kept

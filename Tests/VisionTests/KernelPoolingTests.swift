@@ -85,6 +85,50 @@ final class KernelPoolingTests: XCTestCase {
         }
     }
 
+    /// A pool with an affine epilogue stores bias + pooled · scale (one fused
+    /// multiply-add), then the ReLU if asked, per channel, into a channel
+    /// slice (oracle: Reference.pool2D, then that formula in Float; the pool
+    /// itself to 1e-6 as above, the epilogue exactly): 16-lane blocks and a
+    /// tail, borders, both kinds.
+    func testAffineEpilogueScalesShiftsAndRectifies() {
+        let (n, h, w, c) = (2, 7, 6, 21)
+        let x = Tensor.random([n, h, w, c], seed: 710)
+        let scale = AlignedBuffer(count: 32), bias = AlignedBuffer(count: 32)
+        for i in 0..<c {
+            scale.base[i] = 0.5 + Float(i) / 8
+            bias.base[i] = Float(i % 5) / 4 - 0.6
+        }
+        for max in [false, true] {
+            for relu in [false, true] {
+                let pooled = Reference.pool2D(x, max: max, size: (3, 3), strides: (1, 1), padding: .same)
+                var expected = pooled
+                for j in 0..<expected.count {
+                    let value = bias.base[j % c].addingProduct(pooled.scalars[j], scale.base[j % c])
+                    expected.scalars[j] = relu ? Swift.max(value, 0) : value
+                }
+                var wide = Tensor(zeros: [n, h, w, c + 5])
+                withFeatureMap(x) { input in
+                    wide.withFeatureMap { out in
+                        Pool2D.apply(max ? .max : .average, input, out.channels(2..<(2 + c)), size: (3, 3),
+                                     strides: (1, 1), padding: .same,
+                                     affine: .init(scale: scale.base, bias: bias.base, relu: relu))
+                    }
+                }
+                var got = Tensor(zeros: [n, h, w, c]), others: [Float] = []
+                for p in 0..<(n * h * w) {
+                    for k in 0..<(c + 5) {
+                        let value = wide.scalars[p * (c + 5) + k]
+                        if (2..<(2 + c)).contains(k) { got.scalars[p * c + k - 2] = value } else { others.append(value) }
+                    }
+                }
+                assertClose(got, expected, tolerance: max ? 0 : 1e-5, "max \(max) relu \(relu)")
+                XCTAssertTrue(others.allSatisfy { $0 == 0 }, "channels outside the slice were written")
+                if relu { XCTAssertTrue(got.scalars.allSatisfy { $0 >= 0 }) }
+                XCTAssertTrue(!relu && got.scalars.contains { $0 < 0 } || relu, "the test reaches negative values")
+            }
+        }
+    }
+
     /// Average pooling divides a corner window by the 4 cells inside the
     /// image, not by 9 (oracle: worked by hand).
     func testAverageExcludesPaddingFromTheDivisor() {

@@ -142,6 +142,21 @@ final class PackedConv2D: PreparedConvolution, @unchecked Sendable {
         zeros = AlignedBuffer(count: shape[1] * shape[2])
     }
 
+    /// The same convolution without its scale and bias: it shares `other`'s
+    /// panels and stores the plain sums (scale 1, bias 0, so exactly acc),
+    /// for a caller that applies the scale and bias after another linear
+    /// step (ForwardPlan's average pool after a 1×1 convolution).
+    init(unscaled other: PackedConv2D) {
+        (kernelHeight, kernelWidth, inputChannels, outputChannels) =
+            (other.kernelHeight, other.kernelWidth, other.inputChannels, other.outputChannels)
+        (strideHeight, strideWidth, padding, path) = (other.strideHeight, other.strideWidth, other.padding, other.path)
+        panels = other.panels
+        zeros = other.zeros
+        scale = AlignedBuffer(count: other.scale.count)
+        scale.base.update(repeating: 1, count: scale.count)
+        bias = AlignedBuffer(count: other.bias.count)
+    }
+
     /// True: the panels are the kernel, permuted and padded.
     var givesKernelBack: Bool { true }
 

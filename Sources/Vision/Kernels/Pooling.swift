@@ -13,6 +13,20 @@
 enum Pool2D {
     enum Kind { case max, average }
 
+    /// Per-channel scale and bias applied to each pooled value as
+    /// bias + value · scale (one fused multiply-add, the convolutions' store),
+    /// then max(·, 0) if `relu`; both padded to whole blocks of 16 channels.
+    struct Affine {
+        let scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool
+
+        @inline(__always)
+        func callAsFunction(_ value: SIMD16<Float>, block b: Int) -> SIMD16<Float> {
+            let factor = UnsafeRawPointer(scale + 16 * b).loadUnaligned(as: SIMD16<Float>.self)
+            let sum = UnsafeRawPointer(bias + 16 * b).loadUnaligned(as: SIMD16<Float>.self).addingProduct(value, factor)
+            return relu ? sum.replacing(with: 0, where: sum .< 0) : sum
+        }
+    }
+
     /// Pools `input` into `output` with `size` windows moved by `strides`.
     ///
     /// Separable: for each output row, the window's input rows are first
@@ -24,18 +38,20 @@ enum Pool2D {
     /// column, then the columns, and divides by the in-bounds cell count as
     /// TensorFlow does. Each output value is computed the same way whatever
     /// the split into parts, so results do not depend on the thread count.
+    /// `affine`, if given, is applied to every pooled value before it is stored.
     static func apply(_ kind: Kind, _ input: FeatureMap, _ output: FeatureMap,
-                      size: (Int, Int), strides: (Int, Int), padding: Padding) {
+                      size: (Int, Int), strides: (Int, Int), padding: Padding, affine: Affine? = nil) {
         switch kind {
-        case .max: apply(MaxReduction.self, input, output, size: size, strides: strides, padding: padding)
-        case .average: apply(SumReduction.self, input, output, size: size, strides: strides, padding: padding)
+        case .max: apply(MaxReduction.self, input, output, size: size, strides: strides, padding: padding, affine)
+        case .average: apply(SumReduction.self, input, output, size: size, strides: strides, padding: padding, affine)
         }
     }
 
     /// `apply` with the reduction known at compile time, so the hot loops
     /// carry no per-element test of the kind.
     private static func apply<R: Reduction>(_ reduction: R.Type, _ input: FeatureMap, _ output: FeatureMap,
-                                            size: (Int, Int), strides: (Int, Int), padding: Padding) {
+                                            size: (Int, Int), strides: (Int, Int), padding: Padding,
+                                            _ affine: Affine?) {
         let rows = padding.window(input: input.height, kernel: size.0, stride: strides.0)
         let columns = padding.window(input: input.width, kernel: size.1, stride: strides.1)
         precondition(output.batch == input.batch && output.height == rows.output
@@ -58,7 +74,7 @@ enum Pool2D {
                     reduceColumns(R.self, image, input, ys, reduced)
                     reduceWindows(R.self, reduced, input.width, blocks, ys.count,
                                   output.base + row * output.width * output.pixelStride, output,
-                                  size.1, strides.1, columns.before)
+                                  size.1, strides.1, columns.before, affine)
                 }
             }
         }
@@ -103,7 +119,8 @@ enum Pool2D {
     private static func reduceWindows<R: Reduction>(_ reduction: R.Type, _ reduced: UnsafeMutablePointer<SIMD16<Float>>,
                                                     _ width: Int, _ blocks: Int, _ rowCount: Int,
                                                     _ out: UnsafeMutablePointer<Float>, _ output: FeatureMap,
-                                                    _ kernel: Int, _ stride: Int, _ before: Int) {
+                                                    _ kernel: Int, _ stride: Int, _ before: Int,
+                                                    _ affine: Affine?) {
         let full = output.channels / 16, tail = output.channels % 16
         for ox in 0..<output.width {
             let x0 = ox * stride - before
@@ -115,6 +132,7 @@ enum Pool2D {
                 for b in 0..<full {
                     var acc = R.combine(R.combine(first[b], first[blocks + b]), first[2 * blocks + b])
                     if R.divides { acc /= divisor }
+                    if let affine { acc = affine(acc, block: b) }
                     storeLanes(acc, pixel + 16 * b, 16)
                 }
             } else {
@@ -122,6 +140,7 @@ enum Pool2D {
                     var acc = first[b]
                     for x in 1..<xs.count { acc = R.combine(acc, first[x * blocks + b]) }
                     if R.divides { acc /= divisor }
+                    if let affine { acc = affine(acc, block: b) }
                     storeLanes(acc, pixel + 16 * b, 16)
                 }
             }
@@ -129,6 +148,7 @@ enum Pool2D {
                 var acc = first[full]
                 for x in 1..<xs.count { acc = R.combine(acc, first[x * blocks + full]) }
                 if R.divides { acc /= divisor }
+                if let affine { acc = affine(acc, block: full) }
                 storeLanes(acc, pixel + 16 * full, tail)
             }
         }

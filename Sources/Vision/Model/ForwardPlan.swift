@@ -23,6 +23,15 @@ final class ForwardPlan: @unchecked Sendable {
         /// `input`, run as one parallel step; layers[i] writes outputs[i].
         case siblings(layers: [Int], input: Int, outputs: [Int])
         case pool(layer: Int)
+        /// An average pool whose only reader is a 1×1, stride-1 convolution,
+        /// run the other way round (both are linear, so the sums are the same,
+        /// reached by another rounding): the convolution's plain sums of
+        /// `input` (no scale or bias) into the plan's scratch, then the pool
+        /// `pool` of those sums with the convolution's batch-norm scale, bias
+        /// and ReLU applied as each value is stored into `output`. The pool
+        /// then averages Cout channels instead of Cin (mixed0: 32 for 192;
+        /// mixed4–7: 192 for 768; mixed10: 192 for 2048).
+        case pooledConv(pool: Int, conv: Int, input: Int, output: Int)
         /// Copies the inputs that are not already in their slice.
         case concatenate(layer: Int)
         case globalPool(layer: Int)
@@ -50,6 +59,12 @@ final class ForwardPlan: @unchecked Sendable {
     private(set) var placement: [Int: Placement] = [:]
     private(set) var roots: [Root] = []
     let arena: AlignedBuffer
+    /// Where the `.pooledConv` steps put their convolution's sums: room for
+    /// the largest, at the full batch.
+    let pooledScratch: AlignedBuffer
+    /// The `.pooledConv` steps' convolutions without scale and bias (sharing
+    /// the model's panels), by conv layer, made on each step's first run.
+    private var unscaled: [Int: PackedConv2D] = [:]
     /// Row tables of the packed convolution steps, by conv layer, built on
     /// each step's first run: the arena fixes every address they hold.
     private var rowTables: [Int: RowTable] = [:]
@@ -93,7 +108,13 @@ final class ForwardPlan: @unchecked Sendable {
             case .dense: steps.append(.dense(layer: index))
             }
         }
-        self.steps = fusingSiblings ? ForwardPlan.groupingSiblings(steps, graph) : steps
+        self.steps = ForwardPlan.poolingAfterConvolutions(fusingSiblings ? ForwardPlan.groupingSiblings(steps, graph)
+                                                                          : steps, graph)
+        pooledScratch = AlignedBuffer(count: self.steps.map { step in
+            guard case .pooledConv(_, let conv, let input, _) = step else { return 0 }
+            let shape = graph.layers[input].shape
+            return batch * shape[0] * shape[1] * graph.layers[conv].shape[2]
+        }.max() ?? 0)
 
         // Where each value lives; concatenations first (latest first, so an
         // enclosing one is placed before the ones nested in it).
@@ -163,6 +184,7 @@ final class ForwardPlan: @unchecked Sendable {
         switch step {
         case .conv(_, let input, let output): return ([input], [output])
         case .siblings(_, let input, let outputs): return ([input], outputs)
+        case .pooledConv(_, _, let input, let output): return ([input], [output])
         case .pool(let layer), .concatenate(let layer), .globalPool(let layer), .dense(let layer):
             return (graph.layers[layer].inputs, [layer])
         }
@@ -197,18 +219,45 @@ final class ForwardPlan: @unchecked Sendable {
         return grouped
     }
 
+    /// `steps` with every average pool whose only reader is a 1×1, stride-1
+    /// convolution made one `.pooledConv` step with it, where the
+    /// convolution was (the pool's value is then never written).
+    private static func poolingAfterConvolutions(_ steps: [Step], _ graph: Graph) -> [Step] {
+        func pointwise(_ layer: Int) -> Bool {
+            guard case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation else { return false }
+            return kernel[0] == 1 && kernel[1] == 1 && strides == (1, 1)
+        }
+        var pooled: [Int: Int] = [:] // conv layer → the average pool it reads
+        for step in steps {
+            guard case .conv(let layer, let input, _) = step, pointwise(layer),
+                  case .pool(.average, _, _, _) = graph.layers[input].operation,
+                  graph.consumers(of: input) == [layer] else { continue }
+            pooled[layer] = input
+        }
+        let pools = Set(pooled.values)
+        return steps.compactMap { step in
+            switch step {
+            case .pool(let layer) where pools.contains(layer): return nil
+            case .conv(let layer, _, let output):
+                guard let pool = pooled[layer] else { return step }
+                return .pooledConv(pool: pool, conv: layer, input: graph.layers[pool].inputs[0], output: output)
+            default: return step
+            }
+        }
+    }
+
     /// The row table of packed conv `layer` reading value `input` into
-    /// value `output`, built on first use for the plan's full batch (so it
-    /// serves passes of any size up to it) and kept with the plan while the
-    /// tables fit in `rowTableBudget`. None when this one did not fit (or the
-    /// budget is 0), and for a convolution of the caller's input, whose
-    /// address changes from pass to pass.
-    private func rowTable(_ layer: Int, _ conv: PackedConv2D, _ input: Int, _ output: Int) -> RowTable? {
+    /// `output` (a view of the full batch), built on first use for the
+    /// plan's full batch (so it serves passes of any size up to it) and kept
+    /// with the plan while the tables fit in `rowTableBudget`. None when this
+    /// one did not fit (or the budget is 0), and for a convolution of the
+    /// caller's input, whose address changes from pass to pass.
+    private func rowTable(_ layer: Int, _ conv: PackedConv2D, _ input: Int, _ output: FeatureMap) -> RowTable? {
         if rowTableBudget == 0 || overBudget.contains(layer) || placement[input]!.root < 0 {
             return nil
         }
         if let table = rowTables[layer] { return table }
-        let table = RowTable(conv, view(input, images: batch), view(output, images: batch))
+        let table = RowTable(conv, view(input, images: batch), output)
         if rowTableBytes + table.bytes > rowTableBudget {
             overBudget.insert(layer)
             return nil
@@ -243,7 +292,7 @@ final class ForwardPlan: @unchecked Sendable {
             case .conv(let layer, let x, let y):
                 let (from, to) = (view(x, input: input), view(y, input: input))
                 if let conv = model.packed[layer] as? PackedConv2D {
-                    conv.apply(from, to, relu: true, rows: rowTable(layer, conv, x, y))
+                    conv.apply(from, to, relu: true, rows: rowTable(layer, conv, x, view(y, images: batch)))
                 } else {
                     model.packed[layer]!.apply(from, to, relu: true)
                 }
@@ -255,8 +304,25 @@ final class ForwardPlan: @unchecked Sendable {
                     }
                     return conv
                 }
-                let tables = layers.indices.map { rowTable(layers[$0], convs[$0], x, ys[$0]) }
+                let tables = layers.indices.map { rowTable(layers[$0], convs[$0], x, view(ys[$0], images: batch)) }
                 SiblingConvolutions.apply(convs, from, to, relu: true, rows: tables)
+            case .pooledConv(let pool, let layer, let x, let y):
+                guard case .pool(let kind, let size, let strides, let padding) = graph.layers[pool].operation,
+                      let conv = model.packed[layer] as? PackedConv2D else {
+                    preconditionFailure("ForwardPlan: \(graph.layers[pool].name) → \(graph.layers[layer].name) "
+                                        + "is not a pool and a packed convolution")
+                }
+                let plain = unscaled[layer] ?? PackedConv2D(unscaled: conv)
+                unscaled[layer] = plain
+                let from = view(x, input: input)
+                func sums(_ images: Int) -> FeatureMap {
+                    FeatureMap(base: pooledScratch.base, batch: images, height: from.height, width: from.width,
+                               channels: conv.outputChannels, pixelStride: conv.outputChannels)
+                }
+                plain.apply(from, sums(input.batch), relu: false, rows: rowTable(layer, plain, x, sums(batch)))
+                Pool2D.apply(kind, sums(input.batch), view(y, input: input), size: size, strides: strides,
+                             padding: padding,
+                             affine: .init(scale: conv.scale.base, bias: conv.bias.base, relu: true))
             case .pool(let layer):
                 guard case .pool(let kind, let size, let strides, let padding) = graph.layers[layer].operation else {
                     preconditionFailure("ForwardPlan: \(graph.layers[layer].name) is not a pool")
