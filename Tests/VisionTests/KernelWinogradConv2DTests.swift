@@ -147,6 +147,10 @@ final class KernelWinogradConv2DTests: XCTestCase {
     func testTileFollowsTheRule() {
         typealias Tile = WinogradConv2D.Tile
         XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 64, 96], strides: (1, 1), pixels: 35 * 35),
+                       Tile(rows: 6, columns: 6))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 64, 96], strides: (1, 1), pixels: 34 * 35),
+                       Tile(rows: 4, columns: 4))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 64, 96], strides: (1, 1), pixels: 16 * 16),
                        Tile(rows: 4, columns: 4))
         XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 32, 64], strides: (1, 1), pixels: 147 * 147),
                        Tile(rows: 6, columns: 6))

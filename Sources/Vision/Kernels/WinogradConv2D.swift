@@ -63,13 +63,14 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     /// so that an image's result does not depend on the batch it is in.
     ///
     /// - 3×3 with at least 256 output pixels: 4×4 tiles (F(4×4, 3×3)), 6×6
-    ///   (F(6×6, 3×3), 64 multiplies for 324) from 64×64 output pixels on
-    ///   (the stem). F(4×4) beat F(2×2) on every such layer of Inception V3,
-    ///   the Cin = 32 stem included; F(6×6) beats F(4×4) by 15–20% on each,
-    ///   but U is 64/9 the size of g against 36/9: the stem's three layers
-    ///   gain 1 ms for 2 MB, the 35×35 blocks' seven would gain 0.4 ms for
-    ///   6 MB, so they keep F(4×4). The 8×8 layers are weight-bound at batch
-    ///   1, and U is larger than g.
+    ///   (F(6×6, 3×3), 64 multiplies for 324) from 35×35 output pixels on
+    ///   (the stem and the 35×35 blocks; 35 = 6 · 6 − 1 wastes no more than
+    ///   F(4×4)'s 9 · 4 − 1). F(4×4) beat F(2×2) on every such layer of
+    ///   Inception V3, the Cin = 32 stem included; F(6×6) beats F(4×4) by
+    ///   15–20% on each, for U 64/9 the size of g against 36/9 (the 35×35
+    ///   blocks' layers: 6 MB more; 2% off a batch of 8, peak memory at batch
+    ///   1 still under 200 MB). The 8×8 layers are weight-bound at batch 1,
+    ///   and U is larger than g.
     /// - 5×5 with at least 256 output pixels (the 35×35 blocks' 48 → 64):
     ///   4×4 tiles (F(4×4, 5×5), 64 multiplies for 400; 2.1 times faster
     ///   than F(2×2, 5×5) there).
@@ -80,7 +81,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     static func tile(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Tile? {
         guard shape.count == 4, strides == (1, 1), pixels >= 256 else { return nil }
         switch (shape[0], shape[1]) {
-        case (3, 3): return pixels >= 64 * 64 ? Tile(rows: 6, columns: 6) : Tile(rows: 4, columns: 4)
+        case (3, 3): return pixels >= 35 * 35 ? Tile(rows: 6, columns: 6) : Tile(rows: 4, columns: 4)
         case (5, 5): return Tile(rows: 4, columns: 4)
         case (1, 7): return Tile(rows: 1, columns: 6)
         case (7, 1): return Tile(rows: 6, columns: 1)
