@@ -51,7 +51,7 @@ enum WinogradAxisKind: Sendable, Equatable, CustomStringConvertible {
     case f2x7
     /// F(3, 7): points 0, ±1, ±2, ±½, 3, ∞.
     case f3x7
-    /// F(6, 7): points 0, ±1, ±2, ±½, ±3/2, ±2/3, ∞.
+    /// F(6, 7): points 0, ±1, ±3/2, ±2/3, ±5/2, ±2/5, ∞.
     case f6x7
 
     /// The code behind this axis.

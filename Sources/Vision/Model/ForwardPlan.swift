@@ -190,18 +190,21 @@ final class ForwardPlan: @unchecked Sendable {
         }
     }
 
+    /// Whether `layer` is a 1×1, stride-1 convolution (never Winograd's; one
+    /// that may join its siblings, or run before an average pool).
+    private static func isPointwise(_ layer: Int, _ graph: Graph) -> Bool {
+        guard case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation else { return false }
+        return kernel[0] == 1 && kernel[1] == 1 && strides == (1, 1)
+    }
+
     /// `steps` with every set of two or more 1×1, stride-1 convolutions that
     /// read the same value made one `.siblings` step, where the first of them
     /// was: the others depend on nothing but that value, so they may run
     /// earlier. (A 1×1 stride-1 convolution is never Winograd's.)
     private static func groupingSiblings(_ steps: [Step], _ graph: Graph) -> [Step] {
-        func pointwise(_ layer: Int) -> Bool {
-            guard case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation else { return false }
-            return kernel[0] == 1 && kernel[1] == 1 && strides == (1, 1)
-        }
         var byInput: [Int: [(layer: Int, output: Int)]] = [:]
         for step in steps {
-            if case .conv(let layer, let input, let output) = step, pointwise(layer) {
+            if case .conv(let layer, let input, let output) = step, isPointwise(layer, graph) {
                 byInput[input, default: []].append((layer, output))
             }
         }
@@ -223,13 +226,9 @@ final class ForwardPlan: @unchecked Sendable {
     /// convolution made one `.pooledConv` step with it, where the
     /// convolution was (the pool's value is then never written).
     private static func poolingAfterConvolutions(_ steps: [Step], _ graph: Graph) -> [Step] {
-        func pointwise(_ layer: Int) -> Bool {
-            guard case .conv2D(let kernel, let strides, _) = graph.layers[layer].operation else { return false }
-            return kernel[0] == 1 && kernel[1] == 1 && strides == (1, 1)
-        }
         var pooled: [Int: Int] = [:] // conv layer → the average pool it reads
         for step in steps {
-            guard case .conv(let layer, let input, _) = step, pointwise(layer),
+            guard case .conv(let layer, let input, _) = step, isPointwise(layer, graph),
                   case .pool(.average, _, _, _) = graph.layers[input].operation,
                   graph.consumers(of: input) == [layer] else { continue }
             pooled[layer] = input
@@ -385,4 +384,3 @@ final class WorkspaceCache: @unchecked Sendable {
         }
     }
 }
-
