@@ -6,8 +6,9 @@
 // Lang and Vision → Common (the leaf: atomic file writing, the JSON writer,
 // the cancellation flag; its atomic word is the tiny C target CCancellation).
 // Lang and Vision never import each other. Vision → KernelsAVX2 and
-// KernelsAVX512 (the convolution micro-kernel, one source compiled for each
-// CPU: targets of their own for their compiler flags) and → CCPU (cpuid), all leaves.
+// KernelsAVX512 (the convolution micro-kernel and Winograd's transforms, one
+// source compiled for each CPU: targets of their own for their compiler
+// flags) and → CCPU (cpuid), all leaves.
 import PackageDescription
 
 /// SIMD code generation for the host architecture. x86-64: AVX2 + FMA
@@ -24,7 +25,7 @@ let simdFlags: [String] = {
 /// Vision is built optimised even in debug builds, so the tests are not slow.
 let visionFlags: [SwiftSetting] = [.unsafeFlags(["-O"] + simdFlags)]
 
-/// The AVX-512 micro-kernels: compiled for skylake-avx512 (AVX-512 F, DQ,
+/// The AVX-512 micro-kernels and Winograd transforms: compiled for skylake-avx512 (AVX-512 F, DQ,
 /// BW, VL: what AMD Zen 4 and Zen 5 and Intel since Skylake-SP have). Swift
 /// has no per-function target attribute, so they are a target of their
 /// own; Vision calls them only when cpuid says the CPU has AVX-512

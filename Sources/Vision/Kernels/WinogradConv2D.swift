@@ -9,8 +9,12 @@
 // Same contract as PackedConv2D (the definition is `Reference.conv2D`): the
 // same sums reached by another route, so results differ from the direct
 // convolution by Float32 rounding only. The 1-D transforms are in
-// WinogradConv2D+Axes.swift.
+// KernelsAVX512/WinogradAxes.swift (linked here as WinogradConv2D+Axes.swift),
+// the transforms of whole tiles in KernelsAVX512/WinogradTransforms.swift,
+// compiled for each SIMD path.
 import Foundation
+import KernelsAVX2
+import KernelsAVX512
 
 /// A stride-1 convolution computed as αh·αw GEMMs over tiles of output pixels.
 ///
@@ -46,6 +50,8 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     let transformed: [PackedConv2D]
     /// Bias per output channel, zero-padded to whole blocks of 16.
     let bias: AlignedBuffer
+    /// The kernel set the transforms and products run on.
+    let path: SIMDPath
 
     var blocks: Int { (outputChannels + 15) / 16 }
     /// Output pixels per tile: rows × columns.
@@ -94,19 +100,12 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         tile(kernel: shape, strides: strides, pixels: pixels) != nil
     }
 
-    /// The (row, column) axis pairs that `apply` has code for.
-    static let supportedAxes: [(WinogradAxisKind, WinogradAxisKind)] = [
-        (.f2x3, .f2x3), (.f4x3, .f4x3), (.f6x3, .f6x3), (.f2x5, .f2x5), (.f4x5, .f4x5),
-        (.identity, .f2x7), (.f2x7, .identity), (.identity, .f3x7), (.f3x7, .identity),
-        (.identity, .f6x7), (.f6x7, .identity),
-    ]
-
     /// Transforms `kernel` (rh, rw, cin, cout) row-major for tiles of `tile`
     /// output pixels (by default what `tile(kernel:strides:pixels:)` picks
     /// for a large image). `scale` multiplies each output channel's kernel
-    /// (batch norm folding); `bias` is added after. The products run on
-    /// `path`'s micro-kernels, without bias (it is added after the output
-    /// transform).
+    /// (batch norm folding); `bias` is added after. The transforms and the
+    /// products run on `path`'s kernels (the products without bias: it is
+    /// added after the output transform).
     init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
          padding: Padding, tile: Tile? = nil, path: SIMDPath = .active) {
         precondition(shape.count == 4 && shape.allSatisfy { $0 >= 1 },
@@ -117,7 +116,8 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         let tile = tile ?? WinogradConv2D.tile(kernel: shape, strides: (1, 1), pixels: .max) ?? Tile(rows: 0, columns: 0)
         guard let rowAxis = WinogradAxisKind(taps: rh, outputs: tile.rows),
               let columnAxis = WinogradAxisKind(taps: rw, outputs: tile.columns),
-              WinogradConv2D.supportedAxes.contains(where: { $0 == (rowAxis, columnAxis) }) else {
+              KernelsAVX2.WinogradTransforms.supports(rowAxis: rowAxis.rawValue, columnAxis: columnAxis.rawValue)
+        else {
             preconditionFailure("WinogradConv2D: no transform for kernel \(rh)×\(rw) with \(tile) tiles "
                                 + "(expected 3×3 or 5×5 with 2×2 or 4×4, 3×3 with 6×6, 1×7 with 1×2, 1×3 or 1×6, "
                                 + "7×1 with 2×1, 3×1 or 6×1)")
@@ -127,6 +127,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         inputChannels = cin
         outputChannels = cout
         self.padding = padding
+        self.path = path
         self.rowAxis = rowAxis
         self.columnAxis = columnAxis
         // u[i·αw + j][ci][co] = Σ_{y,x} Gh[i][y] · Gw[j][x] · g[y][x], with
@@ -185,34 +186,16 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
 
     /// output = conv(input) + bias, then max(·, 0) if `relu`. Uses all threads.
     func apply(_ input: FeatureMap, _ output: FeatureMap, relu: Bool) {
-        switch (rowAxis, columnAxis) {
-        case (.f2x3, .f2x3): apply(WinogradF2x3.self, WinogradF2x3.self, input, output, relu: relu)
-        case (.f4x3, .f4x3): apply(WinogradF4x3.self, WinogradF4x3.self, input, output, relu: relu)
-        case (.f6x3, .f6x3): apply(WinogradF6x3.self, WinogradF6x3.self, input, output, relu: relu)
-        case (.f2x5, .f2x5): apply(WinogradF2x5.self, WinogradF2x5.self, input, output, relu: relu)
-        case (.f4x5, .f4x5): apply(WinogradF4x5.self, WinogradF4x5.self, input, output, relu: relu)
-        case (.identity, .f2x7): apply(WinogradIdentity.self, WinogradF2x7.self, input, output, relu: relu)
-        case (.f2x7, .identity): apply(WinogradF2x7.self, WinogradIdentity.self, input, output, relu: relu)
-        case (.identity, .f3x7): apply(WinogradIdentity.self, WinogradF3x7.self, input, output, relu: relu)
-        case (.f3x7, .identity): apply(WinogradF3x7.self, WinogradIdentity.self, input, output, relu: relu)
-        case (.identity, .f6x7): apply(WinogradIdentity.self, WinogradF6x7.self, input, output, relu: relu)
-        case (.f6x7, .identity): apply(WinogradF6x7.self, WinogradIdentity.self, input, output, relu: relu)
-        default: preconditionFailure("WinogradConv2D: no code for axes \(rowAxis), \(columnAxis)")
-        }
-    }
-
-    /// `apply` with the row transform H and the column transform W.
-    private func apply<H: WinogradAxis, W: WinogradAxis>(_: H.Type, _: W.Type, _ input: FeatureMap,
-                                                         _ output: FeatureMap, relu: Bool) {
         let (oh, ow) = checkedOutputSize(input, output, kernel: "WinogradConv2D")
         if output.pixels == 0 { return }
-        let grid = TileGrid(batch: input.batch, rows: (oh + H.outputs - 1) / H.outputs,
-                            columns: (ow + W.outputs - 1) / W.outputs,
-                            padTop: padding.window(input: input.height, kernel: H.taps, stride: 1).before,
-                            padLeft: padding.window(input: input.width, kernel: W.taps, stride: 1).before)
+        let (h, w) = (rowAxis.type, columnAxis.type)
+        let grid = TileGrid(batch: input.batch, rows: (oh + h.outputs - 1) / h.outputs,
+                            columns: (ow + w.outputs - 1) / w.outputs,
+                            padTop: padding.window(input: input.height, kernel: h.taps, stride: 1).before,
+                            padLeft: padding.window(input: input.width, kernel: w.taps, stride: 1).before)
         // A chunk's V (α² × tiles × Cin) and M (α² × tiles × 16·blocks) take
         // at most half of L2; at least 4 chunks per thread for balance.
-        let threads = Parallel.threadCount, points = H.points * W.points
+        let threads = Parallel.threadCount, points = h.points * w.points
         let perTileBytes = points * (inputChannels + blocks * 16) * 4
         let byCache = max(6, PackedConv2D.Schedule.cacheBudget / 2 / perTileBytes)
         let byThreads = (grid.count + threads * Parallel.partsPerThread - 1) / (threads * Parallel.partsPerThread)
@@ -222,7 +205,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         let chunks = (grid.count + perChunk - 1) / perChunk
         Parallel.forEach(parts: chunks) { chunk in
             let tiles = (chunk * perChunk)..<min(grid.count, (chunk + 1) * perChunk)
-            run(H.self, W.self, tiles: tiles, capacity: perChunk, of: grid, input, output, relu: relu)
+            run(tiles: tiles, capacity: perChunk, of: grid, input, output, relu: relu)
         }
     }
 
@@ -233,24 +216,35 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         var count: Int { batch * rows * columns }
     }
 
-    /// One chunk: input transform → αh·αw products → output transform.
-    private func run<H: WinogradAxis, W: WinogradAxis>(_: H.Type, _: W.Type, tiles: Range<Int>, capacity: Int,
-                                                       of grid: TileGrid, _ input: FeatureMap,
-                                                       _ output: FeatureMap, relu: Bool) {
+    /// One chunk: input transform → αh·αw products → output transform. The
+    /// transforms run on `path`'s build of WinogradTransforms (on AVX-512,
+    /// a 16-channel vector is one register), the products on its micro-kernels.
+    private func run(tiles: Range<Int>, capacity: Int, of grid: TileGrid, _ input: FeatureMap,
+                     _ output: FeatureMap, relu: Bool) {
         // V's rows hold Cin rounded up to whole vectors (the lanes past Cin
         // are transforms of zeros, and the products read only Cin of them),
         // M's rows 16·blocks: every point and row of both starts on a whole
         // vector, so the transforms read and write them as vectors.
-        let vRow = (inputChannels + 15) / 16 * 16, width = blocks * 16, points = H.points * W.points
+        let vRow = (inputChannels + 15) / 16 * 16, width = blocks * 16
+        let points = rowAxis.type.points * columnAxis.type.points
         let scratch = Scratch.shared.take(count: points * capacity * (vRow + width))
         defer { Scratch.shared.give(scratch) }
         let v = scratch.base                                  // V[ξ][tile][ci]
         let m = scratch.base + points * capacity * vRow       // M[ξ][tile][co]
-        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2 * points) { work in
-            for (t, tile) in tiles.enumerated() {
-                transformInput(H.self, W.self, tile: tile, of: grid, input, into: v + t * vRow,
-                               xiStride: capacity * vRow, work: work.baseAddress!)
-            }
+        let (axes, image) = ((rowAxis.rawValue, columnAxis.rawValue), input)
+        switch path {
+        case .avx512:
+            KernelsAVX512.WinogradTransforms.input(
+                rowAxis: axes.0, columnAxis: axes.1, tiles: tiles, gridRows: grid.rows, gridColumns: grid.columns,
+                padTop: grid.padTop, padLeft: grid.padLeft, input: image.base, height: image.height,
+                width: image.width, pixelStride: image.pixelStride, channels: inputChannels, v: v, vRow: vRow,
+                xiStride: capacity * vRow)
+        case .avx2:
+            KernelsAVX2.WinogradTransforms.input(
+                rowAxis: axes.0, columnAxis: axes.1, tiles: tiles, gridRows: grid.rows, gridColumns: grid.columns,
+                padTop: grid.padTop, padLeft: grid.padLeft, input: image.base, height: image.height,
+                width: image.width, pixelStride: image.pixelStride, channels: inputChannels, v: v, vRow: vRow,
+                xiStride: capacity * vRow)
         }
         let mr = PackedConv2D.rowsPerTile
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: mr) { rows in
@@ -268,101 +262,21 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
                 }
             }
         }
-        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 2 * H.outputs * W.points) { work in
-            for (t, tile) in tiles.enumerated() {
-                transformOutput(H.self, W.self, tile: tile, of: grid, from: m + t * width,
-                                xiStride: capacity * width, output, relu: relu, work: work.baseAddress!)
-            }
+        switch path {
+        case .avx512:
+            KernelsAVX512.WinogradTransforms.output(
+                rowAxis: axes.0, columnAxis: axes.1, tiles: tiles, gridRows: grid.rows, gridColumns: grid.columns,
+                m: m, mRow: width, xiStride: capacity * width, output: output.base, height: output.height,
+                width: output.width, pixelStride: output.pixelStride, channels: outputChannels, bias: bias.base,
+                relu: relu)
+        case .avx2:
+            KernelsAVX2.WinogradTransforms.output(
+                rowAxis: axes.0, columnAxis: axes.1, tiles: tiles, gridRows: grid.rows, gridColumns: grid.columns,
+                m: m, mRow: width, xiStride: capacity * width, output: output.base, height: output.height,
+                width: output.width, pixelStride: output.pixelStride, channels: outputChannels, bias: bias.base,
+                relu: relu)
         }
     }
-
-    /// V = Bhᵀ d Bw for one tile, 16 input channels at a time (the last group
-    /// zero-filled past Cin); V[ξ] goes to `v + ξ · xiStride`, whole vectors
-    /// (`v` aligned to one, `xiStride` a multiple of 16). Window cells
-    /// outside the input (padding) are zeros. `work` holds 2·αh·αw vectors.
-    @inline(__always)
-    private func transformInput<H: WinogradAxis, W: WinogradAxis>(
-        _: H.Type, _: W.Type, tile: Int, of grid: TileGrid, _ input: FeatureMap,
-        into v: UnsafeMutablePointer<Float>, xiStride: Int, work: UnsafeMutablePointer<SIMD16<Float>>
-    ) {
-        let (ah, aw) = (H.points, W.points)
-        let n = tile / (grid.rows * grid.columns), row = (tile / grid.columns) % grid.rows
-        let y0 = H.outputs * row - grid.padTop, x0 = W.outputs * (tile % grid.columns) - grid.padLeft
-        let image = input.base + n * input.height * input.width * input.pixelStride
-        let inside = y0 >= 0 && y0 + ah <= input.height && x0 >= 0 && x0 + aw <= input.width
-        let d = work, e = work + ah * aw   // the window d[y·αw + x], then Bhᵀ d
-        var c = 0
-        while c < inputChannels {
-            let count = min(16, inputChannels - c)
-            if !inside { for i in 0..<(ah * aw) { d[i] = SIMD16() } }
-            for y in 0..<ah where y0 + y >= 0 && y0 + y < input.height {
-                let line = image + (y0 + y) * input.width * input.pixelStride + c
-                for x in 0..<aw where x0 + x >= 0 && x0 + x < input.width {
-                    d[y * aw + x] = loadLanes(line + (x0 + x) * input.pixelStride, count)
-                }
-            }
-            // Bhᵀ d: down each column; then (Bhᵀ d) Bw: along each row. The
-            // last pass writes straight into V (point ξ is xiStride / 16
-            // vectors after ξ − 1); a window of one column or one row
-            // (7×1, 1×7) needs only its one pass.
-            let vv = vectors(v + c), vs = xiStride / 16
-            if ah > 1 && aw > 1 {
-                for x in 0..<aw { H.transformInput(d + x, aw, e + x, aw) }
-                for i in 0..<ah { W.transformInput(e + i * aw, 1, vv + i * aw * vs, vs) }
-            } else if ah > 1 {
-                H.transformInput(d, 1, vv, vs)
-            } else {
-                W.transformInput(d, 1, vv, vs)
-            }
-            c += 16
-        }
-    }
-
-    /// Y = Ahᵀ M Aw + bias (then ReLU) for one tile, written to the output
-    /// pixels that exist (sizes that are not a multiple of the tile drop the
-    /// last rows or columns of Y). M[ξ] is at `m + ξ · xiStride`, whole
-    /// vectors (as V's in `transformInput`). `work` holds 2·mh·αw vectors.
-    @inline(__always)
-    private func transformOutput<H: WinogradAxis, W: WinogradAxis>(
-        _: H.Type, _: W.Type, tile: Int, of grid: TileGrid, from m: UnsafeMutablePointer<Float>, xiStride: Int,
-        _ output: FeatureMap, relu: Bool, work: UnsafeMutablePointer<SIMD16<Float>>
-    ) {
-        let (ah, aw, mh, mw) = (H.points, W.points, H.outputs, W.outputs)
-        let n = tile / (grid.rows * grid.columns), row = (tile / grid.columns) % grid.rows
-        let oy = mh * row, ox = mw * (tile % grid.columns)
-        let image = output.base + n * output.height * output.width * output.pixelStride
-        let rowsHere = min(mh, output.height - oy), columnsHere = min(mw, output.width - ox)
-        let s = work, y = s + mh * aw  // Ahᵀ M (mh × αw), Y (mh × mw)
-        var c = 0
-        while c < outputChannels {
-            let count = min(16, outputChannels - c)
-            // The first pass reads M where the products left it (point ξ is
-            // ms vectors after ξ − 1) instead of a copy.
-            let mv = UnsafePointer(vectors(m + c)), ms = xiStride / 16
-            let rowsDone = ah == 1 ? mv : UnsafePointer(s), rowStride = ah == 1 ? ms : 1
-            if ah > 1 { for x in 0..<aw { H.transformOutput(mv + x * ms, aw * ms, s + x, aw) } }
-            let result = aw == 1 ? rowsDone : UnsafePointer(y)
-            if aw > 1 {
-                for i in 0..<mh { W.transformOutput(rowsDone + i * aw * rowStride, rowStride, y + i * mw, 1) }
-            }
-            let beta = loadLanes(bias.base + c, 16)
-            for i in 0..<rowsHere {
-                let line = image + (oy + i) * output.width * output.pixelStride + c
-                for j in 0..<columnsHere {
-                    let value = result[i * mw + j] + beta
-                    storeLanes(relu ? value.maximum(SIMD16()) : value, line + (ox + j) * output.pixelStride, count)
-                }
-            }
-            c += 16
-        }
-    }
-}
-
-/// `pointer` as 16-lane vectors: V and M hold whole, 64-byte aligned
-/// vectors (Scratch is aligned, and every offset into it is a multiple of 16 floats).
-@inline(__always)
-private func vectors(_ pointer: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<SIMD16<Float>> {
-    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: SIMD16<Float>.self)
 }
 
 /// Reusable working memory for the chunks of `WinogradConv2D` (a few hundred
