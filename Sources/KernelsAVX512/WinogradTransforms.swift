@@ -16,21 +16,11 @@
 /// The transforms for one (row axis, column axis) pair, by the raw values
 /// of `WinogradAxisKind`.
 public enum WinogradTransforms {
-    /// Whether `input` and `output` have code for this pair of axes.
+    /// Whether `input` and `output` have code for this pair of axes (the
+    /// pairs `dispatch` names).
     public static func supports(rowAxis: Int, columnAxis: Int) -> Bool {
-        guard let h = WinogradAxisKind(rawValue: rowAxis), let w = WinogradAxisKind(rawValue: columnAxis) else {
-            return false
-        }
-        return axisPairs.contains { $0 == (h, w) }
+        dispatch(rowAxis, columnAxis, NoChunk())
     }
-
-    /// The pairs `run` dispatches on (the 3×3 and 5×5 layers transform both
-    /// axes alike; the 1×7 and 7×1 one axis).
-    static let axisPairs: [(WinogradAxisKind, WinogradAxisKind)] = [
-        (.f2x3, .f2x3), (.f4x3, .f4x3), (.f6x3, .f6x3), (.f2x5, .f2x5), (.f4x5, .f4x5),
-        (.identity, .f2x7), (.f2x7, .identity), (.identity, .f3x7), (.f3x7, .identity),
-        (.identity, .f6x7), (.f6x7, .identity),
-    ]
 
     /// V = Bhᵀ d Bw for tiles `tiles` of the grid, written from row 0 of V
     /// (tile `tiles.lowerBound` is V's row 0). The input is NHWC at `input`
@@ -46,7 +36,7 @@ public enum WinogradTransforms {
         let chunk = InputChunk(tiles: tiles, gridRows: gridRows, gridColumns: gridColumns, padTop: padTop,
                                padLeft: padLeft, input: input, height: height, width: width,
                                pixelStride: pixelStride, channels: channels, v: v, vRow: vRow, xiStride: xiStride)
-        dispatch(rowAxis, columnAxis, chunk)
+        run(rowAxis, columnAxis, chunk)
     }
 
     /// Y = Ahᵀ M Aw + bias (then ReLU if `relu`) for tiles `tiles` (M's row
@@ -63,11 +53,20 @@ public enum WinogradTransforms {
         let chunk = OutputChunk(tiles: tiles, gridRows: gridRows, gridColumns: gridColumns, m: m, mRow: mRow,
                                 xiStride: xiStride, output: output, height: height, width: width,
                                 pixelStride: pixelStride, channels: channels, bias: bias, relu: relu)
-        dispatch(rowAxis, columnAxis, chunk)
+        run(rowAxis, columnAxis, chunk)
     }
 
-    /// `chunk.run` specialised for the axes' types.
-    private static func dispatch<Chunk: TransformChunk>(_ rowAxis: Int, _ columnAxis: Int, _ chunk: Chunk) {
+    /// `chunk.run` for the axes, stopping where they have no code.
+    private static func run<Chunk: TransformChunk>(_ rowAxis: Int, _ columnAxis: Int, _ chunk: Chunk) {
+        guard dispatch(rowAxis, columnAxis, chunk) else {
+            preconditionFailure("WinogradTransforms: no code for axes \(rowAxis), \(columnAxis)")
+        }
+    }
+
+    /// `chunk.run` specialised for the axes' types, or false where there is
+    /// no code for them: the 3×3 and 5×5 layers transform both axes alike,
+    /// the 1×7 and 7×1 one axis.
+    private static func dispatch<Chunk: TransformChunk>(_ rowAxis: Int, _ columnAxis: Int, _ chunk: Chunk) -> Bool {
         switch (WinogradAxisKind(rawValue: rowAxis), WinogradAxisKind(rawValue: columnAxis)) {
         case (.f2x3, .f2x3): chunk.run(WinogradF2x3.self, WinogradF2x3.self)
         case (.f4x3, .f4x3): chunk.run(WinogradF4x3.self, WinogradF4x3.self)
@@ -80,14 +79,20 @@ public enum WinogradTransforms {
         case (.f3x7, .identity): chunk.run(WinogradF3x7.self, WinogradIdentity.self)
         case (.identity, .f6x7): chunk.run(WinogradIdentity.self, WinogradF6x7.self)
         case (.f6x7, .identity): chunk.run(WinogradF6x7.self, WinogradIdentity.self)
-        default: preconditionFailure("WinogradTransforms: no code for axes \(rowAxis), \(columnAxis)")
+        default: return false
         }
+        return true
     }
 }
 
 /// A transform over a chunk of tiles, run with the axes' types.
 private protocol TransformChunk {
     func run<H: WinogradAxis, W: WinogradAxis>(_: H.Type, _: W.Type)
+}
+
+/// No work: `supports` asks `dispatch` whether a pair has code.
+private struct NoChunk: TransformChunk {
+    func run<H: WinogradAxis, W: WinogradAxis>(_: H.Type, _: W.Type) {}
 }
 
 /// The input side of a chunk (see `WinogradTransforms.input`).

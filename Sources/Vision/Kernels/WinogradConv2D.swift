@@ -231,19 +231,19 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         defer { Scratch.shared.give(scratch) }
         let v = scratch.base                                  // V[ξ][tile][ci]
         let m = scratch.base + points * capacity * vRow       // M[ξ][tile][co]
-        let (axes, image) = ((rowAxis.rawValue, columnAxis.rawValue), input)
+        let axes = (rowAxis.rawValue, columnAxis.rawValue)
         switch path {
         case .avx512:
             KernelsAVX512.WinogradTransforms.input(
                 rowAxis: axes.0, columnAxis: axes.1, tiles: tiles, gridRows: grid.rows, gridColumns: grid.columns,
-                padTop: grid.padTop, padLeft: grid.padLeft, input: image.base, height: image.height,
-                width: image.width, pixelStride: image.pixelStride, channels: inputChannels, v: v, vRow: vRow,
+                padTop: grid.padTop, padLeft: grid.padLeft, input: input.base, height: input.height,
+                width: input.width, pixelStride: input.pixelStride, channels: inputChannels, v: v, vRow: vRow,
                 xiStride: capacity * vRow)
         case .avx2:
             KernelsAVX2.WinogradTransforms.input(
                 rowAxis: axes.0, columnAxis: axes.1, tiles: tiles, gridRows: grid.rows, gridColumns: grid.columns,
-                padTop: grid.padTop, padLeft: grid.padLeft, input: image.base, height: image.height,
-                width: image.width, pixelStride: image.pixelStride, channels: inputChannels, v: v, vRow: vRow,
+                padTop: grid.padTop, padLeft: grid.padLeft, input: input.base, height: input.height,
+                width: input.width, pixelStride: input.pixelStride, channels: inputChannels, v: v, vRow: vRow,
                 xiStride: capacity * vRow)
         }
         let mr = PackedConv2D.rowsPerTile
