@@ -76,12 +76,15 @@ let package = Package(
         .target(name: "Lang", dependencies: ["Common"]),
         // cpuid and xgetbv: which vector instructions the CPU and OS allow.
         .target(name: "CCPU"),
+        // glibc's malloc.h (malloc_trim: the heap's free pages back to the
+        // system once a model's kernels are packed).
+        .systemLibrary(name: "CMalloc"),
         // The convolution micro-kernel, one source (MicroKernels.swift, linked
         // into both folders) compiled for AVX2 and for AVX-512.
         .target(name: "KernelsAVX2", swiftSettings: visionFlags),
         .target(name: "KernelsAVX512", swiftSettings: avx512Flags),
         .target(name: "Vision",
-                dependencies: ["Common", "CCPU", "KernelsAVX2", "KernelsAVX512", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
+                dependencies: ["Common", "CCPU", "CMalloc", "KernelsAVX2", "KernelsAVX512", "CPNG", "CTurboJPEG", "CHDF5", "CCrypto", "CCurl", "CZlib"],
                 swiftSettings: visionFlags),
         // Pictures of the network and its training: feature-map grids, the
         // history and confusion charts (Canvas, a bitmap font, axes).

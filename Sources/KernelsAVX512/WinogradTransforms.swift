@@ -65,7 +65,7 @@ public enum WinogradTransforms {
 
     /// `chunk.run` specialised for the axes' types, or false where there is
     /// no code for them: the 3×3 and 5×5 layers transform both axes alike,
-    /// the 1×7 and 7×1 one axis.
+    /// the 1×7, 7×1, 1×3 and 3×1 one axis.
     private static func dispatch<Chunk: TransformChunk>(_ rowAxis: Int, _ columnAxis: Int, _ chunk: Chunk) -> Bool {
         switch (WinogradAxisKind(rawValue: rowAxis), WinogradAxisKind(rawValue: columnAxis)) {
         case (.f2x3, .f2x3): chunk.run(WinogradF2x3.self, WinogradF2x3.self)
@@ -79,6 +79,10 @@ public enum WinogradTransforms {
         case (.f3x7, .identity): chunk.run(WinogradF3x7.self, WinogradIdentity.self)
         case (.identity, .f6x7): chunk.run(WinogradIdentity.self, WinogradF6x7.self)
         case (.f6x7, .identity): chunk.run(WinogradF6x7.self, WinogradIdentity.self)
+        case (.identity, .f2x3): chunk.run(WinogradIdentity.self, WinogradF2x3.self)
+        case (.f2x3, .identity): chunk.run(WinogradF2x3.self, WinogradIdentity.self)
+        case (.identity, .f4x3): chunk.run(WinogradIdentity.self, WinogradF4x3.self)
+        case (.f4x3, .identity): chunk.run(WinogradF4x3.self, WinogradIdentity.self)
         default: return false
         }
         return true

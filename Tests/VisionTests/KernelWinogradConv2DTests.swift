@@ -1,7 +1,8 @@
 // KernelWinogradConv2DTests.swift — the Winograd convolutions (F(2×2, 3×3),
 // F(4×4, 3×3), F(6×6, 3×3), F(2×2, 5×5), F(4×4, 5×5), F(1×2, 1×7), F(2×1, 7×1),
-// F(1×3, 1×7), F(3×1, 7×1), F(1×6, 1×7), F(6×1, 7×1)) against Reference.conv2D (oracle:
-// the scalar definition in Reference.swift, summed in Double).
+// F(1×3, 1×7), F(3×1, 7×1), F(1×6, 1×7), F(6×1, 7×1), F(1×2, 1×3), F(2×1, 3×1),
+// F(1×4, 1×3), F(4×1, 3×1)) against Reference.conv2D (oracle: the scalar
+// definition in Reference.swift, summed in Double).
 import XCTest
 @testable import Vision
 
@@ -19,6 +20,8 @@ final class KernelWinogradConv2DTests: XCTestCase {
         ((1, 7), .init(rows: 1, columns: 2), 1e-5), ((7, 1), .init(rows: 2, columns: 1), 1e-5),
         ((1, 7), .init(rows: 1, columns: 3), 5e-5), ((7, 1), .init(rows: 3, columns: 1), 5e-5),
         ((1, 7), .init(rows: 1, columns: 6), 1e-4), ((7, 1), .init(rows: 6, columns: 1), 1e-4),
+        ((1, 3), .init(rows: 1, columns: 2), 1e-5), ((3, 1), .init(rows: 2, columns: 1), 1e-5),
+        ((1, 3), .init(rows: 1, columns: 4), 5e-5), ((3, 1), .init(rows: 4, columns: 1), 5e-5),
     ]
 
     /// A random kernel whose taps have scale 2/√(kh·kw·cin), so that a sum
@@ -88,6 +91,7 @@ final class KernelWinogradConv2DTests: XCTestCase {
             ((3, 3), 64, 96, "35×35 blocks"), ((3, 3), 96, 96, "35×35 blocks"), ((5, 5), 48, 64, "mixed0–2"),
             ((1, 7), 128, 128, "mixed4"), ((7, 1), 128, 192, "mixed4"), ((1, 7), 160, 160, "mixed5–6"),
             ((7, 1), 160, 192, "mixed5–6"), ((1, 7), 192, 192, "mixed7"), ((7, 1), 192, 192, "mixed7"),
+            ((3, 3), 448, 384, "mixed9–10"), ((1, 3), 384, 384, "mixed9–10"), ((3, 1), 384, 384, "mixed9–10"),
         ]
         for (i, layer) in layers.enumerated() {
             let x = Tensor(shape: [1, 23, 21, layer.cin],
@@ -156,9 +160,21 @@ final class KernelWinogradConv2DTests: XCTestCase {
                        Tile(rows: 6, columns: 6))
         XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 80, 192], strides: (1, 1), pixels: 71 * 71),
                        Tile(rows: 6, columns: 6))
-        XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 448, 384], strides: (1, 1), pixels: 8 * 8))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 448, 384], strides: (1, 1), pixels: 8 * 8),
+                       Tile(rows: 2, columns: 2))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 3, 448, 384], strides: (1, 1), pixels: 15 * 17),
+                       Tile(rows: 2, columns: 2))
+        XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 448, 384], strides: (1, 1), pixels: 7 * 9))
         XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 32, 32], strides: (2, 2), pixels: 149 * 149))
-        XCTAssertNil(WinogradConv2D.tile(kernel: [1, 3, 384, 384], strides: (1, 1), pixels: 35 * 35))
+        XCTAssertNil(WinogradConv2D.tile(kernel: [3, 3, 192, 320], strides: (2, 2), pixels: 8 * 8))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [1, 3, 384, 384], strides: (1, 1), pixels: 8 * 8),
+                       Tile(rows: 1, columns: 2))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [3, 1, 384, 384], strides: (1, 1), pixels: 8 * 8),
+                       Tile(rows: 2, columns: 1))
+        XCTAssertEqual(WinogradConv2D.tile(kernel: [1, 3, 384, 384], strides: (1, 1), pixels: 35 * 35),
+                       Tile(rows: 1, columns: 2))
+        XCTAssertNil(WinogradConv2D.tile(kernel: [1, 3, 384, 384], strides: (1, 1), pixels: 3 * 3))
+        XCTAssertNil(WinogradConv2D.tile(kernel: [1, 1, 2048, 448], strides: (1, 1), pixels: 8 * 8))
         XCTAssertEqual(WinogradConv2D.tile(kernel: [1, 7, 160, 160], strides: (1, 1), pixels: 17 * 17),
                        Tile(rows: 1, columns: 6))
         XCTAssertEqual(WinogradConv2D.tile(kernel: [7, 1, 192, 192], strides: (1, 1), pixels: 17 * 17),

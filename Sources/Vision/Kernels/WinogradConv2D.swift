@@ -52,6 +52,9 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     let bias: AlignedBuffer
     /// The kernel set the transforms and products run on.
     let path: SIMDPath
+    /// The kernel as given (U cannot give it back): in a temporary file
+    /// when the model gave one, so it does not stay resident beside U.
+    let given: KernelCopy
 
     var blocks: Int { (outputChannels + 15) / 16 }
     /// Output pixels per tile: rows × columns.
@@ -75,8 +78,14 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     ///   Inception V3, the Cin = 32 stem included; F(6×6) beats F(4×4) by
     ///   15–20% on each, for U 64/9 the size of g against 36/9 (the 35×35
     ///   blocks' layers: 6 MB more; 2% off a batch of 8, peak memory at batch
-    ///   1 still under 200 MB). The 8×8 layers are weight-bound at batch 1,
-    ///   and U is larger than g.
+    ///   1 still under 200 MB).
+    /// - 3×3 with 64 to 255 output pixels (the 8×8 blocks' 448 → 384):
+    ///   2×2 tiles (F(2×2, 3×3), 16 multiplies for 36). Both there take
+    ///   1.06 ms at batch 1 direct, compute-bound, not weight-bound; F(2×2)
+    ///   halves their time at batch 8 for U 11 MB each against g's 6.2.
+    /// - 1×3 and 3×1 with at least 64 output pixels (the 8×8 blocks' eight
+    ///   384 → 384): tiles of 1×2 and 2×1 (F(2, 3), 4 multiplies for 6;
+    ///   F(4, 3) saved little more for 1.5 times the memory).
     /// - 5×5 with at least 256 output pixels (the 35×35 blocks' 48 → 64):
     ///   4×4 tiles (F(4×4, 5×5), 64 multiplies for 400; 2.1 times faster
     ///   than F(2×2, 5×5) there).
@@ -85,8 +94,12 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     ///   for 42; 17 = 3 · 6 − 1, so a line of 17 is 36 products where
     ///   F(3, 7) takes 54 and F(2, 7) 72).
     static func tile(kernel shape: [Int], strides: (Int, Int), pixels: Int) -> Tile? {
-        guard shape.count == 4, strides == (1, 1), pixels >= 256 else { return nil }
+        guard shape.count == 4, strides == (1, 1), pixels >= 64 else { return nil }
         switch (shape[0], shape[1]) {
+        case (1, 3): return Tile(rows: 1, columns: 2)
+        case (3, 1): return Tile(rows: 2, columns: 1)
+        case (3, 3) where pixels < 256: return Tile(rows: 2, columns: 2)
+        case _ where pixels < 256: return nil
         case (3, 3): return pixels >= 35 * 35 ? Tile(rows: 6, columns: 6) : Tile(rows: 4, columns: 4)
         case (5, 5): return Tile(rows: 4, columns: 4)
         case (1, 7): return Tile(rows: 1, columns: 6)
@@ -105,9 +118,10 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
     /// for a large image). `scale` multiplies each output channel's kernel
     /// (batch norm folding); `bias` is added after. The transforms and the
     /// products run on `path`'s kernels (the products without bias: it is
-    /// added after the output transform).
+    /// added after the output transform). The kernel itself is kept as
+    /// given, in `kernelFile` if there is one (see `KernelFile`).
     init(kernel: UnsafeBufferPointer<Float>, shape: [Int], bias: [Float]? = nil, scale: [Float]? = nil,
-         padding: Padding, tile: Tile? = nil, path: SIMDPath = .active) {
+         padding: Padding, tile: Tile? = nil, path: SIMDPath = .active, kernelFile: KernelFile? = nil) {
         precondition(shape.count == 4 && shape.allSatisfy { $0 >= 1 },
                      "WinogradConv2D: kernel shape \(shape) is not (rh, rw, cin, cout)")
         precondition(kernel.count == shape.reduce(1, *),
@@ -120,7 +134,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         else {
             preconditionFailure("WinogradConv2D: no transform for kernel \(rh)×\(rw) with \(tile) tiles "
                                 + "(expected 3×3 or 5×5 with 2×2 or 4×4, 3×3 with 6×6, 1×7 with 1×2, 1×3 or 1×6, "
-                                + "7×1 with 2×1, 3×1 or 6×1)")
+                                + "7×1 with 2×1, 3×1 or 6×1, 1×3 with 1×2 or 1×4, 3×1 with 2×1 or 4×1)")
         }
         if let bias { precondition(bias.count == cout, "WinogradConv2D: \(bias.count) biases for \(cout) channels") }
         if let scale { precondition(scale.count == cout, "WinogradConv2D: \(scale.count) scales for \(cout) channels") }
@@ -130,6 +144,7 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         self.path = path
         self.rowAxis = rowAxis
         self.columnAxis = columnAxis
+        self.given = KernelCopy(kernel, file: kernelFile)
         // u[i·αw + j][ci][co] = Σ_{y,x} Gh[i][y] · Gw[j][x] · g[y][x], with
         // g = kernel[·, ·, ci, co] · scale[co], in Double, rounded once; each
         // step runs over all co at once (contiguous in the kernel and in u).
@@ -171,12 +186,12 @@ final class WinogradConv2D: PreparedConvolution, @unchecked Sendable {
         if let bias { self.bias.base.update(from: bias, count: cout) }
     }
 
-    /// False: U = G g Gᵀ (with the scale folded in) does not give g back
-    /// exactly, so whoever needs the kernel keeps it.
-    var givesKernelBack: Bool { false }
+    /// True: U = G g Gᵀ (with the scale folded in) does not give g back
+    /// exactly, but the layer keeps a copy of it (`given`).
+    var givesKernelBack: Bool { true }
 
-    /// nil (see `givesKernelBack`).
-    func kernel() -> [Float]? { nil }
+    /// The kernel as given, read back from its copy.
+    func kernel() -> [Float]? { given.scalars }
 
     /// Output extent for an input of `height` × `width`.
     func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {

@@ -7,8 +7,12 @@
 // on the convolution's output x; the packed convolution does the same as it
 // stores each tile (scale inv[c], bias beta[c] - mean[c] · inv[c]), so its
 // panels keep the kernel unscaled and give it back exactly. Winograd's
-// layers fold inv into U and cannot: the model keeps their kernels.
+// layers fold inv into U and cannot: each keeps a copy of its kernel, in a
+// temporary file the model's packing shares (`KernelFile`), not in memory.
 import Foundation
+#if os(Linux)
+import CMalloc
+#endif
 
 extension InceptionV3 {
     /// The weighted layers of a configuration in Keras' order (the order of
@@ -99,14 +103,19 @@ extension InceptionV3 {
     static func pack(_ graph: Graph, targets: [Int], _ weights: inout [LayerWeights],
                      _ weightIndex: [Int: Int]) -> [Int: any PreparedConvolution] {
         var packed = [(any PreparedConvolution)?](repeating: nil, count: targets.count)
+        // The Winograd layers' copies of their kernels (nil: kept in memory).
+        let kernelFile = KernelFile()
         weights.withUnsafeMutableBufferPointer { arrays in
             packed.withUnsafeMutableBufferPointer { slots in
                 // Safe: part i writes only slot i and the kernel of layer
                 // targets[i]; the batch norms it reads are never written.
                 Parallel.forEach(parts: targets.count) { i in
                     let layer = targets[i], position = weightIndex[layer]!
-                    let prepared = packLayer(layer, graph, UnsafeBufferPointer(arrays), weightIndex)
-                    if prepared.givesKernelBack { arrays[position].tensors[0].scalars = [] }
+                    let prepared = packLayer(layer, graph, UnsafeBufferPointer(arrays), weightIndex, kernelFile)
+                    if prepared.givesKernelBack {
+                        arrays[position].tensors[0].scalars = []
+                        releaseFreedMemory()
+                    }
                     slots[i] = prepared
                 }
             }
@@ -114,8 +123,19 @@ extension InceptionV3 {
         return Dictionary(uniqueKeysWithValues: zip(targets, packed.map { $0! }))
     }
 
+    /// Hands the heap's free pages back to the system. The kernels packing
+    /// let go of (about 95 MB for the whole model, freed one by one between
+    /// larger blocks) would otherwise stay resident as free heap: glibc's
+    /// malloc raises its mmap threshold as large blocks are freed, so later
+    /// ones come from the heap and are not unmapped when freed.
+    private static func releaseFreedMemory() {
+        #if os(Linux)
+        malloc_trim(0)
+        #endif
+    }
+
     private static func packLayer(_ layer: Int, _ graph: Graph, _ weights: UnsafeBufferPointer<LayerWeights>,
-                                  _ weightIndex: [Int: Int]) -> any PreparedConvolution {
+                                  _ weightIndex: [Int: Int], _ kernelFile: KernelFile?) -> any PreparedConvolution {
         let arrays = weights[weightIndex[layer]!].tensors
         switch graph.layers[layer].operation {
         case .conv2D(let shape, let strides, let padding):
@@ -124,7 +144,8 @@ extension InceptionV3 {
             let output = graph.layers[layer].shape  // (h, w, cout)
             if let tile = WinogradConv2D.tile(kernel: shape, strides: strides, pixels: output[0] * output[1]) {
                 return arrays[0].scalars.withUnsafeBufferPointer {
-                    WinogradConv2D(kernel: $0, shape: shape, bias: bias, scale: scale, padding: padding, tile: tile)
+                    WinogradConv2D(kernel: $0, shape: shape, bias: bias, scale: scale, padding: padding, tile: tile,
+                                   kernelFile: kernelFile)
                 }
             }
             return arrays[0].scalars.withUnsafeBufferPointer {

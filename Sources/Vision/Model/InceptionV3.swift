@@ -214,9 +214,10 @@ public struct InceptionV3: Sendable {
     func arrays(ofLayer layer: Int) -> [WeightTensor] { layerWeights(at: weightIndex[layer]!).tensors }
 
     /// Scalars the model holds outside its prepared convolutions: batch
-    /// norm statistics, the dense bias, and the kernels no prepared
-    /// convolution gives back (Winograd's): the model's own accounting of
-    /// what it keeps beside the prepared convolutions, which are not counted.
+    /// norm statistics, the dense bias, and any kernel no prepared
+    /// convolution gives back (none, as every one does): the model's own
+    /// accounting of what it keeps beside the prepared convolutions, which
+    /// are not counted.
     var retainedScalarCount: Int {
         retained.map { $0.tensors.map(\.scalars.count).reduce(0, +) }.reduce(0, +)
     }
